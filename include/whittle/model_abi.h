@@ -1,0 +1,61 @@
+/*===- model_abi.h - ABI of a compiled Whittle model library ------*- C -*-===*\
+ *
+ * Every shared library produced by whittle-compile exports these symbols.
+ * The runtime (libwhittle_rt) reaches them with dlsym; a C program may also
+ * link a model library directly and call them (see the MODEL.h that
+ * whittle-compile writes next to the library).
+ *
+\*===----------------------------------------------------------------------===*/
+
+#ifndef WHITTLE_MODEL_ABI_H
+#define WHITTLE_MODEL_ABI_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define WHITTLE_MODEL_ABI_VERSION 1
+
+/* A task body: runs iterations [begin, end) of a parallel loop. */
+typedef void (*whittle_task_fn)(void *context, int64_t begin, int64_t end);
+
+/* Host-provided parallel executor. parallel_for runs body over [0, count) in
+ * chunks, possibly concurrently, and returns when every chunk is done. A null
+ * executor (or null parallel_for) means: run serially on the calling thread. */
+typedef struct whittle_executor {
+  void *pool;
+  void (*parallel_for)(void *pool, int64_t count, whittle_task_fn body,
+                       void *context);
+} whittle_executor;
+
+/* Returns WHITTLE_MODEL_ABI_VERSION of the compiler that built the library. */
+int32_t whittle_model_abi_version(void);
+
+/* Describes the model's signature as text, one record per line:
+ *   whittle-model 1
+ *   name <model name>
+ *   input <name> <dtype> <dims>
+ *   output <name> <dtype> <dims>
+ * <dtype> is one of f16 f32 f64 i8 i16 i32 i64 u8 u16 u32 u64 bool;
+ * <dims> is 'x'-separated sizes ("1x128"), or "scalar" for rank 0. Names are
+ * percent-encoded (%20 for a space, %25 for '%'). Inputs and outputs are
+ * listed in call order. */
+const char *whittle_model_metadata(void);
+
+/* Bytes of scratch memory one call of whittle_model_run needs (64-byte
+ * aligned). Concurrent calls need separate workspaces. */
+int64_t whittle_model_workspace_size(void);
+
+/* Runs the model. inputs[i] / outputs[i] point to dense row-major buffers of
+ * the sizes in the metadata, aligned at least to their element size. Outputs
+ * never alias inputs. Returns 0 on success. */
+int32_t whittle_model_run(void *const *inputs, void *const *outputs,
+                          void *workspace, const whittle_executor *executor);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* WHITTLE_MODEL_ABI_H */

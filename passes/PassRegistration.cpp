@@ -1,0 +1,5 @@
+//===- PassRegistration.cpp - Register whittle passes ---------------------===//
+
+#include "whittle/Passes/Passes.h"
+
+void whittle::registerAllWhittlePasses() { registerWhittlePasses(); }

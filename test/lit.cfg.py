@@ -1,0 +1,24 @@
+# lit configuration of the whittle test suite.
+import os
+import shutil
+
+import lit.formats
+
+config.name = "Whittle"
+config.test_format = lit.formats.ShTest(execute_external=False)
+config.suffixes = [".mlir", ".onnxtext", ".test"]
+config.excludes = ["Inputs", "CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.whittle_obj_root, "test")
+
+config.environment["PATH"] = os.pathsep.join(
+    [config.whittle_tools_dir, config.llvm_tools_dir, config.environment.get("PATH", os.environ["PATH"])])
+config.environment["PYTHONPATH"] = os.path.join(config.whittle_src_root, "test", "python")
+config.substitutions.append(("%python", "/usr/bin/python3"))
+config.substitutions.append(("%whittle_src", config.whittle_src_root))
+config.substitutions.append(("%whittle_obj", config.whittle_obj_root))
+config.substitutions.append(("%libdir", os.path.join(config.whittle_obj_root, "lib")))
+config.substitutions.append(("%onnx_testdata", "/usr/share/libonnx-testdata/data"))
+
+if os.path.isdir("/usr/share/libonnx-testdata/data/node"):
+    config.available_features.add("onnx-testdata")
