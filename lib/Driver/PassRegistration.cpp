@@ -1,4 +1,4 @@
-//===- PassRegistration.cpp - Register whittle passes ---------------------===//
+//===- PassRegistration.cpp - Register every whittle pass -----------------===//
 
 #include "whittle/Passes/Passes.h"
 
