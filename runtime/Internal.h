@@ -1,0 +1,57 @@
+//===- Internal.h - Shared declarations of the runtime ----------*- C++ -*-===//
+//
+// Private to libwhittle_rt: the model and session structs behind the opaque C
+// handles, and the thread-local error helper.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef WHITTLE_RUNTIME_INTERNAL_H
+#define WHITTLE_RUNTIME_INTERNAL_H
+
+#include "whittle/model_abi.h"
+#include "whittle/runtime.h"
+
+#include <string>
+#include <vector>
+
+namespace whittle::rt {
+
+/// Records msg as this thread's last error and returns status.
+whittle_status fail(whittle_status status, std::string msg);
+
+/// One input or output as described by the metadata.
+struct TensorDesc {
+  std::string name;
+  whittle_dtype dtype = WHITTLE_DTYPE_INVALID;
+  std::vector<int64_t> dims;
+  int64_t numElements = 1;
+  size_t sizeBytes = 0;
+};
+
+/// The signature parsed from whittle_model_metadata().
+struct Signature {
+  std::string name;
+  std::vector<TensorDesc> inputs;
+  std::vector<TensorDesc> outputs;
+};
+
+/// Parses metadata text (see model_abi.h). On failure returns false and sets
+/// error to a message naming the offending line.
+bool parseMetadata(const char *text, Signature &sig, std::string &error);
+
+/// Decodes %XX escapes; returns false on a malformed escape.
+bool percentDecode(const std::string &in, std::string &out);
+
+} // namespace whittle::rt
+
+struct whittle_model {
+  void *handle = nullptr;
+  std::string path;
+  std::string metadataText;
+  whittle::rt::Signature sig;
+  int64_t workspaceSize = 0;
+  int32_t (*run)(void *const *, void *const *, void *,
+                 const whittle_executor *) = nullptr;
+};
+
+#endif // WHITTLE_RUNTIME_INTERNAL_H
