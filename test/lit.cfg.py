@@ -22,3 +22,20 @@ config.substitutions.append(("%onnx_testdata", "/usr/share/libonnx-testdata/data
 
 if os.path.isdir("/usr/share/libonnx-testdata/data/node"):
     config.available_features.add("onnx-testdata")
+
+# Model generation and the ONNX backend harness run under the system Python
+# (python3-torch, python3-onnx).
+import subprocess
+
+def _python_has(modules):
+    try:
+        return subprocess.run(["/usr/bin/python3", "-c", "import " + ", ".join(modules)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              timeout=120).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+if _python_has(["onnx", "numpy"]):
+    config.available_features.add("onnx")
+    if _python_has(["torch", "onnx", "numpy"]):
+        config.available_features.add("torch")
