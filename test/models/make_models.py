@@ -20,6 +20,17 @@ unsupported ops:
   * nn.MultiheadAttention and F.scaled_dot_product_attention are not used
     (attention is written out with matmul/softmax);
   * F.pad / Einsum are not used.
+Other export facts worth knowing:
+  * torch 1.13 emits LayerNormalization for nn.LayerNorm only at opset 17;
+    at opset 14 (vit_tiny_static) it decomposes it like GPT-2's hand-written
+    version (ReduceMean, Sub, Pow, Sqrt, Div, Mul, Add);
+  * GPT-2's causal mask (Where with finfo.min) plus its padding mask
+    ((1 - mask) * finfo.min) gives -inf for padded keys above the diagonal,
+    as in the Hugging Face code; softmax rows always keep a finite entry;
+  * the tied LM head (x @ wte.T) gets a second, transposed copy of the
+    embedding as an initializer after constant folding;
+  * gpt2 uses addmm -> Gemm on 2-D views (Reshape around it); BERT and ViT
+    use nn.Linear -> MatMul + Add, with Gemm only for the 2-D pooler/head.
 
 Usage:
     /usr/bin/python3 make_models.py --out DIR [--only NAME ...] [--big] [--list]
