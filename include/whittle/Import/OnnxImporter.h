@@ -1,0 +1,44 @@
+//===- OnnxImporter.h - ONNX model to whittle IR ----------------*- C++ -*-===//
+//
+// Imports an ONNX model (binary protobuf or ONNX text format) into a module
+// holding one `func.func @main` of whittle ops. Weights become dense_resource
+// blobs that point into the parsed model, which the blobs keep alive.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef WHITTLE_IMPORT_ONNXIMPORTER_H
+#define WHITTLE_IMPORT_ONNXIMPORTER_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/OwningOpRef.h"
+#include "mlir/Support/LLVM.h"
+#include "llvm/ADT/SmallVector.h"
+#include "llvm/ADT/StringMap.h"
+#include "llvm/ADT/StringRef.h"
+
+namespace whittle {
+
+struct ImportOptions {
+  /// Graph input name -> full shape; replaces the input's declared dims.
+  llvm::StringMap<llvm::SmallVector<int64_t>> inputShapes;
+  /// When true, any dynamic input dimension left is an error naming input and
+  /// dim.
+  bool requireStaticShapes = true;
+};
+
+/// Imports a binary .onnx file, or ONNX text format when the path ends in
+/// .onnxtext. Reports errors through the context's diagnostic engine and
+/// returns failure.
+mlir::FailureOr<mlir::OwningOpRef<mlir::ModuleOp>>
+importOnnxFile(llvm::StringRef path, const ImportOptions &options,
+               mlir::MLIRContext &context);
+
+/// Parses "NAME=1x128" (a scalar is "NAME=") into `options.inputShapes`.
+/// Returns false and sets `error` when the text is malformed.
+bool parseInputShapeOption(llvm::StringRef text, ImportOptions &options,
+                           std::string &error);
+
+} // namespace whittle
+
+#endif // WHITTLE_IMPORT_ONNXIMPORTER_H

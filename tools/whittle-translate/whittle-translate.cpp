@@ -1,0 +1,88 @@
+//===- whittle-translate.cpp - Translations into the whittle dialect ------===//
+//
+// whittle-translate --import-onnx model.onnx [--input-shape NAME=1x128]...
+//                   [-o out.mlir]
+//
+//===----------------------------------------------------------------------===//
+
+#include "whittle/Dialect/Whittle.h"
+#include "whittle/Import/OnnxImporter.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/AsmState.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/OperationSupport.h"
+#include "mlir/Support/FileUtilities.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/ToolOutputFile.h"
+
+using namespace llvm;
+
+static cl::opt<bool> importOnnx("import-onnx",
+                                cl::desc("Import an ONNX model (.onnx binary "
+                                         "or .onnxtext text format)"));
+static cl::opt<std::string>
+    inputFilename(cl::Positional, cl::desc("<input file>"), cl::Required);
+static cl::opt<std::string> outputFilename("o", cl::desc("Output filename"),
+                                           cl::value_desc("filename"),
+                                           cl::init("-"));
+static cl::list<std::string>
+    inputShapes("input-shape",
+                cl::desc("Static shape of a graph input, NAME=1x128 "
+                         "(repeatable)"),
+                cl::value_desc("name=dims"));
+static cl::opt<bool> allowDynamicShapes(
+    "allow-dynamic-shapes",
+    cl::desc("Keep dynamic input dimensions instead of rejecting them"));
+static cl::opt<bool> elideResources(
+    "elide-resources",
+    cl::desc("Print resource blobs (weights) as elided placeholders"));
+
+int main(int argc, char **argv) {
+  InitLLVM initLLVM(argc, argv);
+  mlir::registerAsmPrinterCLOptions();
+  mlir::registerMLIRContextCLOptions();
+  cl::ParseCommandLineOptions(argc, argv, "Whittle translation tool\n");
+
+  if (!importOnnx) {
+    errs() << "error: no translation selected; use --import-onnx\n";
+    return 1;
+  }
+  whittle::ImportOptions options;
+  options.requireStaticShapes = !allowDynamicShapes;
+  for (const std::string &text : inputShapes) {
+    std::string error;
+    if (!whittle::parseInputShapeOption(text, options, error)) {
+      errs() << "error: --input-shape: " << error << "\n";
+      return 1;
+    }
+  }
+
+  mlir::DialectRegistry registry;
+  registry.insert<whittle::WhittleDialect, mlir::func::FuncDialect>();
+  mlir::MLIRContext context(registry);
+  SourceMgr sourceMgr;
+  mlir::SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
+
+  auto module = whittle::importOnnxFile(inputFilename, options, context);
+  if (failed(module))
+    return 1;
+
+  // Opened only after a successful import so that failures leave no file.
+  std::string error;
+  auto output = mlir::openOutputFile(outputFilename, &error);
+  if (!output) {
+    errs() << "error: " << error << "\n";
+    return 1;
+  }
+  mlir::OpPrintingFlags flags;
+  if (elideResources)
+    flags.elideLargeResourceString(0);
+  (*module)->print(output->os(), flags);
+  output->os() << "\n";
+  output->keep();
+  return 0;
+}
