@@ -25,8 +25,7 @@ static LogicalResult inferError(std::optional<Location> loc, const Twine &msg) {
   return failure();
 }
 
-LogicalResult whittle::broadcastShapes(ArrayRef<int64_t> a,
-                                       ArrayRef<int64_t> b,
+LogicalResult whittle::broadcastShapes(ArrayRef<int64_t> a, ArrayRef<int64_t> b,
                                        SmallVectorImpl<int64_t> &result) {
   size_t rank = std::max(a.size(), b.size());
   result.assign(rank, 1);
@@ -106,7 +105,8 @@ static std::optional<double> constantScalar(Value v) {
 // Constants
 //===----------------------------------------------------------------------===//
 
-LogicalResult ConstantOp::inferReturnTypes(MLIRContext *, std::optional<Location>,
+LogicalResult ConstantOp::inferReturnTypes(MLIRContext *,
+                                           std::optional<Location>,
                                            Adaptor adaptor,
                                            SmallVectorImpl<Type> &types) {
   types.push_back(adaptor.getValue().getType());
@@ -119,21 +119,26 @@ LogicalResult ConstantOfShapeOp::verify() {
   return success();
 }
 
-LogicalResult ConstantOfShapeOp::inferReturnTypes(
-    MLIRContext *, std::optional<Location> loc, Adaptor adaptor,
-    SmallVectorImpl<Type> &types) {
+LogicalResult
+ConstantOfShapeOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                    Adaptor adaptor,
+                                    SmallVectorImpl<Type> &types) {
   auto shapeType = rankedType(adaptor.getShape());
   if (shapeType.getRank() != 1)
     return inferError(loc, "shape must be a 1-D tensor");
+  Type elementType = adaptor.getValue().getType();
+  if (!isa<IntegerType, FloatType>(elementType))
+    return inferError(loc, "value must be an integer or float scalar");
   SmallVector<int64_t> shape;
-  if (auto values = constantIntValues(adaptor.getShape()))
+  if (auto values = constantIntValues(adaptor.getShape())) {
     shape = *values;
-  else if (shapeType.hasStaticShape())
+    if (llvm::any_of(shape, [](int64_t d) { return d < 0; }))
+      return inferError(loc, "shape entries must be non-negative");
+  } else if (shapeType.hasStaticShape())
     shape.assign(shapeType.getDimSize(0), ShapedType::kDynamic);
   else
     return inferError(loc, "shape operand must have a static length");
-  types.push_back(
-      RankedTensorType::get(shape, adaptor.getValue().getType()));
+  types.push_back(RankedTensorType::get(shape, elementType));
   return success();
 }
 
@@ -206,8 +211,8 @@ static LogicalResult verifyBinary(Operation *op, bool requireBool) {
   Type lhs = rankedType(op->getOperand(0)).getElementType();
   Type rhs = rankedType(op->getOperand(1)).getElementType();
   if (lhs != rhs)
-    return op->emitOpError("operand element types differ: ") << lhs << " vs "
-                                                             << rhs;
+    return op->emitOpError("operand element types differ: ")
+           << lhs << " vs " << rhs;
   if (requireBool && !lhs.isInteger(1))
     return op->emitOpError("operands must be i1 tensors");
   return success();
@@ -215,10 +220,9 @@ static LogicalResult verifyBinary(Operation *op, bool requireBool) {
 
 #define WHITTLE_BINARY_OP(OP, BOOL)                                            \
   LogicalResult OP::verify() { return verifyBinary(*this, BOOL); }             \
-  LogicalResult OP::inferReturnTypes(MLIRContext *,                            \
-                                     std::optional<Location> loc,              \
-                                     Adaptor adaptor,                          \
-                                     SmallVectorImpl<Type> &types) {           \
+  LogicalResult OP::inferReturnTypes(                                          \
+      MLIRContext *, std::optional<Location> loc, Adaptor adaptor,             \
+      SmallVectorImpl<Type> &types) {                                          \
     return inferBroadcast(loc, adaptor.getOperands(),                          \
                           rankedType(adaptor.getLhs()).getElementType(),       \
                           types);                                              \
@@ -236,10 +240,9 @@ WHITTLE_BINARY_OP(OrOp, true)
 
 #define WHITTLE_COMPARE_OP(OP)                                                 \
   LogicalResult OP::verify() { return verifyBinary(*this, false); }            \
-  LogicalResult OP::inferReturnTypes(MLIRContext *ctx,                         \
-                                     std::optional<Location> loc,              \
-                                     Adaptor adaptor,                          \
-                                     SmallVectorImpl<Type> &types) {           \
+  LogicalResult OP::inferReturnTypes(                                          \
+      MLIRContext *ctx, std::optional<Location> loc, Adaptor adaptor,          \
+      SmallVectorImpl<Type> &types) {                                          \
     return inferBroadcast(loc, adaptor.getOperands(),                          \
                           IntegerType::get(ctx, 1), types);                    \
   }
@@ -263,8 +266,8 @@ WHITTLE_SAME_TYPE_OP(LayerNormOp)
 #undef WHITTLE_SAME_TYPE_OP
 
 LogicalResult ClipOp::verify() {
-  if (getMin() && getMax() && getMin()->convertToDouble() >
-                                  getMax()->convertToDouble())
+  if (getMin() && getMax() &&
+      getMin()->convertToDouble() > getMax()->convertToDouble())
     return emitOpError("min must not exceed max");
   return success();
 }
@@ -272,10 +275,10 @@ LogicalResult ClipOp::verify() {
 LogicalResult CastOp::inferReturnTypes(MLIRContext *, std::optional<Location>,
                                        Adaptor adaptor,
                                        SmallVectorImpl<Type> &types) {
-  types.push_back(withShape(
-      RankedTensorType::get(rankedType(adaptor.getInput()).getShape(),
-                            adaptor.getTo()),
-      rankedType(adaptor.getInput()).getShape()));
+  types.push_back(
+      withShape(RankedTensorType::get(rankedType(adaptor.getInput()).getShape(),
+                                      adaptor.getTo()),
+                rankedType(adaptor.getInput()).getShape()));
   return success();
 }
 
@@ -318,8 +321,8 @@ static LogicalResult inferMatMulShape(ArrayRef<int64_t> lhs,
     return failure();
   }
   SmallVector<int64_t> batch;
-  if (failed(broadcastShapes(ArrayRef(a).drop_back(2),
-                             ArrayRef(b).drop_back(2), batch))) {
+  if (failed(broadcastShapes(ArrayRef(a).drop_back(2), ArrayRef(b).drop_back(2),
+                             batch))) {
     error = "batch dimensions are not broadcast-compatible";
     return failure();
   }
@@ -441,9 +444,8 @@ LogicalResult ConvOp::inferReturnTypes(MLIRContext *,
 // Reductions and normalizations
 //===----------------------------------------------------------------------===//
 
-static SmallVector<int64_t> reducedShape(ArrayRef<int64_t> shape,
-                                         ArrayRef<int64_t> axes,
-                                         bool keepdims) {
+static SmallVector<int64_t>
+reducedShape(ArrayRef<int64_t> shape, ArrayRef<int64_t> axes, bool keepdims) {
   SmallVector<int64_t> result;
   for (int64_t i = 0, e = shape.size(); i < e; ++i) {
     if (!llvm::is_contained(axes, i))
@@ -462,9 +464,9 @@ static SmallVector<int64_t> reducedShape(ArrayRef<int64_t> shape,
                                      Adaptor adaptor,                          \
                                      SmallVectorImpl<Type> &types) {           \
     auto input = rankedType(adaptor.getInput());                               \
-    types.push_back(withShape(input, reducedShape(input.getShape(),            \
-                                                  adaptor.getAxes(),           \
-                                                  adaptor.getKeepdims())));    \
+    types.push_back(                                                           \
+        withShape(input, reducedShape(input.getShape(), adaptor.getAxes(),     \
+                                      adaptor.getKeepdims())));                \
     return success();                                                          \
   }
 WHITTLE_REDUCE_OP(ReduceSumOp)
@@ -475,8 +477,8 @@ WHITTLE_REDUCE_OP(ReduceMaxOp)
 LogicalResult SoftmaxOp::verify() {
   int64_t rank = getInput().getType().getRank();
   if (getAxis() < 0 || getAxis() >= rank)
-    return emitOpError("axis ") << getAxis() << " is out of range for rank "
-                                << rank;
+    return emitOpError("axis ")
+           << getAxis() << " is out of range for rank " << rank;
   return success();
 }
 
@@ -484,8 +486,8 @@ LogicalResult LayerNormOp::verify() {
   auto input = getInput().getType();
   int64_t axis = getAxis();
   if (axis < 0 || axis >= input.getRank())
-    return emitOpError("axis ") << axis << " is out of range for rank "
-                                << input.getRank();
+    return emitOpError("axis ")
+           << axis << " is out of range for rank " << input.getRank();
   ArrayRef<int64_t> normalized = input.getShape().drop_front(axis);
   for (Value v : {getScale(), getBias()}) {
     if (!v)
@@ -516,11 +518,20 @@ LogicalResult ReshapeOp::verify() {
   return success();
 }
 
+/// Shape attributes may hold static sizes or kDynamic, nothing else negative.
+static bool isValidShape(ArrayRef<int64_t> shape) {
+  return llvm::all_of(
+      shape, [](int64_t d) { return d >= 0 || ShapedType::isDynamic(d); });
+}
+
 LogicalResult ReshapeOp::inferReturnTypes(MLIRContext *,
-                                          std::optional<Location>,
+                                          std::optional<Location> loc,
                                           Adaptor adaptor,
                                           SmallVectorImpl<Type> &types) {
-  types.push_back(withShape(rankedType(adaptor.getInput()), adaptor.getShape()));
+  if (!isValidShape(adaptor.getShape()))
+    return inferError(loc, "reshape shape entries must be non-negative");
+  types.push_back(
+      withShape(rankedType(adaptor.getInput()), adaptor.getShape()));
   return success();
 }
 
@@ -583,6 +594,8 @@ LogicalResult ConcatOp::inferReturnTypes(MLIRContext *,
   SmallVector<int64_t> shape(first.getShape());
   shape[axis] = 0;
   for (Value v : adaptor.getInputs()) {
+    if (rankedType(v).getRank() != first.getRank())
+      return inferError(loc, "concat inputs must share rank");
     int64_t d = rankedType(v).getDimSize(axis);
     if (ShapedType::isDynamic(d) || ShapedType::isDynamic(shape[axis]))
       shape[axis] = ShapedType::kDynamic;
@@ -620,6 +633,8 @@ LogicalResult SplitOp::inferReturnTypes(MLIRContext *,
   int64_t axis = adaptor.getAxis();
   if (axis < 0 || axis >= input.getRank())
     return inferError(loc, "split axis out of range");
+  if (!isValidShape(adaptor.getSizes()))
+    return inferError(loc, "split sizes must be non-negative");
   for (int64_t size : adaptor.getSizes()) {
     SmallVector<int64_t> shape(input.getShape());
     shape[axis] = size;
@@ -646,16 +661,19 @@ LogicalResult SliceOp::verify() {
       continue;
     int64_t last = start + (size - 1) * step;
     if (start < 0 || start >= dim || last < 0 || last >= dim)
-      return emitOpError("slice of dimension ")
-             << d << " reads out of bounds";
+      return emitOpError("slice of dimension ") << d << " reads out of bounds";
   }
   return success();
 }
 
-LogicalResult SliceOp::inferReturnTypes(MLIRContext *, std::optional<Location>,
+LogicalResult SliceOp::inferReturnTypes(MLIRContext *,
+                                        std::optional<Location> loc,
                                         Adaptor adaptor,
                                         SmallVectorImpl<Type> &types) {
-  types.push_back(withShape(rankedType(adaptor.getInput()), adaptor.getSizes()));
+  if (!isValidShape(adaptor.getSizes()))
+    return inferError(loc, "slice sizes must be non-negative");
+  types.push_back(
+      withShape(rankedType(adaptor.getInput()), adaptor.getSizes()));
   return success();
 }
 
@@ -727,8 +745,8 @@ LogicalResult UnsqueezeOp::inferReturnTypes(MLIRContext *,
 
 LogicalResult ExpandOp::verify() {
   SmallVector<int64_t> shape;
-  if (failed(broadcastShapes(getInput().getType().getShape(), getShape(),
-                             shape)))
+  if (failed(
+          broadcastShapes(getInput().getType().getShape(), getShape(), shape)))
     return emitOpError("input is not broadcastable to the target shape");
   return success();
 }
@@ -739,7 +757,8 @@ LogicalResult ExpandOp::inferReturnTypes(MLIRContext *,
                                          SmallVectorImpl<Type> &types) {
   auto input = rankedType(adaptor.getInput());
   SmallVector<int64_t> shape;
-  if (failed(broadcastShapes(input.getShape(), adaptor.getShape(), shape)))
+  if (!isValidShape(adaptor.getShape()) ||
+      failed(broadcastShapes(input.getShape(), adaptor.getShape(), shape)))
     return inferError(loc, "input is not broadcastable to the target shape");
   types.push_back(withShape(input, shape));
   return success();
