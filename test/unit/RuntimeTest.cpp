@@ -363,6 +363,40 @@ TEST(Threads, ConcurrentSessions) {
   EXPECT_EQ(failures.load(), 0);
 }
 
+TEST(Types, IntegerBoolAndScalar) {
+  Model model(WHITTLE_FAKE_TYPES);
+  ASSERT_NE(model.m, nullptr);
+  whittle_tensor_info info;
+  ASSERT_EQ(whittle_model_output(model.m, 3, &info), WHITTLE_OK);
+  EXPECT_STREQ(info.name, "count");
+  EXPECT_EQ(info.dtype, WHITTLE_DTYPE_I32);
+  EXPECT_EQ(info.rank, 0);
+  EXPECT_EQ(info.num_elements, 1);
+  EXPECT_EQ(whittle_model_workspace_bytes(model.m), 0);
+
+  Session session(model.m);
+  const int64_t dims[1] = {4};
+  int64_t ids[4] = {3, -7, 1LL << 40, 0};
+  bool mask[4] = {true, false, true, true};
+  whittle_tensor in[2] = {{WHITTLE_DTYPE_I64, 1, dims, ids},
+                          {WHITTLE_DTYPE_BOOL, 1, dims, mask}};
+  int32_t count = -1;
+  whittle_tensor out[4] = {{}, {}, {}, {WHITTLE_DTYPE_I32, 0, nullptr, &count}};
+  ASSERT_EQ(whittle_session_run(session.s, in, 2, out, 4), WHITTLE_OK) << err();
+  EXPECT_EQ(static_cast<int64_t *>(out[0].data)[2], (1LL << 40) + 1);
+  EXPECT_EQ(static_cast<bool *>(out[1].data)[1], true);
+  EXPECT_EQ(static_cast<float *>(out[2].data)[0], 3.0f);
+  EXPECT_EQ(count, 3);
+  EXPECT_EQ(out[3].rank, 0);
+
+  // A scalar where a vector is expected.
+  in[0] = {WHITTLE_DTYPE_I64, 0, nullptr, ids};
+  EXPECT_EQ(whittle_session_run(session.s, in, 2, out, 4),
+            WHITTLE_SHAPE_MISMATCH);
+  EXPECT_EQ(err(), "input 'ids': rank is 0, expected 1 (shape scalar, "
+                   "expected 4)");
+}
+
 TEST(Errors, ThreadLocal) {
   whittle_model *m = nullptr;
   EXPECT_EQ(whittle_model_open("/nonexistent.so", &m), WHITTLE_LOAD_FAILED);
