@@ -1,0 +1,34 @@
+//===- WhittleToLinalg.h - Lower whittle ops to linalg ----------*- C++ -*-===//
+//
+// Patterns that lower every whittle op to linalg, tensor, arith and math ops
+// on tensors. They are plain rewrite patterns (no type conversion is needed),
+// so they work with the dialect conversion driver and the greedy driver.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef WHITTLE_CONVERSION_WHITTLETOLINALG_H
+#define WHITTLE_CONVERSION_WHITTLETOLINALG_H
+
+namespace mlir {
+class Operation;
+class RewritePatternSet;
+} // namespace mlir
+
+namespace whittle {
+
+/// Adds the patterns lowering every whittle op.
+void populateWhittleToLinalgPatterns(mlir::RewritePatternSet &patterns);
+
+/// Pattern families, added by populateWhittleToLinalgPatterns.
+void populateElementwiseToLinalgPatterns(mlir::RewritePatternSet &patterns);
+void populateMatmulToLinalgPatterns(mlir::RewritePatternSet &patterns);
+void populateReductionToLinalgPatterns(mlir::RewritePatternSet &patterns);
+void populateDataMovementToLinalgPatterns(mlir::RewritePatternSet &patterns);
+
+/// True if every operand and result of `op` is a statically shaped tensor;
+/// code generation needs that.
+bool hasStaticShapes(mlir::Operation *op);
+
+} // namespace whittle
+
+#endif // WHITTLE_CONVERSION_WHITTLETOLINALG_H

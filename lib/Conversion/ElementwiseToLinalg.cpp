@@ -1,0 +1,357 @@
+//===- ElementwiseToLinalg.cpp - Elementwise whittle ops to linalg --------===//
+//
+// Every elementwise op becomes one linalg.generic with parallel iterators;
+// numpy broadcasting is expressed in the indexing maps (nothing is
+// materialized), so chains of these generics fuse with linalg's elementwise
+// fusion.
+//
+//===----------------------------------------------------------------------===//
+
+#include "LoweringUtils.h"
+
+#include "whittle/Conversion/WhittleToLinalg.h"
+#include "whittle/Dialect/Whittle.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/IR/Matchers.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace whittle;
+using namespace whittle::lowering;
+
+namespace {
+
+bool isFloat(Value v) { return isa<FloatType>(v.getType()); }
+
+/// True for i1, where ordered comparisons must be unsigned (true > false).
+bool isBool(Value v) { return v.getType().isInteger(1); }
+
+//===----------------------------------------------------------------------===//
+// Scalar bodies, one overload per op. `args` are the operand scalars.
+//===----------------------------------------------------------------------===//
+
+Value scalarOp(AddOp, OpBuilder &b, Location loc, ValueRange args) {
+  if (isFloat(args[0]))
+    return arith::AddFOp::create(b, loc, args[0], args[1]);
+  return arith::AddIOp::create(b, loc, args[0], args[1]);
+}
+
+Value scalarOp(SubOp, OpBuilder &b, Location loc, ValueRange args) {
+  if (isFloat(args[0]))
+    return arith::SubFOp::create(b, loc, args[0], args[1]);
+  return arith::SubIOp::create(b, loc, args[0], args[1]);
+}
+
+Value scalarOp(MulOp, OpBuilder &b, Location loc, ValueRange args) {
+  if (isFloat(args[0]))
+    return arith::MulFOp::create(b, loc, args[0], args[1]);
+  return arith::MulIOp::create(b, loc, args[0], args[1]);
+}
+
+// ONNX integer division truncates toward zero, like C.
+Value scalarOp(DivOp, OpBuilder &b, Location loc, ValueRange args) {
+  if (isFloat(args[0]))
+    return arith::DivFOp::create(b, loc, args[0], args[1]);
+  return arith::DivSIOp::create(b, loc, args[0], args[1]);
+}
+
+Value scalarOp(PowOp, OpBuilder &b, Location loc, ValueRange args) {
+  if (isFloat(args[0]))
+    return math::PowFOp::create(b, loc, args[0], args[1]);
+  return math::IPowIOp::create(b, loc, args[0], args[1]);
+}
+
+// ONNX Min/Max propagate NaN, which minimumf/maximumf do.
+Value scalarOp(MinOp, OpBuilder &b, Location loc, ValueRange args) {
+  if (isFloat(args[0]))
+    return arith::MinimumFOp::create(b, loc, args[0], args[1]);
+  if (isBool(args[0]))
+    return arith::AndIOp::create(b, loc, args[0], args[1]);
+  return arith::MinSIOp::create(b, loc, args[0], args[1]);
+}
+
+Value scalarOp(MaxOp, OpBuilder &b, Location loc, ValueRange args) {
+  if (isFloat(args[0]))
+    return arith::MaximumFOp::create(b, loc, args[0], args[1]);
+  if (isBool(args[0]))
+    return arith::OrIOp::create(b, loc, args[0], args[1]);
+  return arith::MaxSIOp::create(b, loc, args[0], args[1]);
+}
+
+Value scalarOp(AndOp, OpBuilder &b, Location loc, ValueRange args) {
+  return arith::AndIOp::create(b, loc, args[0], args[1]);
+}
+
+Value scalarOp(OrOp, OpBuilder &b, Location loc, ValueRange args) {
+  return arith::OrIOp::create(b, loc, args[0], args[1]);
+}
+
+Value compare(OpBuilder &b, Location loc, ValueRange args,
+              arith::CmpFPredicate fpred, arith::CmpIPredicate spred,
+              arith::CmpIPredicate upred) {
+  if (isFloat(args[0]))
+    return arith::CmpFOp::create(b, loc, fpred, args[0], args[1]);
+  return arith::CmpIOp::create(b, loc, isBool(args[0]) ? upred : spred, args[0],
+                               args[1]);
+}
+
+Value scalarOp(EqualOp, OpBuilder &b, Location loc, ValueRange args) {
+  return compare(b, loc, args, arith::CmpFPredicate::OEQ,
+                 arith::CmpIPredicate::eq, arith::CmpIPredicate::eq);
+}
+
+Value scalarOp(LessOp, OpBuilder &b, Location loc, ValueRange args) {
+  return compare(b, loc, args, arith::CmpFPredicate::OLT,
+                 arith::CmpIPredicate::slt, arith::CmpIPredicate::ult);
+}
+
+Value scalarOp(LessEqualOp, OpBuilder &b, Location loc, ValueRange args) {
+  return compare(b, loc, args, arith::CmpFPredicate::OLE,
+                 arith::CmpIPredicate::sle, arith::CmpIPredicate::ule);
+}
+
+Value scalarOp(GreaterOp, OpBuilder &b, Location loc, ValueRange args) {
+  return compare(b, loc, args, arith::CmpFPredicate::OGT,
+                 arith::CmpIPredicate::sgt, arith::CmpIPredicate::ugt);
+}
+
+Value scalarOp(GreaterEqualOp, OpBuilder &b, Location loc, ValueRange args) {
+  return compare(b, loc, args, arith::CmpFPredicate::OGE,
+                 arith::CmpIPredicate::sge, arith::CmpIPredicate::uge);
+}
+
+Value scalarOp(SqrtOp, OpBuilder &b, Location loc, ValueRange args) {
+  return math::SqrtOp::create(b, loc, args[0]);
+}
+
+Value scalarOp(ReciprocalOp, OpBuilder &b, Location loc, ValueRange args) {
+  Value one = scalarConstant(b, loc, args[0].getType(), 1.0);
+  return arith::DivFOp::create(b, loc, one, args[0]);
+}
+
+Value scalarOp(ExpOp, OpBuilder &b, Location loc, ValueRange args) {
+  return math::ExpOp::create(b, loc, args[0]);
+}
+
+Value scalarOp(LogOp, OpBuilder &b, Location loc, ValueRange args) {
+  return math::LogOp::create(b, loc, args[0]);
+}
+
+Value scalarOp(ErfOp, OpBuilder &b, Location loc, ValueRange args) {
+  return math::ErfOp::create(b, loc, args[0]);
+}
+
+Value scalarOp(TanhOp, OpBuilder &b, Location loc, ValueRange args) {
+  return math::TanhOp::create(b, loc, args[0]);
+}
+
+// 1 / (1 + exp(-x)): exp(-x) overflows to inf for very negative x, which
+// still yields the correct limit 0. f16/bf16 compute in f32.
+Value scalarOp(SigmoidOp, OpBuilder &b, Location loc, ValueRange args) {
+  Type type = args[0].getType();
+  Value x = convertScalar(b, loc, args[0], computeType(type));
+  Value one = scalarConstant(b, loc, x.getType(), 1.0);
+  Value e = math::ExpOp::create(b, loc, arith::NegFOp::create(b, loc, x));
+  Value r =
+      arith::DivFOp::create(b, loc, one, arith::AddFOp::create(b, loc, one, e));
+  return convertScalar(b, loc, r, type);
+}
+
+Value scalarOp(ReluOp, OpBuilder &b, Location loc, ValueRange args) {
+  Value zero = scalarConstant(b, loc, args[0].getType(), 0.0);
+  if (isFloat(args[0]))
+    return arith::MaximumFOp::create(b, loc, args[0], zero);
+  return arith::MaxSIOp::create(b, loc, args[0], zero);
+}
+
+Value scalarOp(NegOp, OpBuilder &b, Location loc, ValueRange args) {
+  if (isFloat(args[0]))
+    return arith::NegFOp::create(b, loc, args[0]);
+  Value zero = scalarConstant(b, loc, args[0].getType(), 0.0);
+  return arith::SubIOp::create(b, loc, zero, args[0]);
+}
+
+Value scalarOp(AbsOp, OpBuilder &b, Location loc, ValueRange args) {
+  if (isFloat(args[0]))
+    return math::AbsFOp::create(b, loc, args[0]);
+  return math::AbsIOp::create(b, loc, args[0]);
+}
+
+Value scalarOp(NotOp, OpBuilder &b, Location loc, ValueRange args) {
+  Value one = scalarConstant(b, loc, args[0].getType(), 1);
+  return arith::XOrIOp::create(b, loc, args[0], one);
+}
+
+// erf form: 0.5 * x * (1 + erf(x / sqrt(2))); tanh form:
+// 0.5 * x * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 * x^3))).
+Value scalarOp(GeluOp op, OpBuilder &b, Location loc, ValueRange args) {
+  Type type = args[0].getType();
+  Value x = convertScalar(b, loc, args[0], computeType(type));
+  Type ct = x.getType();
+  Value half = scalarConstant(b, loc, ct, 0.5);
+  Value one = scalarConstant(b, loc, ct, 1.0);
+  Value inner;
+  if (op.getTanhApproximation()) {
+    Value x3 =
+        arith::MulFOp::create(b, loc, x, arith::MulFOp::create(b, loc, x, x));
+    Value poly = arith::AddFOp::create(
+        b, loc, x,
+        arith::MulFOp::create(b, loc, scalarConstant(b, loc, ct, 0.044715),
+                              x3));
+    Value scaled = arith::MulFOp::create(
+        b, loc, scalarConstant(b, loc, ct, std::sqrt(2.0 / M_PI)), poly);
+    inner = math::TanhOp::create(b, loc, scaled);
+  } else {
+    Value scaled = arith::MulFOp::create(
+        b, loc, x, scalarConstant(b, loc, ct, 1.0 / std::sqrt(2.0)));
+    inner = math::ErfOp::create(b, loc, scaled);
+  }
+  Value r =
+      arith::MulFOp::create(b, loc, arith::MulFOp::create(b, loc, half, x),
+                            arith::AddFOp::create(b, loc, one, inner));
+  return convertScalar(b, loc, r, type);
+}
+
+Value scalarOp(ClipOp op, OpBuilder &b, Location loc, ValueRange args) {
+  Value x = args[0];
+  Type type = x.getType();
+  bool fp = isFloat(x);
+  if (auto min = op.getMin()) {
+    Value bound = scalarConstant(b, loc, type, min->convertToDouble());
+    x = fp ? arith::MaximumFOp::create(b, loc, x, bound).getResult()
+           : arith::MaxSIOp::create(b, loc, x, bound).getResult();
+  }
+  if (auto max = op.getMax()) {
+    Value bound = scalarConstant(b, loc, type, max->convertToDouble());
+    x = fp ? arith::MinimumFOp::create(b, loc, x, bound).getResult()
+           : arith::MinSIOp::create(b, loc, x, bound).getResult();
+  }
+  return x;
+}
+
+Value scalarOp(CastOp op, OpBuilder &b, Location loc, ValueRange args) {
+  return convertScalar(b, loc, args[0], op.getTo());
+}
+
+Value scalarOp(WhereOp, OpBuilder &b, Location loc, ValueRange args) {
+  return arith::SelectOp::create(b, loc, args[0], args[1], args[2]);
+}
+
+//===----------------------------------------------------------------------===//
+// Patterns
+//===----------------------------------------------------------------------===//
+
+/// Lowers an elementwise op through its scalarOp overload.
+template <typename OpTy> struct ElementwiseOpLowering : OpRewritePattern<OpTy> {
+  using OpRewritePattern<OpTy>::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(OpTy op,
+                                PatternRewriter &rewriter) const override {
+    if (failed(requireStaticShapes(op, rewriter)))
+      return failure();
+    auto resultType = cast<RankedTensorType>(op->getResult(0).getType());
+    Value result =
+        buildElementwise(rewriter, op.getLoc(), resultType, op->getOperands(),
+                         [&](OpBuilder &b, Location loc, ValueRange args) {
+                           return scalarOp(op, b, loc, args);
+                         });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+/// Pow with a splat constant exponent of 1, 2, 3 or 0.5 becomes
+/// multiplications or a square root: faster, exact, and correct for negative
+/// bases under any later expansion of powf.
+struct PowByConstantLowering : OpRewritePattern<PowOp> {
+  PowByConstantLowering(MLIRContext *ctx)
+      : OpRewritePattern<PowOp>(ctx, /*benefit=*/2) {}
+
+  LogicalResult matchAndRewrite(PowOp op,
+                                PatternRewriter &rewriter) const override {
+    if (failed(requireStaticShapes(op, rewriter)))
+      return failure();
+    auto resultType = op.getResult().getType();
+    if (!isa<FloatType>(resultType.getElementType()) ||
+        op.getLhs().getType().getShape() != resultType.getShape())
+      return rewriter.notifyMatchFailure(op, "needs a float, unbroadcast base");
+    DenseFPElementsAttr exponentAttr;
+    if (!matchPattern(op.getRhs(), m_Constant(&exponentAttr)) ||
+        !exponentAttr.isSplat())
+      return rewriter.notifyMatchFailure(op, "exponent is not a splat");
+    double exponent = exponentAttr.getSplatValue<APFloat>().convertToDouble();
+    if (exponent != 1.0 && exponent != 2.0 && exponent != 3.0 &&
+        exponent != 0.5)
+      return rewriter.notifyMatchFailure(op, "no cheaper form");
+    Value result = buildElementwise(
+        rewriter, op.getLoc(), resultType, op.getLhs(),
+        [&](OpBuilder &b, Location loc, ValueRange args) -> Value {
+          Value x = args[0];
+          if (exponent == 0.5)
+            return math::SqrtOp::create(b, loc, x);
+          Value r = x;
+          for (int i = 1; i < static_cast<int>(exponent); ++i)
+            r = arith::MulFOp::create(b, loc, r, x);
+          return r;
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+/// Trilu keeps element (i, j) of the last two dims when j - i >= k (upper) or
+/// j - i <= k (lower), and writes zero elsewhere.
+struct TriluOpLowering : OpRewritePattern<TriluOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(TriluOp op,
+                                PatternRewriter &rewriter) const override {
+    if (failed(requireStaticShapes(op, rewriter)))
+      return failure();
+    auto type = op.getResult().getType();
+    int64_t rank = type.getRank();
+    int64_t k = op.getK();
+    bool upper = op.getUpper();
+    Value result = buildElementwise(
+        rewriter, op.getLoc(), type, op.getInput(),
+        [&](OpBuilder &b, Location loc, ValueRange args) -> Value {
+          Value i = linalg::IndexOp::create(b, loc, rank - 2);
+          Value j = linalg::IndexOp::create(b, loc, rank - 1);
+          Value diff = arith::SubIOp::create(b, loc, j, i);
+          Value kValue = arith::ConstantIndexOp::create(b, loc, k);
+          Value keep = arith::CmpIOp::create(b, loc,
+                                             upper ? arith::CmpIPredicate::sge
+                                                   : arith::CmpIPredicate::sle,
+                                             diff, kValue);
+          Value zero = scalarConstant(b, loc, args[0].getType(), 0.0);
+          return arith::SelectOp::create(b, loc, keep, args[0], zero);
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+} // namespace
+
+void whittle::populateElementwiseToLinalgPatterns(RewritePatternSet &patterns) {
+  patterns
+      .add<ElementwiseOpLowering<AddOp>, ElementwiseOpLowering<SubOp>,
+           ElementwiseOpLowering<MulOp>, ElementwiseOpLowering<DivOp>,
+           ElementwiseOpLowering<PowOp>, ElementwiseOpLowering<MinOp>,
+           ElementwiseOpLowering<MaxOp>, ElementwiseOpLowering<AndOp>,
+           ElementwiseOpLowering<OrOp>, ElementwiseOpLowering<EqualOp>,
+           ElementwiseOpLowering<LessOp>, ElementwiseOpLowering<LessEqualOp>,
+           ElementwiseOpLowering<GreaterOp>,
+           ElementwiseOpLowering<GreaterEqualOp>, ElementwiseOpLowering<SqrtOp>,
+           ElementwiseOpLowering<ReciprocalOp>, ElementwiseOpLowering<ExpOp>,
+           ElementwiseOpLowering<LogOp>, ElementwiseOpLowering<ErfOp>,
+           ElementwiseOpLowering<TanhOp>, ElementwiseOpLowering<SigmoidOp>,
+           ElementwiseOpLowering<ReluOp>, ElementwiseOpLowering<NegOp>,
+           ElementwiseOpLowering<AbsOp>, ElementwiseOpLowering<NotOp>,
+           ElementwiseOpLowering<GeluOp>, ElementwiseOpLowering<ClipOp>,
+           ElementwiseOpLowering<CastOp>, ElementwiseOpLowering<WhereOp>,
+           PowByConstantLowering, TriluOpLowering>(patterns.getContext());
+}
