@@ -44,6 +44,8 @@
 
 #include <climits>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <optional>
@@ -130,6 +132,19 @@ std::string sanitizeBlobName(StringRef name) {
   if (!llvm::isAlpha(result.front()) && result.front() != '_')
     result.insert(result.begin(), '_');
   return result;
+}
+
+/// ONNX stores float attributes; widen them through their shortest decimal
+/// form so that 1e-6f becomes 1e-6 rather than 9.99999997e-7.
+double widenFloat(float value) {
+  char text[32];
+  for (int precision = 1; precision < 10; ++precision) {
+    std::snprintf(text, sizeof(text), "%.*g", precision, value);
+    double candidate = std::strtod(text, nullptr);
+    if (static_cast<float>(candidate) == value)
+      return candidate;
+  }
+  return value;
 }
 
 std::string formatShape(ArrayRef<int64_t> shape) {
@@ -276,6 +291,17 @@ private:
 template <typename OpTy, typename... Args>
 FailureOr<SmallVector<Value>> Importer::buildN(unsigned numResults,
                                                Args &&...args) {
+  // Dialect diagnostics (inference, verifiers) only know the location;
+  // prefix them with the node so that the message names it.
+  bool reemitting = false;
+  ScopedDiagnosticHandler prefixNode(&ctx, [&](Diagnostic &diag) {
+    if (reemitting || diag.getSeverity() != DiagnosticSeverity::Error)
+      return failure();
+    reemitting = true;
+    nodeError() << diag.str();
+    reemitting = false;
+    return success();
+  });
   OperationState state(loc, OpTy::getOperationName());
   SmallVector<Type> placeholders(numResults, builder.getNoneType());
   OpTy::build(builder, state, TypeRange(placeholders),
@@ -1176,10 +1202,10 @@ LogicalResult Importer::importGemm() {
   if (failed(c) || failed(alpha) || failed(beta) || failed(transA) ||
       failed(transB))
     return failure();
-  auto result = build<GemmOp>(*a, *b, *c, builder.getF64FloatAttr(*alpha),
-                              builder.getF64FloatAttr(*beta),
-                              builder.getBoolAttr(*transA != 0),
-                              builder.getBoolAttr(*transB != 0));
+  auto result = build<GemmOp>(
+      *a, *b, *c, builder.getF64FloatAttr(widenFloat(*alpha)),
+      builder.getF64FloatAttr(widenFloat(*beta)),
+      builder.getBoolAttr(*transA != 0), builder.getBoolAttr(*transB != 0));
   if (failed(result))
     return failure();
   return setResults(*result);
@@ -1314,7 +1340,7 @@ LogicalResult Importer::importLayerNorm() {
     return failure();
   auto result =
       build<LayerNormOp>(*x, *scale, *bias, builder.getI64IntegerAttr(*a),
-                         builder.getF64FloatAttr(*epsilon));
+                         builder.getF64FloatAttr(widenFloat(*epsilon)));
   if (failed(result))
     return failure();
   return setResults(*result);
