@@ -37,4 +37,50 @@ def ConvertWhittleToLinalg : Pass<"convert-whittle-to-linalg", "mlir::ModuleOp">
 // Backend passes (after conversion to linalg)
 //===----------------------------------------------------------------------===//
 
+def WhittlePlanMemory : Pass<"whittle-plan-memory", "mlir::ModuleOp"> {
+  let summary = "Place every static buffer of @main in one workspace argument";
+  let description = [{
+    Runs after bufferization. Every `memref.alloc` of static size in the
+    function becomes a `memref.view` into a new trailing workspace argument
+    (`memref<Nxi8>`). Offsets come from a greedy, liveness-based allocator:
+    buffers whose lifetimes (alloc to last use of any alias) do not overlap
+    share bytes. Offsets are aligned to `alignment`. Deallocs are removed.
+    The total size is recorded as the module attribute
+    `whittle.workspace_size`. A buffer that escapes its block (yielded or
+    returned) or has a dynamic shape is an error.
+  }];
+  let options = [
+    Option<"funcName", "func-name", "std::string", "\"main\"",
+           "Function whose buffers are planned">,
+    Option<"alignment", "alignment", "int64_t", "64",
+           "Byte alignment of every buffer in the workspace">
+  ];
+  let statistics = [
+    Statistic<"numBuffers", "buffers", "Buffers placed in the workspace">,
+    Statistic<"bytesRequested", "bytes-requested",
+              "Sum of the sizes of all planned buffers">,
+    Statistic<"bytesPlanned", "bytes-planned", "Size of the workspace">
+  ];
+  let dependentDialects = ["mlir::memref::MemRefDialect",
+                           "mlir::arith::ArithDialect"];
+}
+
+def WhittleLegalizeForLLVM : Pass<"whittle-legalize-for-llvm", "mlir::ModuleOp"> {
+  let summary = "Rewrite what the LLVM conversions would turn into runtime calls";
+  let description = [{
+    Runs on buffers, before conversion to the LLVM dialect. Copies between
+    non-contiguous memrefs become loops (instead of calls to the MLIR C
+    runner's memrefCopy, which a model library does not link), and f32
+    transcendental functions (tanh, erf, exp, log, ...) become polynomial
+    approximations that vectorize instead of libm calls.
+  }];
+  let options = [
+    Option<"approximateMath", "approximate-math", "bool", "true",
+           "Replace f32 math functions with polynomial approximations">
+  ];
+  let dependentDialects = ["mlir::scf::SCFDialect", "mlir::memref::MemRefDialect",
+                           "mlir::arith::ArithDialect", "mlir::vector::VectorDialect",
+                           "mlir::math::MathDialect"];
+}
+
 #endif // WHITTLE_PASSES_TD

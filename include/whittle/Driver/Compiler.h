@@ -1,0 +1,44 @@
+//===- Compiler.h - whittle-compile: options to pipeline --------*- C++ -*-===//
+
+#ifndef WHITTLE_DRIVER_COMPILER_H
+#define WHITTLE_DRIVER_COMPILER_H
+
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Support/LLVM.h"
+
+#include <string>
+#include <vector>
+
+namespace whittle {
+
+enum class EmitKind { MLIR, LLVM, Object, Library };
+
+struct CompileOptions {
+  /// .onnx, .onnxtext (through the importer) or .mlir (parsed directly;
+  /// whittle ops or linalg on tensors).
+  std::string inputPath;
+  /// "-" writes text outputs (mlir, llvm) to stdout.
+  std::string outputPath;
+  EmitKind emit = EmitKind::Library;
+  std::string target = "x86_64";
+  std::string cpu = "native";
+  /// NAME=1x128 overrides of input shapes (ONNX inputs only).
+  std::vector<std::string> inputShapes;
+  unsigned optLevel = 2;
+  bool vectorize = true;
+  bool parallelize = true;
+};
+
+/// Registers every dialect and interface the compiler may meet.
+void registerCompilerDialects(mlir::DialectRegistry &registry);
+
+/// Compiles one model. Errors are reported through the context's
+/// diagnostics (or stderr for non-IR errors); on failure no output file is
+/// left behind.
+mlir::LogicalResult compileModel(const CompileOptions &options,
+                                 mlir::MLIRContext &context);
+
+} // namespace whittle
+
+#endif // WHITTLE_DRIVER_COMPILER_H

@@ -1,0 +1,120 @@
+//===- Backend.h - From linalg on tensors to a shared library ---*- C++ -*-===//
+//
+// The target layer: the pass pipeline that takes linalg-on-tensors IR down to
+// the LLVM dialect, the generation of the model ABI entry points
+// (include/whittle/model_abi.h), weight emission, LLVM code generation and
+// linking.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef WHITTLE_TARGET_BACKEND_H
+#define WHITTLE_TARGET_BACKEND_H
+
+#include "whittle/Target/TargetInfo.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Support/LLVM.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace llvm {
+class LLVMContext;
+class Module;
+class raw_pwrite_stream;
+} // namespace llvm
+
+namespace whittle {
+
+/// One input or output of the model as the ABI metadata describes it.
+struct TensorSpec {
+  std::string name;
+  std::string dtype; // f32, i64, bool, ...
+  llvm::SmallVector<int64_t> shape;
+  int64_t numElements() const;
+  int64_t elementBytes() const;
+};
+
+struct ModelSignature {
+  std::string modelName;
+  std::vector<TensorSpec> inputs;
+  std::vector<TensorSpec> outputs;
+};
+
+/// Reads the signature of `func.func @main` (tensor types, static shapes)
+/// with its whittle.input_names / whittle.output_names attributes; names
+/// default to input<i> / output<i>.
+mlir::FailureOr<ModelSignature> extractModelSignature(mlir::ModuleOp module);
+
+/// The text returned by whittle_model_metadata.
+std::string formatModelMetadata(const ModelSignature &signature);
+
+/// Turns a file stem into a C identifier prefix (MODEL in MODEL_run).
+std::string sanitizeCIdentifier(llvm::StringRef stem);
+
+struct BackendOptions {
+  TargetInfo target;
+  unsigned optLevel = 2;
+  /// Tile and vectorize linalg ops (otherwise plain scalar loops).
+  bool vectorize = true;
+  /// Outline parallel loops and run them through the executor.
+  bool parallelize = true;
+};
+
+/// Adds the passes from linalg/tensor/arith/math on tensors (the output of
+/// convert-whittle-to-linalg) down to the LLVM dialect, including the static
+/// memory plan. @main ends up taking bare pointers: inputs, outputs, the
+/// workspace and the executor.
+void buildBackendPipeline(mlir::OpPassManager &pm,
+                          const BackendOptions &options);
+
+/// Adds the ABI entry points (whittle_model_*) and `<prefix>_run` to an LLVM
+/// dialect module produced by buildBackendPipeline; @main is renamed and made
+/// internal.
+mlir::LogicalResult generateEntryPoints(mlir::ModuleOp module,
+                                        const ModelSignature &signature,
+                                        llvm::StringRef cPrefix);
+
+/// Moves the data of large constant globals out of the LLVM dialect module:
+/// the bytes are appended to `dataPath` (created here) and the globals become
+/// external declarations. Returns module-level assembly that defines them in
+/// a read-only, 64-byte aligned section with .incbin, or an empty string.
+mlir::FailureOr<std::string> externalizeWeights(mlir::ModuleOp module,
+                                                llvm::StringRef dataPath,
+                                                int64_t minBytes = 256);
+
+/// Translates the LLVM dialect module to LLVM IR, sets the data layout and
+/// triple for `target`, and gives every symbol but the exported ones hidden
+/// visibility or internal linkage.
+std::unique_ptr<llvm::Module> translateToLLVMIR(mlir::ModuleOp module,
+                                                llvm::LLVMContext &context,
+                                                const TargetInfo &target,
+                                                llvm::StringRef cPrefix,
+                                                std::string &error);
+
+/// Optimizes `module` at `optLevel` and writes an ELF object for `target`.
+mlir::LogicalResult emitObjectFile(llvm::Module &module,
+                                   const TargetInfo &target, unsigned optLevel,
+                                   bool emitAssembly,
+                                   llvm::raw_pwrite_stream &os,
+                                   std::string &error);
+
+/// Runs the LLVM IR optimization pipeline only (for --emit=llvm).
+mlir::LogicalResult optimizeModule(llvm::Module &module,
+                                   const TargetInfo &target, unsigned optLevel,
+                                   std::string &error);
+
+/// Links objects into a shared library with ld.lld.
+mlir::LogicalResult linkSharedLibrary(llvm::ArrayRef<std::string> objects,
+                                      llvm::StringRef output,
+                                      std::string &error);
+
+/// The C header that declares the ABI functions and `<prefix>_run`.
+std::string generateHeader(const ModelSignature &signature,
+                           llvm::StringRef cPrefix);
+
+} // namespace whittle
+
+#endif // WHITTLE_TARGET_BACKEND_H

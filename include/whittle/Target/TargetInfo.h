@@ -1,0 +1,51 @@
+//===- TargetInfo.h - Description of a code generation target ---*- C++ -*-===//
+//
+// Everything the backend needs to know about a target: the LLVM triple, CPU
+// and features for the TargetMachine, and the vector width and cache sizes
+// that drive tile-size selection. Each architecture lives in its own
+// directory under lib/Target and fills one of these in.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef WHITTLE_TARGET_TARGETINFO_H
+#define WHITTLE_TARGET_TARGETINFO_H
+
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/Error.h"
+
+#include <cstdint>
+#include <string>
+
+namespace whittle {
+
+struct TargetInfo {
+  /// Short name as given to --target (x86_64, aarch64, nvptx).
+  std::string name;
+  std::string triple;
+  std::string cpu;
+  /// Comma-separated LLVM feature string ("+avx2,+fma,...").
+  std::string features;
+  /// Widest profitable SIMD register, in bits.
+  unsigned vectorWidthBits = 128;
+  /// Data cache sizes in bytes, used to size tiles.
+  int64_t l1CacheBytes = 32 * 1024;
+  int64_t l2CacheBytes = 1024 * 1024;
+  int64_t l3CacheBytes = 8 * 1024 * 1024;
+  /// False for targets whose code generation path is not implemented yet;
+  /// the driver reports them instead of emitting anything.
+  bool supported = false;
+};
+
+/// Per-architecture constructors. `cpu` is the --mcpu value ("native" asks
+/// the host).
+llvm::Expected<TargetInfo> makeX86TargetInfo(llvm::StringRef cpu);
+llvm::Expected<TargetInfo> makeAArch64TargetInfo(llvm::StringRef cpu);
+llvm::Expected<TargetInfo> makeNVPTXTargetInfo(llvm::StringRef cpu);
+
+/// Resolves a --target / --mcpu pair into a TargetInfo.
+llvm::Expected<TargetInfo> resolveTarget(llvm::StringRef target,
+                                         llvm::StringRef cpu);
+
+} // namespace whittle
+
+#endif // WHITTLE_TARGET_TARGETINFO_H

@@ -1,0 +1,308 @@
+//===- Compiler.cpp - whittle-compile: options to pipeline ----------------===//
+
+#include "whittle/Driver/Compiler.h"
+
+#include "whittle/Dialect/Whittle.h"
+#include "whittle/Passes/Passes.h"
+#include "whittle/Target/Backend.h"
+#include "whittle/Target/TargetInfo.h"
+
+#if WHITTLE_HAVE_IMPORTER
+#include "whittle/Import/OnnxImporter.h"
+#endif
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Support/FileUtilities.h"
+#include "mlir/Transforms/Passes.h"
+
+#include "llvm/IR/LLVMContext.h"
+#include "llvm/IR/Module.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Process.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace mlir;
+using namespace whittle;
+
+void whittle::registerCompilerDialects(DialectRegistry &registry) {
+  registerAllDialects(registry);
+  registerAllExtensions(registry);
+  registry.insert<whittle::WhittleDialect>();
+}
+
+namespace {
+
+/// Files written under temporary names next to their destination and renamed
+/// into place only when the whole compilation succeeded; everything else is
+/// removed when this goes out of scope.
+class OutputFiles {
+public:
+  ~OutputFiles() {
+    for (const std::string &path : temporaries)
+      llvm::sys::fs::remove(path);
+  }
+
+  /// A temporary file in the directory of `finalPath`, renamed to it by
+  /// commit().
+  FailureOr<std::string> create(StringRef finalPath) {
+    FailureOr<std::string> temp = scratch(finalPath);
+    if (succeeded(temp))
+      pending.push_back({*temp, finalPath.str()});
+    return temp;
+  }
+
+  /// A temporary file next to `nearPath` that is always removed.
+  FailureOr<std::string> scratch(StringRef nearPath) {
+    llvm::SmallString<256> model(llvm::sys::path::parent_path(nearPath));
+    llvm::sys::path::append(model, "." + llvm::sys::path::filename(nearPath) +
+                                       ".tmp-%%%%%%%%");
+    llvm::SmallString<256> path;
+    int fd;
+    if (std::error_code ec = llvm::sys::fs::createUniqueFile(model, fd, path)) {
+      llvm::errs() << "error: cannot create a file next to '" << nearPath
+                   << "': " << ec.message() << "\n";
+      return failure();
+    }
+    llvm::sys::Process::SafelyCloseFileDescriptor(fd);
+    temporaries.push_back(path.str().str());
+    return path.str().str();
+  }
+
+  LogicalResult commit() {
+    for (auto &[temp, final] : pending) {
+      if (std::error_code ec = llvm::sys::fs::rename(temp, final)) {
+        llvm::errs() << "error: cannot write '" << final
+                     << "': " << ec.message() << "\n";
+        for (auto &[t, f] : pending)
+          if (t != temp)
+            llvm::sys::fs::remove(f);
+        return failure();
+      }
+    }
+    pending.clear();
+    return success();
+  }
+
+private:
+  std::vector<std::pair<std::string, std::string>> pending;
+  std::vector<std::string> temporaries;
+};
+
+LogicalResult reportError(const Twine &message) {
+  llvm::errs() << "error: " << message << "\n";
+  return failure();
+}
+
+/// Writes `text` to `path` ("-" is stdout) through `outputs`.
+LogicalResult writeText(OutputFiles &outputs, StringRef path,
+                        llvm::function_ref<void(llvm::raw_ostream &)> print) {
+  if (path == "-") {
+    print(llvm::outs());
+    llvm::outs().flush();
+    return success();
+  }
+  FailureOr<std::string> temp = outputs.create(path);
+  if (failed(temp))
+    return failure();
+  std::error_code ec;
+  llvm::raw_fd_ostream os(*temp, ec);
+  if (ec)
+    return reportError("cannot write '" + path + "': " + ec.message());
+  print(os);
+  os.close();
+  if (os.has_error())
+    return reportError("cannot write '" + path + "'");
+  return success();
+}
+
+FailureOr<OwningOpRef<ModuleOp>> loadModel(const CompileOptions &options,
+                                           MLIRContext &context) {
+  StringRef input = options.inputPath;
+  if (input.ends_with(".mlir")) {
+    if (!options.inputShapes.empty())
+      return reportError("--input-shape applies to ONNX inputs only");
+    std::string errorMessage;
+    auto file = openInputFile(input, &errorMessage);
+    if (!file)
+      return reportError(errorMessage);
+    llvm::SourceMgr sourceMgr;
+    sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
+    OwningOpRef<ModuleOp> module =
+        parseSourceFile<ModuleOp>(sourceMgr, &context);
+    if (!module)
+      return failure();
+    return module;
+  }
+  if (input.ends_with(".onnx") || input.ends_with(".onnxtext")) {
+#if WHITTLE_HAVE_IMPORTER
+    ImportOptions importOptions;
+    for (const std::string &shape : options.inputShapes) {
+      std::string error;
+      if (!parseInputShapeOption(shape, importOptions, error))
+        return reportError("--input-shape '" + shape + "': " + error);
+    }
+    return importOnnxFile(input, importOptions, context);
+#else
+    return reportError("this build of whittle-compile has no ONNX importer");
+#endif
+  }
+  return reportError("'" + input +
+                     "': unknown input kind (expected .onnx, .onnxtext or "
+                     ".mlir)");
+}
+
+LogicalResult runPasses(PassManager &pm, ModuleOp module) {
+  if (failed(applyPassManagerCLOptions(pm)))
+    return failure();
+  applyDefaultTimingPassManagerCLOptions(pm);
+  return pm.run(module);
+}
+
+bool hasWhittleOps(ModuleOp module) {
+  return module
+      .walk([](Operation *op) {
+        return isa<WhittleDialect>(op->getDialect()) ? WalkResult::interrupt()
+                                                     : WalkResult::advance();
+      })
+      .wasInterrupted();
+}
+
+} // namespace
+
+LogicalResult whittle::compileModel(const CompileOptions &options,
+                                    MLIRContext &context) {
+  llvm::Expected<TargetInfo> target =
+      resolveTarget(options.target, options.cpu);
+  if (!target)
+    return reportError(llvm::toString(target.takeError()));
+  if (!target->supported)
+    return reportError("target '" + options.target + "' is not yet supported");
+
+  if (options.outputPath.empty())
+    return reportError("no output file (-o)");
+  StringRef outputPath = options.outputPath;
+  if (outputPath == "-" &&
+      (options.emit == EmitKind::Object || options.emit == EmitKind::Library))
+    return reportError("binary output cannot go to stdout");
+
+  FailureOr<OwningOpRef<ModuleOp>> loaded = loadModel(options, context);
+  if (failed(loaded))
+    return failure();
+  ModuleOp module = loaded->get();
+
+  // Graph level: the imported whittle graph, cleaned up.
+  {
+    PassManager pm(&context);
+    pm.addPass(createCanonicalizerPass());
+    pm.addPass(createCSEPass());
+    if (failed(runPasses(pm, module)))
+      return failure();
+  }
+  OutputFiles outputs;
+  if (options.emit == EmitKind::MLIR) {
+    if (failed(writeText(outputs, outputPath,
+                         [&](llvm::raw_ostream &os) { module.print(os); })))
+      return failure();
+    return outputs.commit();
+  }
+
+  FailureOr<ModelSignature> signature = extractModelSignature(module);
+  if (failed(signature))
+    return failure();
+  std::string stem = llvm::sys::path::stem(outputPath).str();
+  std::string cPrefix =
+      sanitizeCIdentifier(outputPath == "-" ? signature->modelName : stem);
+
+  // Backend: linalg on tensors -> LLVM dialect.
+  {
+    PassManager pm(&context);
+    if (hasWhittleOps(module))
+      pm.addPass(createConvertWhittleToLinalg());
+    BackendOptions backend;
+    backend.target = *target;
+    backend.optLevel = options.optLevel;
+    backend.vectorize = options.vectorize;
+    backend.parallelize = options.parallelize;
+    buildBackendPipeline(pm, backend);
+    if (failed(runPasses(pm, module)))
+      return failure();
+  }
+  if (failed(generateEntryPoints(module, *signature, cPrefix)))
+    return failure();
+
+  // Weights leave the module before translation; the bytes go to a scratch
+  // file that the assembler includes.
+  std::string weightsAsm;
+  if (options.emit != EmitKind::LLVM) {
+    FailureOr<std::string> dataPath = outputs.scratch(outputPath);
+    if (failed(dataPath))
+      return failure();
+    FailureOr<std::string> assembly = externalizeWeights(module, *dataPath);
+    if (failed(assembly))
+      return failure();
+    weightsAsm = std::move(*assembly);
+  }
+
+  llvm::LLVMContext llvmContext;
+  std::string error;
+  std::unique_ptr<llvm::Module> llvmModule =
+      translateToLLVMIR(module, llvmContext, *target, cPrefix, error);
+  if (!llvmModule)
+    return reportError(error);
+  // The MLIR module is no longer needed; free it before LLVM code generation.
+  *loaded = OwningOpRef<ModuleOp>();
+  if (!weightsAsm.empty())
+    llvmModule->appendModuleInlineAsm(weightsAsm);
+  if (failed(optimizeModule(*llvmModule, *target, options.optLevel, error)))
+    return reportError(error);
+
+  if (options.emit == EmitKind::LLVM) {
+    if (failed(writeText(outputs, outputPath, [&](llvm::raw_ostream &os) {
+          llvmModule->print(os, nullptr);
+        })))
+      return failure();
+    return outputs.commit();
+  }
+
+  FailureOr<std::string> objectPath =
+      options.emit == EmitKind::Object
+          ? outputs.create(outputPath)
+          : outputs.scratch((outputPath + ".o").str());
+  if (failed(objectPath))
+    return failure();
+  {
+    std::error_code ec;
+    llvm::raw_fd_ostream os(*objectPath, ec);
+    if (ec)
+      return reportError("cannot write '" + *objectPath + "': " + ec.message());
+    if (failed(emitObjectFile(*llvmModule, *target, options.optLevel,
+                              /*emitAssembly=*/false, os, error)))
+      return reportError(error);
+    os.close();
+    if (os.has_error())
+      return reportError("cannot write '" + *objectPath + "'");
+  }
+  llvmModule.reset();
+
+  if (options.emit == EmitKind::Library) {
+    FailureOr<std::string> libraryPath = outputs.create(outputPath);
+    if (failed(libraryPath))
+      return failure();
+    if (failed(linkSharedLibrary({*objectPath}, *libraryPath, error)))
+      return reportError(error);
+    llvm::SmallString<256> headerPath(llvm::sys::path::parent_path(outputPath));
+    llvm::sys::path::append(headerPath, stem + ".h");
+    if (failed(writeText(outputs, headerPath, [&](llvm::raw_ostream &os) {
+          os << generateHeader(*signature, cPrefix);
+        })))
+      return failure();
+  }
+  return outputs.commit();
+}

@@ -1,0 +1,207 @@
+//===- EntryPoints.cpp - The model ABI as LLVM dialect functions ----------===//
+//
+// Builds the functions of include/whittle/model_abi.h around the lowered
+// model function. After the backend pipeline, @main takes bare pointers:
+// every input, every output, then (when present) the workspace and the
+// executor.
+//
+//===----------------------------------------------------------------------===//
+
+#include "whittle/Target/Backend.h"
+
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/SymbolTable.h"
+
+using namespace mlir;
+using namespace whittle;
+
+/// Name of the model function once it is internal to the library.
+static constexpr StringLiteral kModelFunction = "__whittle_model_main";
+
+static LLVM::LLVMFuncOp getOrDeclare(ModuleOp module, StringRef name,
+                                     Type result, ArrayRef<Type> params) {
+  if (auto fn = module.lookupSymbol<LLVM::LLVMFuncOp>(name))
+    return fn;
+  OpBuilder b = OpBuilder::atBlockBegin(module.getBody());
+  return LLVM::LLVMFuncOp::create(b, module.getLoc(), name,
+                                  LLVM::LLVMFunctionType::get(result, params));
+}
+
+static LLVM::LLVMFuncOp defineFunction(OpBuilder &b, Location loc,
+                                       StringRef name, Type result,
+                                       ArrayRef<Type> params) {
+  auto fn = LLVM::LLVMFuncOp::create(
+      b, loc, name, LLVM::LLVMFunctionType::get(result, params));
+  fn.addEntryBlock(b);
+  return fn;
+}
+
+LogicalResult whittle::generateEntryPoints(ModuleOp module,
+                                           const ModelSignature &signature,
+                                           StringRef cPrefix) {
+  MLIRContext *ctx = module.getContext();
+  Location loc = module.getLoc();
+  auto model = module.lookupSymbol<LLVM::LLVMFuncOp>("main");
+  if (!model)
+    return module.emitError("no lowered @main function in the LLVM module");
+
+  auto ptrType = LLVM::LLVMPointerType::get(ctx);
+  auto i1 = IntegerType::get(ctx, 1);
+  auto i32 = IntegerType::get(ctx, 32);
+  auto i64 = IntegerType::get(ctx, 64);
+
+  unsigned numInputs = signature.inputs.size();
+  unsigned numOutputs = signature.outputs.size();
+  unsigned numArgs = model.getNumArguments();
+  unsigned numTensors = numInputs + numOutputs;
+  if (numArgs < numTensors || numArgs > numTensors + 2 ||
+      !isa<LLVM::LLVMVoidType>(model.getFunctionType().getReturnType()) ||
+      llvm::any_of(model.getArgumentTypes(),
+                   [&](Type t) { return t != ptrType; }))
+    return model.emitError("lowered @main does not have the expected "
+                           "signature (bare pointers: inputs, outputs, "
+                           "workspace, executor; no results)");
+  bool hasWorkspace = numArgs > numTensors;
+  bool hasExecutor = numArgs > numTensors + 1;
+
+  if (failed(SymbolTable::replaceAllSymbolUses(
+          model, StringAttr::get(ctx, kModelFunction), module)))
+    return failure();
+  model.setSymName(kModelFunction);
+  model.setLinkage(LLVM::Linkage::Internal);
+
+  int64_t workspaceSize = 0;
+  if (auto attr = module->getAttrOfType<IntegerAttr>("whittle.workspace_size"))
+    workspaceSize = attr.getInt();
+
+  auto alignedAlloc =
+      getOrDeclare(module, "aligned_alloc", ptrType, {i64, i64});
+  auto freeFn =
+      getOrDeclare(module, "free", LLVM::LLVMVoidType::get(ctx), {ptrType});
+
+  OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
+
+  // int32_t whittle_model_abi_version(void)
+  {
+    auto fn = defineFunction(b, loc, "whittle_model_abi_version", i32, {});
+    OpBuilder fb = OpBuilder::atBlockEnd(&fn.getBody().front());
+    LLVM::ReturnOp::create(
+        fb, loc, LLVM::ConstantOp::create(fb, loc, i32, 1).getResult());
+  }
+
+  // const char *whittle_model_metadata(void)
+  {
+    std::string text = formatModelMetadata(signature);
+    text.push_back('\0');
+    auto type = LLVM::LLVMArrayType::get(IntegerType::get(ctx, 8), text.size());
+    auto global = LLVM::GlobalOp::create(
+        b, loc, type, /*isConstant=*/true, LLVM::Linkage::Internal,
+        "__whittle_model_metadata", b.getStringAttr(text));
+    auto fn = defineFunction(b, loc, "whittle_model_metadata", ptrType, {});
+    OpBuilder fb = OpBuilder::atBlockEnd(&fn.getBody().front());
+    LLVM::ReturnOp::create(
+        fb, loc, LLVM::AddressOfOp::create(fb, loc, global).getResult());
+  }
+
+  // int64_t whittle_model_workspace_size(void)
+  {
+    auto fn = defineFunction(b, loc, "whittle_model_workspace_size", i64, {});
+    OpBuilder fb = OpBuilder::atBlockEnd(&fn.getBody().front());
+    LLVM::ReturnOp::create(
+        fb, loc,
+        LLVM::ConstantOp::create(fb, loc, i64, workspaceSize).getResult());
+  }
+
+  // int32_t whittle_model_run(void *const *inputs, void *const *outputs,
+  //                           void *workspace, const whittle_executor *)
+  {
+    auto fn = defineFunction(b, loc, "whittle_model_run", i32,
+                             {ptrType, ptrType, ptrType, ptrType});
+    Block *entry = &fn.getBody().front();
+    Value inputs = entry->getArgument(0), outputs = entry->getArgument(1),
+          workspace = entry->getArgument(2), executor = entry->getArgument(3);
+    OpBuilder fb = OpBuilder::atBlockEnd(entry);
+    Value null = LLVM::ZeroOp::create(fb, loc, ptrType);
+    auto isNull = [&](Value p) -> Value {
+      return LLVM::ICmpOp::create(fb, loc, LLVM::ICmpPredicate::eq, p, null);
+    };
+    // Null pointer arrays are only an error when there is something to read;
+    // a null workspace only when the model needs one.
+    Value bad = LLVM::ConstantOp::create(fb, loc, i1, 0);
+    if (numInputs)
+      bad = LLVM::OrOp::create(fb, loc, bad, isNull(inputs));
+    if (numOutputs)
+      bad = LLVM::OrOp::create(fb, loc, bad, isNull(outputs));
+    if (workspaceSize > 0)
+      bad = LLVM::OrOp::create(fb, loc, bad, isNull(workspace));
+    Block *body = fb.createBlock(&fn.getBody());
+    Block *error = fb.createBlock(&fn.getBody());
+    fb.setInsertionPointToEnd(entry);
+    LLVM::CondBrOp::create(fb, loc, bad, error, body);
+
+    fb.setInsertionPointToEnd(error);
+    LLVM::ReturnOp::create(
+        fb, loc, LLVM::ConstantOp::create(fb, loc, i32, 1).getResult());
+
+    fb.setInsertionPointToEnd(body);
+    SmallVector<Value> args;
+    auto loadPointers = [&](Value array, unsigned count) {
+      for (unsigned i = 0; i < count; ++i) {
+        Value slot = LLVM::GEPOp::create(fb, loc, ptrType, ptrType, array,
+                                         ArrayRef<LLVM::GEPArg>{int32_t(i)});
+        args.push_back(LLVM::LoadOp::create(fb, loc, ptrType, slot));
+      }
+    };
+    loadPointers(inputs, numInputs);
+    loadPointers(outputs, numOutputs);
+    if (hasWorkspace)
+      args.push_back(workspace);
+    if (hasExecutor)
+      args.push_back(executor);
+    LLVM::CallOp::create(fb, loc, model, args);
+    LLVM::ReturnOp::create(
+        fb, loc, LLVM::ConstantOp::create(fb, loc, i32, 0).getResult());
+  }
+
+  // int32_t <prefix>_run(const T *input..., T *output...): serial, owns its
+  // workspace.
+  {
+    SmallVector<Type> params(numTensors, ptrType);
+    auto fn = defineFunction(b, loc, (cPrefix + "_run").str(), i32, params);
+    Block *entry = &fn.getBody().front();
+    OpBuilder fb = OpBuilder::atBlockEnd(entry);
+    SmallVector<Value> args(entry->getArguments().begin(),
+                            entry->getArguments().end());
+    Value null = LLVM::ZeroOp::create(fb, loc, ptrType);
+    Value buffer = null;
+    if (workspaceSize > 0) {
+      Value alignment = LLVM::ConstantOp::create(fb, loc, i64, 64);
+      Value size = LLVM::ConstantOp::create(fb, loc, i64,
+                                            llvm::alignTo(workspaceSize, 64));
+      buffer = LLVM::CallOp::create(fb, loc, alignedAlloc,
+                                    ValueRange{alignment, size})
+                   .getResult();
+      Value failedAlloc =
+          LLVM::ICmpOp::create(fb, loc, LLVM::ICmpPredicate::eq, buffer, null);
+      Block *run = fb.createBlock(&fn.getBody());
+      Block *oom = fb.createBlock(&fn.getBody());
+      fb.setInsertionPointToEnd(entry);
+      LLVM::CondBrOp::create(fb, loc, failedAlloc, oom, run);
+      fb.setInsertionPointToEnd(oom);
+      LLVM::ReturnOp::create(
+          fb, loc, LLVM::ConstantOp::create(fb, loc, i32, 2).getResult());
+      fb.setInsertionPointToEnd(run);
+    }
+    if (hasWorkspace)
+      args.push_back(buffer);
+    if (hasExecutor)
+      args.push_back(null);
+    LLVM::CallOp::create(fb, loc, model, args);
+    if (workspaceSize > 0)
+      LLVM::CallOp::create(fb, loc, freeFn, ValueRange{buffer});
+    LLVM::ReturnOp::create(
+        fb, loc, LLVM::ConstantOp::create(fb, loc, i32, 0).getResult());
+  }
+  return success();
+}

@@ -1,0 +1,85 @@
+//===- whittle-compile.cpp - ONNX / MLIR model -> shared library ----------===//
+
+#include "whittle/Driver/Compiler.h"
+#include "whittle/Passes/Passes.h"
+
+#include "mlir/IR/AsmState.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Pass/PassManager.h"
+
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/SourceMgr.h"
+
+using namespace llvm;
+
+static cl::opt<std::string> inputPath(cl::Positional, cl::Required,
+                                      cl::desc("<model.onnx|.onnxtext|.mlir>"));
+static cl::opt<std::string> outputPath("o", cl::desc("Output file"),
+                                       cl::value_desc("path"));
+static cl::opt<whittle::EmitKind> emitKind(
+    "emit", cl::desc("What to produce"), cl::init(whittle::EmitKind::Library),
+    cl::values(clEnumValN(whittle::EmitKind::MLIR, "mlir",
+                          "The whittle graph after import and graph passes"),
+               clEnumValN(whittle::EmitKind::LLVM, "llvm", "Optimized LLVM IR"),
+               clEnumValN(whittle::EmitKind::Object, "obj", "An object file"),
+               clEnumValN(whittle::EmitKind::Library, "lib",
+                          "A shared library plus MODEL.h (default)")));
+static cl::opt<std::string> targetName("target",
+                                       cl::desc("x86_64, aarch64 or nvptx"),
+                                       cl::init("x86_64"));
+static cl::opt<std::string>
+    cpuName("mcpu",
+            cl::desc("Target CPU (native, x86-64-v3, sapphirerapids, ...)"),
+            cl::init("native"));
+static cl::list<std::string>
+    inputShapes("input-shape", cl::desc("Fix an input's shape: NAME=1x128"),
+                cl::value_desc("NAME=DIMS"));
+static cl::opt<char> optLevel("O", cl::desc("Optimization level (-O0..-O3)"),
+                              cl::Prefix, cl::init('2'));
+static cl::opt<bool> noVectorize("no-vectorize",
+                                 cl::desc("Emit scalar loops only"),
+                                 cl::init(false));
+static cl::opt<bool> noParallel("no-parallel",
+                                cl::desc("Do not use the executor"),
+                                cl::init(false));
+
+int main(int argc, char **argv) {
+  InitLLVM init(argc, argv);
+  mlir::registerPassManagerCLOptions();
+  mlir::registerDefaultTimingManagerCLOptions();
+  mlir::registerAsmPrinterCLOptions();
+  mlir::registerMLIRContextCLOptions();
+  whittle::registerAllWhittlePasses();
+  cl::ParseCommandLineOptions(argc, argv,
+                              "Whittle: ONNX model -> shared library\n");
+
+  if (optLevel < '0' || optLevel > '3') {
+    errs() << "error: invalid optimization level -O" << optLevel << "\n";
+    return 1;
+  }
+  whittle::CompileOptions options;
+  options.inputPath = inputPath;
+  options.outputPath = outputPath;
+  if (options.outputPath.empty())
+    options.outputPath = (emitKind == whittle::EmitKind::MLIR ||
+                          emitKind == whittle::EmitKind::LLVM)
+                             ? "-"
+                             : "";
+  options.emit = emitKind;
+  options.target = targetName;
+  options.cpu = cpuName;
+  options.inputShapes.assign(inputShapes.begin(), inputShapes.end());
+  options.optLevel = optLevel - '0';
+  options.vectorize = !noVectorize;
+  options.parallelize = !noParallel;
+
+  mlir::DialectRegistry registry;
+  whittle::registerCompilerDialects(registry);
+  mlir::MLIRContext context(registry);
+  context.loadAllAvailableDialects();
+  llvm::SourceMgr sourceMgr;
+  mlir::SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
+  return mlir::failed(whittle::compileModel(options, context)) ? 1 : 0;
+}
