@@ -4,7 +4,9 @@
 // disappear once shapes are static. They never materialize results larger
 // than kMaxFoldedElements, so weights are never duplicated by folding.
 // Only DenseElementsAttr operands are evaluated: weights imported as
-// dense_resource blobs are never read here.
+// dense_resource blobs are never read here. OpBuilder::createOrFold folds
+// before anything verifies the op, so folders that index by attributes check
+// them first.
 //
 //===----------------------------------------------------------------------===//
 
@@ -704,8 +706,11 @@ static Attribute foldReduce(Type resultType, Attribute operand,
   // Input element i accumulates into result element outIndex[i]; the result
   // has the input's shape with reduced dims set to 1 (with or without them).
   SmallVector<int64_t> keptShape(inputType.getShape());
-  for (int64_t a : axes)
+  for (int64_t a : axes) {
+    if (a < 0 || a >= inputType.getRank())
+      return {};
     keptShape[a] = 1;
+  }
   if (ShapedType::getNumElements(keptShape) != type.getNumElements())
     return {};
   SmallVector<int64_t> keptStrides = getStrides(keptShape);
@@ -827,6 +832,11 @@ OpFoldResult UnsqueezeOp::fold(FoldAdaptor adaptor) {
 
 OpFoldResult TransposeOp::fold(FoldAdaptor adaptor) {
   ArrayRef<int64_t> perm = getPerm();
+  if (static_cast<int64_t>(perm.size()) != getInput().getType().getRank() ||
+      llvm::any_of(perm, [&](int64_t p) {
+        return p < 0 || p >= static_cast<int64_t>(perm.size());
+      }))
+    return {};
   bool isIdentity = true;
   for (int64_t i = 0, e = perm.size(); i < e; ++i)
     isIdentity &= perm[i] == i;
@@ -861,6 +871,10 @@ OpFoldResult ExpandOp::fold(FoldAdaptor adaptor) {
 OpFoldResult SliceOp::fold(FoldAdaptor adaptor) {
   auto input = getInput().getType();
   ArrayRef<int64_t> starts = getStarts(), steps = getSteps();
+  if (static_cast<int64_t>(starts.size()) != input.getRank() ||
+      static_cast<int64_t>(steps.size()) != input.getRank() ||
+      static_cast<int64_t>(getSizes().size()) != input.getRank())
+    return {};
   if (llvm::all_of(starts, [](int64_t s) { return s == 0; }) &&
       llvm::all_of(steps, [](int64_t s) { return s == 1; }) &&
       input.hasStaticShape() && getSizes() == input.getShape())
@@ -884,7 +898,7 @@ OpFoldResult ConcatOp::fold(FoldAdaptor adaptor) {
   SmallVector<DenseElementsAttr> inputs;
   for (Attribute operand : adaptor.getInputs()) {
     DenseElementsAttr input = denseOperand(operand);
-    if (!input)
+    if (!input || input.getType().getRank() != type.getRank())
       return {};
     inputs.push_back(input);
   }
@@ -892,6 +906,8 @@ OpFoldResult ConcatOp::fold(FoldAdaptor adaptor) {
   // each input's contiguous chunk of dim(axis) * inner elements.
   int64_t axis = getAxis();
   ArrayRef<int64_t> shape = type.getShape();
+  if (axis < 0 || axis >= type.getRank())
+    return {};
   int64_t outer = ShapedType::getNumElements(shape.take_front(axis));
   int64_t inner = ShapedType::getNumElements(shape.drop_front(axis + 1));
   SmallVector<std::pair<unsigned, int64_t>> picks;
@@ -916,6 +932,8 @@ OpFoldResult GatherOp::fold(FoldAdaptor adaptor) {
     return {};
   ArrayRef<int64_t> shape = data.getType().getShape();
   int64_t axis = getAxis();
+  if (axis < 0 || axis >= static_cast<int64_t>(shape.size()))
+    return {};
   int64_t dim = shape[axis];
   int64_t inner = ShapedType::getNumElements(shape.drop_front(axis + 1));
   bool isUnsigned = isUnsignedElement(indices.getElementType());
@@ -946,6 +964,8 @@ OpFoldResult GatherOp::fold(FoldAdaptor adaptor) {
 
 OpFoldResult TriluOp::fold(FoldAdaptor adaptor) {
   auto input = getInput().getType();
+  if (input.getRank() < 2)
+    return {};
   int64_t rows = input.getDimSize(input.getRank() - 2);
   int64_t cols = input.getDimSize(input.getRank() - 1);
   int64_t k = getK();
