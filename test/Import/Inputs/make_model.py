@@ -1,0 +1,81 @@
+"""Writes small binary ONNX models for the importer's lit tests.
+
+usage: make_model.py KIND OUTPUT.onnx
+"""
+import sys
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+
+def named_unsupported():
+    node = helper.make_node("Foo", ["X"], ["Y"], name="n1")
+    graph = helper.make_graph(
+        [node], "g",
+        [helper.make_tensor_value_info("X", TensorProto.FLOAT, [2])],
+        [helper.make_tensor_value_info("Y", TensorProto.FLOAT, [2])])
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+
+
+def old_opset():
+    node = helper.make_node("Relu", ["X"], ["Y"])
+    graph = helper.make_graph(
+        [node], "g",
+        [helper.make_tensor_value_info("X", TensorProto.FLOAT, [2])],
+        [helper.make_tensor_value_info("Y", TensorProto.FLOAT, [2])])
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 11)])
+
+
+def external_data(path):
+    """A MatMul whose weight, and a small bias, live in a side file."""
+    w = numpy_helper.from_array(
+        np.arange(8 * 16, dtype=np.float32).reshape(8, 16), "weight")
+    b = numpy_helper.from_array(np.arange(16, dtype=np.float32), "bias")
+    nodes = [helper.make_node("MatMul", ["X", "weight"], ["M"], name="mm"),
+             helper.make_node("Add", ["M", "bias"], ["Y"], name="add")]
+    graph = helper.make_graph(
+        nodes, "external",
+        [helper.make_tensor_value_info("X", TensorProto.FLOAT, ["batch", 8])],
+        [helper.make_tensor_value_info("Y", TensorProto.FLOAT, ["batch", 16])],
+        initializer=[w, b])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    onnx.save_model(model, path, save_as_external_data=True,
+                    all_tensors_to_one_file=True,
+                    location=path.split("/")[-1] + ".data", size_threshold=0)
+
+
+def typed_fields():
+    """Initializers in the typed fields (float_data, int32_data, ...)."""
+    big = helper.make_tensor("big", TensorProto.FLOAT, [80],
+                             [float(i) for i in range(80)])
+    half = helper.make_tensor("half", TensorProto.FLOAT16, [2],
+                              [1.0, -2.0])
+    i8 = helper.make_tensor("i8", TensorProto.INT8, [3], [1, -2, 3])
+    flags = helper.make_tensor("flags", TensorProto.BOOL, [2], [1, 0])
+    nodes = [helper.make_node("Add", ["X", "big"], ["Y"]),
+             helper.make_node("Identity", ["half"], ["H"]),
+             helper.make_node("Identity", ["i8"], ["I"]),
+             helper.make_node("Identity", ["flags"], ["F"])]
+    graph = helper.make_graph(
+        nodes, "typed",
+        [helper.make_tensor_value_info("X", TensorProto.FLOAT, [80])],
+        [helper.make_tensor_value_info(n, t, None) for n, t in
+         [("Y", TensorProto.FLOAT), ("H", TensorProto.FLOAT16),
+          ("I", TensorProto.INT8), ("F", TensorProto.BOOL)]],
+        initializer=[big, half, i8, flags])
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+
+
+def main():
+    kind, path = sys.argv[1], sys.argv[2]
+    if kind == "external-data":
+        external_data(path)
+        return
+    model = {"named-unsupported": named_unsupported, "old-opset": old_opset,
+             "typed-fields": typed_fields}[kind]()
+    onnx.save_model(model, path)
+
+
+if __name__ == "__main__":
+    main()
