@@ -17,6 +17,7 @@
 #include "mlir/IR/Matchers.h"
 
 #include <cmath>
+#include <type_traits>
 
 using namespace mlir;
 using namespace whittle;
@@ -253,6 +254,12 @@ template <typename OpTy> struct ElementwiseOpLowering : OpRewritePattern<OpTy> {
     if (failed(requireStaticShapes(op, rewriter)))
       return failure();
     auto resultType = cast<RankedTensorType>(op->getResult(0).getType());
+    // A cast to the same type is the identity.
+    if (std::is_same_v<OpTy, CastOp> &&
+        op->getOperand(0).getType() == resultType) {
+      rewriter.replaceOp(op, op->getOperand(0));
+      return success();
+    }
     Value result =
         buildElementwise(rewriter, op.getLoc(), resultType, op->getOperands(),
                          [&](OpBuilder &b, Location loc, ValueRange args) {
