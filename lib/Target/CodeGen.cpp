@@ -101,7 +101,10 @@ FailureOr<std::string> whittle::externalizeWeights(ModuleOp module,
     return failure();
   if (assembly.empty())
     return std::string();
-  return "\t.section .rodata.whittle_weights,\"a\",@progbits\n\t.balign " +
+  // A name without a .rodata prefix: linkers fold .rodata.* into .rodata,
+  // and a section of its own lets tools (and __start_/__stop_ symbols) find
+  // the weights.
+  return "\t.section whittle_weights,\"a\",@progbits\n\t.balign " +
          std::to_string(kWeightAlignment) + "\n" + assembly + "\t.text\n";
 }
 

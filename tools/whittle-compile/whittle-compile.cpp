@@ -6,6 +6,7 @@
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
+#include "mlir/InitAllPasses.h"
 #include "mlir/Pass/PassManager.h"
 
 #include "llvm/Support/CommandLine.h"
@@ -47,11 +48,13 @@ static cl::opt<bool> noParallel("no-parallel",
 
 int main(int argc, char **argv) {
   InitLLVM init(argc, argv);
+  // Passes first: --mlir-print-ir-after and friends take pass names.
+  mlir::registerAllPasses();
+  whittle::registerAllWhittlePasses();
   mlir::registerPassManagerCLOptions();
   mlir::registerDefaultTimingManagerCLOptions();
   mlir::registerAsmPrinterCLOptions();
   mlir::registerMLIRContextCLOptions();
-  whittle::registerAllWhittlePasses();
   cl::ParseCommandLineOptions(argc, argv,
                               "Whittle: ONNX model -> shared library\n");
 
