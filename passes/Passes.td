@@ -65,6 +65,36 @@ def WhittlePlanMemory : Pass<"whittle-plan-memory", "mlir::ModuleOp"> {
                            "mlir::arith::ArithDialect"];
 }
 
+def WhittleOutlineParallelLoops
+    : Pass<"whittle-outline-parallel-loops", "mlir::ModuleOp"> {
+  let summary = "Outline top-level scf.parallel loops of @main into tasks";
+  let description = [{
+    Runs on buffers, after whittle-plan-memory. Appends an `!llvm.ptr`
+    executor argument (a `const whittle_executor *`, see model_abi.h) to the
+    function. Every top-level `scf.parallel` with static bounds, no
+    reductions and enough work becomes a private task function
+    `@__whittle_task_impl_<n>(captured memrefs..., begin, end)` running
+    iterations [begin, end) of its first dimension, and the loop is
+    replaced by a call of the declaration `@__whittle_parallel_<n>(captured
+    memrefs..., executor)`. The target layer defines that declaration in the
+    LLVM dialect: it packs the pointers into a context and calls
+    executor->parallel_for with a `void (void *, int64_t, int64_t)`
+    trampoline, or the trampoline directly when there is no executor.
+    Loops capturing non-identity-layout memrefs stay serial.
+  }];
+  let options = [
+    Option<"funcName", "func-name", "std::string", "\"main\"",
+           "Function whose loops are outlined">,
+    Option<"minWork", "min-work", "int64_t", "32768",
+           "Smallest (iterations x body operations) worth a dispatch">
+  ];
+  let statistics = [
+    Statistic<"numOutlined", "outlined", "Loops outlined into tasks">
+  ];
+  let dependentDialects = ["mlir::func::FuncDialect", "mlir::scf::SCFDialect",
+                           "mlir::arith::ArithDialect", "mlir::LLVM::LLVMDialect"];
+}
+
 def WhittleLegalizeForLLVM : Pass<"whittle-legalize-for-llvm", "mlir::ModuleOp"> {
   let summary = "Rewrite what the LLVM conversions would turn into runtime calls";
   let description = [{

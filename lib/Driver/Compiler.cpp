@@ -230,6 +230,7 @@ LogicalResult whittle::compileModel(const CompileOptions &options,
     backend.optLevel = options.optLevel;
     backend.vectorize = options.vectorize;
     backend.parallelize = options.parallelize;
+    backend.parallelMinWork = options.parallelMinWork;
     buildBackendPipeline(pm, backend);
     if (failed(runPasses(pm, module)))
       return failure();

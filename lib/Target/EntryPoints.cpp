@@ -37,11 +37,119 @@ static LLVM::LLVMFuncOp defineFunction(OpBuilder &b, Location loc,
   return fn;
 }
 
+/// Gives the dispatch declarations left by whittle-outline-parallel-loops a
+/// body: pack the task's pointers into a context on the stack and hand a
+/// trampoline to executor->parallel_for, or run it inline without one.
+static LogicalResult defineParallelDispatchers(ModuleOp module) {
+  MLIRContext *ctx = module.getContext();
+  auto ptrType = LLVM::LLVMPointerType::get(ctx);
+  auto i64 = IntegerType::get(ctx, 64);
+  auto voidType = LLVM::LLVMVoidType::get(ctx);
+  auto executorType = LLVM::LLVMStructType::getLiteral(ctx, {ptrType, ptrType});
+  auto taskType = LLVM::LLVMFunctionType::get(voidType, {ptrType, i64, i64});
+  auto parallelForType =
+      LLVM::LLVMFunctionType::get(voidType, {ptrType, i64, ptrType, ptrType});
+
+  SmallVector<LLVM::LLVMFuncOp> dispatchers;
+  module.walk([&](LLVM::LLVMFuncOp fn) {
+    if (fn.isExternal() && fn->hasAttr("whittle.task"))
+      dispatchers.push_back(fn);
+  });
+  for (LLVM::LLVMFuncOp dispatch : dispatchers) {
+    Location loc = dispatch.getLoc();
+    auto implName = dispatch->getAttrOfType<StringAttr>("whittle.task");
+    auto count = dispatch->getAttrOfType<IntegerAttr>("whittle.task_count");
+    auto impl = module.lookupSymbol<LLVM::LLVMFuncOp>(implName);
+    unsigned numPointers = dispatch.getNumArguments() - 1;
+    if (!impl || !count || impl.getNumArguments() != numPointers + 2)
+      return dispatch.emitError("malformed parallel task dispatcher");
+
+    // void task(void *context, int64_t begin, int64_t end)
+    OpBuilder b(dispatch);
+    auto task =
+        LLVM::LLVMFuncOp::create(b, loc, (dispatch.getName() + "_task").str(),
+                                 taskType, LLVM::Linkage::Internal);
+    {
+      Block *entry = task.addEntryBlock(b);
+      OpBuilder tb = OpBuilder::atBlockEnd(entry);
+      SmallVector<Value> args;
+      for (unsigned i = 0; i < numPointers; ++i) {
+        Value slot = LLVM::GEPOp::create(tb, loc, ptrType, ptrType,
+                                         entry->getArgument(0),
+                                         ArrayRef<LLVM::GEPArg>{int32_t(i)});
+        args.push_back(LLVM::LoadOp::create(tb, loc, ptrType, slot));
+      }
+      args.push_back(entry->getArgument(1));
+      args.push_back(entry->getArgument(2));
+      LLVM::CallOp::create(tb, loc, impl, args);
+      LLVM::ReturnOp::create(tb, loc, ValueRange{});
+    }
+
+    dispatch.setLinkage(LLVM::Linkage::Internal);
+    dispatch->removeAttr("sym_visibility");
+    Block *entry = dispatch.addEntryBlock(b);
+    Region &region = dispatch.getBody();
+    OpBuilder db = OpBuilder::atBlockEnd(entry);
+    Value executor = entry->getArgument(numPointers);
+    Value null = LLVM::ZeroOp::create(db, loc, ptrType);
+    Value context = null;
+    if (numPointers) {
+      Value size = LLVM::ConstantOp::create(db, loc, i64, numPointers);
+      context = LLVM::AllocaOp::create(db, loc, ptrType, ptrType, size, 8);
+      for (unsigned i = 0; i < numPointers; ++i) {
+        Value slot = LLVM::GEPOp::create(db, loc, ptrType, ptrType, context,
+                                         ArrayRef<LLVM::GEPArg>{int32_t(i)});
+        LLVM::StoreOp::create(db, loc, entry->getArgument(i), slot);
+      }
+    }
+    Value taskPtr = LLVM::AddressOfOp::create(db, loc, task);
+    Value total = LLVM::ConstantOp::create(db, loc, i64, count.getInt());
+    Block *checkFn = db.createBlock(&region);
+    Block *parallel = db.createBlock(&region);
+    Block *serial = db.createBlock(&region);
+    Block *done = db.createBlock(&region);
+
+    db.setInsertionPointToEnd(entry);
+    LLVM::CondBrOp::create(
+        db, loc,
+        LLVM::ICmpOp::create(db, loc, LLVM::ICmpPredicate::eq, executor, null),
+        serial, checkFn);
+
+    db.setInsertionPointToEnd(checkFn);
+    Value fnSlot = LLVM::GEPOp::create(db, loc, ptrType, executorType, executor,
+                                       ArrayRef<LLVM::GEPArg>{0, 1});
+    Value parallelFor = LLVM::LoadOp::create(db, loc, ptrType, fnSlot);
+    LLVM::CondBrOp::create(db, loc,
+                           LLVM::ICmpOp::create(db, loc,
+                                                LLVM::ICmpPredicate::eq,
+                                                parallelFor, null),
+                           serial, parallel);
+
+    db.setInsertionPointToEnd(parallel);
+    Value pool = LLVM::LoadOp::create(db, loc, ptrType, executor);
+    LLVM::CallOp::create(
+        db, loc, parallelForType,
+        ValueRange{parallelFor, pool, total, taskPtr, context});
+    LLVM::BrOp::create(db, loc, done);
+
+    db.setInsertionPointToEnd(serial);
+    Value zero = LLVM::ConstantOp::create(db, loc, i64, 0);
+    LLVM::CallOp::create(db, loc, task, ValueRange{context, zero, total});
+    LLVM::BrOp::create(db, loc, done);
+
+    db.setInsertionPointToEnd(done);
+    LLVM::ReturnOp::create(db, loc, ValueRange{});
+  }
+  return success();
+}
+
 LogicalResult whittle::generateEntryPoints(ModuleOp module,
                                            const ModelSignature &signature,
                                            StringRef cPrefix) {
   MLIRContext *ctx = module.getContext();
   Location loc = module.getLoc();
+  if (failed(defineParallelDispatchers(module)))
+    return failure();
   auto model = module.lookupSymbol<LLVM::LLVMFuncOp>("main");
   if (!model)
     return module.emitError("no lowered @main function in the LLVM module");

@@ -39,12 +39,22 @@ void whittle::buildBackendPipeline(OpPassManager &pm,
       bufferization::createBufferResultsToOutParamsPass(outParamOptions));
   pm.addPass(createCanonicalizerPass());
 
-  // Loops.
-  pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
+  // Loops: parallel dimensions become scf.parallel, which the outlining
+  // below turns into executor tasks.
+  if (options.parallelize)
+    pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
+  else
+    pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   pm.addPass(createCanonicalizerPass());
 
   // Every remaining buffer goes into the caller's workspace.
   pm.addPass(createWhittlePlanMemory());
+  // The executor argument is always added, so every model has the same
+  // calling convention; only loops worth a dispatch are outlined.
+  WhittleOutlineParallelLoopsOptions outlineOptions;
+  outlineOptions.minWork =
+      options.parallelize ? options.parallelMinWork : INT64_MAX;
+  pm.addPass(createWhittleOutlineParallelLoops(outlineOptions));
   pm.addPass(createWhittleLegalizeForLLVM());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());

@@ -46,6 +46,11 @@ static cl::opt<bool> noParallel("no-parallel",
                                 cl::desc("Do not use the executor"),
                                 cl::init(false));
 
+static cl::opt<int64_t> parallelMinWork(
+    "parallel-min-work",
+    cl::desc("Smallest loop (iterations x operations) run as executor tasks"),
+    cl::init(32768), cl::Hidden);
+
 int main(int argc, char **argv) {
   InitLLVM init(argc, argv);
   // Passes first: --mlir-print-ir-after and friends take pass names.
@@ -77,6 +82,7 @@ int main(int argc, char **argv) {
   options.optLevel = optLevel - '0';
   options.vectorize = !noVectorize;
   options.parallelize = !noParallel;
+  options.parallelMinWork = parallelMinWork;
 
   mlir::DialectRegistry registry;
   whittle::registerCompilerDialects(registry);

@@ -28,6 +28,7 @@ struct CompileOptions {
   unsigned optLevel = 2;
   bool vectorize = true;
   bool parallelize = true;
+  int64_t parallelMinWork = 32768;
 };
 
 /// Registers every dialect and interface the compiler may meet.

@@ -61,6 +61,8 @@ struct BackendOptions {
   bool vectorize = true;
   /// Outline parallel loops and run them through the executor.
   bool parallelize = true;
+  /// Smallest loop (iterations x body operations) worth an executor task.
+  int64_t parallelMinWork = 32768;
 };
 
 /// Adds the passes from linalg/tensor/arith/math on tensors (the output of
