@@ -128,6 +128,8 @@ FailureOr<OwningOpRef<ModuleOp>> loadModel(const CompileOptions &options,
   if (input.ends_with(".mlir")) {
     if (!options.inputShapes.empty())
       return reportError("--input-shape applies to ONNX inputs only");
+    if (!options.freezeInputs.empty())
+      return reportError("--freeze-input applies to ONNX inputs only");
     std::string errorMessage;
     auto file = openInputFile(input, &errorMessage);
     if (!file)
@@ -147,6 +149,11 @@ FailureOr<OwningOpRef<ModuleOp>> loadModel(const CompileOptions &options,
       std::string error;
       if (!parseInputShapeOption(shape, importOptions, error))
         return reportError("--input-shape '" + shape + "': " + error);
+    }
+    for (const std::string &freeze : options.freezeInputs) {
+      std::string error;
+      if (!parseFreezeInputOption(freeze, importOptions, error))
+        return reportError("--freeze-input: " + error);
     }
     return importOnnxFile(input, importOptions, context);
 #else

@@ -32,6 +32,7 @@
 #include "llvm/ADT/SmallString.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringSet.h"
+#include "llvm/ADT/StringSwitch.h"
 #include "llvm/Support/Alignment.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -67,6 +68,8 @@ constexpr int64_t kMaxOpset = 21;
 struct ModelStorage {
   onnx::ModelProto model;
   llvm::StringMap<std::unique_ptr<llvm::MemoryBuffer>> externalFiles;
+  /// Values of frozen graph inputs (--freeze-input), by input name.
+  llvm::StringMap<onnx::TensorProto> frozenTensors;
 };
 
 bool isDefaultDomain(const std::string &domain) {
@@ -154,6 +157,130 @@ std::string formatShape(ArrayRef<int64_t> shape) {
   return text;
 }
 
+/// The ONNX element type of a NumPy dtype descriptor such as '<f4' or '|b1'
+/// (little endian or byte-sized only), or UNDEFINED.
+int32_t numpyElementType(StringRef descr) {
+  if (descr.size() < 3 || !StringRef("<|=").contains(descr.front()))
+    return onnx::TensorProto::UNDEFINED;
+  return llvm::StringSwitch<int32_t>(descr.drop_front())
+      .Case("f2", onnx::TensorProto::FLOAT16)
+      .Case("f4", onnx::TensorProto::FLOAT)
+      .Case("f8", onnx::TensorProto::DOUBLE)
+      .Case("i1", onnx::TensorProto::INT8)
+      .Case("i2", onnx::TensorProto::INT16)
+      .Case("i4", onnx::TensorProto::INT32)
+      .Case("i8", onnx::TensorProto::INT64)
+      .Case("u1", onnx::TensorProto::UINT8)
+      .Case("u2", onnx::TensorProto::UINT16)
+      .Case("u4", onnx::TensorProto::UINT32)
+      .Case("u8", onnx::TensorProto::UINT64)
+      .Case("b1", onnx::TensorProto::BOOL)
+      .Default(onnx::TensorProto::UNDEFINED);
+}
+
+/// The text after `'key':` in a NumPy header dictionary, up to the next
+/// top-level comma or the closing brace.
+std::optional<StringRef> numpyHeaderField(StringRef header, StringRef key) {
+  size_t pos = header.find(("'" + key + "'").str());
+  if (pos == StringRef::npos)
+    return std::nullopt;
+  StringRef rest = header.drop_front(pos + key.size() + 2).ltrim();
+  if (!rest.consume_front(":"))
+    return std::nullopt;
+  rest = rest.ltrim();
+  size_t end = rest.find_first_of(rest.starts_with("(") ? ")" : ",}");
+  if (end == StringRef::npos)
+    return std::nullopt;
+  return rest.take_front(end + rest.starts_with("(")).trim();
+}
+
+/// Reads a NumPy .npy file (C order, format 1.0 to 3.0) into `tensor`.
+bool readNumpyTensor(StringRef bytes, onnx::TensorProto &tensor,
+                     std::string &error) {
+  if (!bytes.starts_with("\x93NUMPY") || bytes.size() < 10) {
+    error = "not a NumPy .npy file";
+    return false;
+  }
+  uint8_t major = bytes[6];
+  size_t lengthBytes = major == 1 ? 2 : 4;
+  if (bytes.size() < 8 + lengthBytes) {
+    error = "truncated .npy header";
+    return false;
+  }
+  uint32_t headerLength = 0;
+  for (size_t i = 0; i < lengthBytes; ++i)
+    headerLength |= static_cast<uint32_t>(static_cast<uint8_t>(bytes[8 + i]))
+                    << (8 * i);
+  size_t dataStart = 8 + lengthBytes + headerLength;
+  if (bytes.size() < dataStart) {
+    error = "truncated .npy header";
+    return false;
+  }
+  StringRef header = bytes.slice(8 + lengthBytes, dataStart);
+  auto descr = numpyHeaderField(header, "descr");
+  auto fortran = numpyHeaderField(header, "fortran_order");
+  auto shape = numpyHeaderField(header, "shape");
+  if (!descr || !fortran || !shape) {
+    error = "malformed .npy header";
+    return false;
+  }
+  int32_t type = numpyElementType(descr->trim("'\""));
+  if (type == onnx::TensorProto::UNDEFINED) {
+    error = "unsupported NumPy dtype " + descr->str();
+    return false;
+  }
+  if (*fortran != "False") {
+    error = "Fortran-order .npy files are not supported";
+    return false;
+  }
+  SmallVector<StringRef> dims;
+  shape->trim("()").split(dims, ',', -1, /*KeepEmpty=*/false);
+  uint64_t count = 1;
+  tensor.set_data_type(type);
+  for (StringRef dim : dims) {
+    int64_t d;
+    if (dim.trim().getAsInteger(10, d) || d < 0) {
+      error = "malformed .npy shape " + shape->str();
+      return false;
+    }
+    tensor.add_dims(d);
+    count *= d;
+  }
+  size_t eltBytes = descr->trim("'\"").back() - '0';
+  if (bytes.size() - dataStart != count * eltBytes) {
+    error = "the .npy data holds " + std::to_string(bytes.size() - dataStart) +
+            " bytes but its shape needs " + std::to_string(count * eltBytes);
+    return false;
+  }
+  tensor.set_raw_data(bytes.drop_front(dataStart).str());
+  return true;
+}
+
+/// Reads a tensor file: NumPy when it ends in .npy, else a serialized ONNX
+/// TensorProto (the format of the ONNX test data's input_K.pb).
+bool readTensorFile(StringRef path, onnx::TensorProto &tensor,
+                    std::string &error) {
+  auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
+                                            /*RequiresNullTerminator=*/false);
+  if (!buffer) {
+    error = "cannot open '" + path.str() + "': " + buffer.getError().message();
+    return false;
+  }
+  StringRef bytes = (*buffer)->getBuffer();
+  if (path.ends_with(".npy")) {
+    if (!readNumpyTensor(bytes, tensor, error)) {
+      error = "'" + path.str() + "': " + error;
+      return false;
+    }
+    return true;
+  }
+  if (!tensor.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    error = "'" + path.str() + "' is not an ONNX TensorProto (.pb) or .npy";
+    return false;
+  }
+  return true;
+}
+
 /// One ONNX graph being translated into one function.
 class Importer {
 public:
@@ -170,6 +297,8 @@ private:
   LogicalResult readOpsets();
   LogicalResult importInputs(SmallVectorImpl<Type> &argTypes,
                              SmallVectorImpl<std::string> &argNames);
+  LogicalResult freezeInput(const onnx::ValueInfoProto &info,
+                            StringRef tensorPath, Location inputLoc);
   LogicalResult importInitializers();
   LogicalResult importNode(const onnx::NodeProto &node, int index);
   LogicalResult dispatch(StringRef op);
@@ -209,6 +338,7 @@ private:
   FailureOr<std::optional<SmallVector<int64_t>>> intsAttr(StringRef name);
 
   FailureOr<SmallVector<int64_t>> constantInts(Value v, StringRef what);
+  void notConstantError(Value v, StringRef what);
   FailureOr<double> constantScalar(Value v, StringRef what);
   FailureOr<int64_t> normalizeAxis(int64_t axis, int64_t rank);
   FailureOr<SmallVector<int64_t>> normalizeAxes(ArrayRef<int64_t> axes,
@@ -244,6 +374,8 @@ private:
   LogicalResult importGemm();
   LogicalResult importSoftmax();
   LogicalResult importLayerNorm();
+  LogicalResult importLayerNormWithStatistics(Value x, Value scale, Value bias,
+                                              int64_t axis, float epsilon);
   LogicalResult importReshape();
   LogicalResult importTranspose();
   LogicalResult importConcat();
@@ -275,6 +407,10 @@ private:
   llvm::StringMap<int64_t> domainOpsets;
   llvm::StringMap<Value> values;
   llvm::StringSet<> consumed;
+  /// Names of @main's arguments.
+  SmallVector<std::string> graphInputNames;
+  /// Frozen graph inputs, materialized as constants at the top of @main.
+  SmallVector<std::pair<std::string, ElementsAttr>> frozenValues;
 
   // The node being imported.
   const onnx::NodeProto *node = nullptr;
@@ -483,18 +619,28 @@ FailureOr<SmallVector<int64_t>> Importer::constantInts(Value v,
       }
     }
   }
+  notConstantError(v, what);
+  return failure();
+}
+
+void Importer::notConstantError(Value v, StringRef what) {
+  // A graph input can be frozen; anything else depends on dynamic shapes.
+  if (auto arg = dyn_cast<BlockArgument>(v)) {
+    StringRef name = graphInputNames[arg.getArgNumber()];
+    nodeError() << "the " << what << " input is graph input '" << name
+                << "', which is not a constant; freeze it with --freeze-input "
+                << name << "=FILE";
+    return;
+  }
   nodeError() << "the " << what
               << " input is not a constant; set --input-shape for dynamic "
                  "inputs";
-  return failure();
 }
 
 FailureOr<double> Importer::constantScalar(Value v, StringRef what) {
   DenseElementsAttr attr;
   if (!matchPattern(v, m_Constant(&attr))) {
-    nodeError() << "the " << what
-                << " input is not a constant; set --input-shape for dynamic "
-                   "inputs";
+    notConstantError(v, what);
     return failure();
   }
   if (attr.getNumElements() != 1) {
@@ -761,6 +907,18 @@ LogicalResult Importer::importInputs(SmallVectorImpl<Type> &argTypes,
     inputNames.insert(info.name());
     Location inputLoc =
         NameLoc::get(StringAttr::get(&ctx, info.name()), fileLoc);
+    auto frozen = options.frozenInputs.find(info.name());
+    if (frozen != options.frozenInputs.end()) {
+      if (options.inputShapes.contains(info.name())) {
+        emitError(inputLoc) << "input '" << info.name()
+                            << "' is given both --freeze-input and "
+                               "--input-shape; its value fixes its shape";
+        failedInput = true;
+      } else if (failed(freezeInput(info, frozen->getValue(), inputLoc))) {
+        failedInput = true;
+      }
+      continue;
+    }
     if (!info.type().has_tensor_type()) {
       emitError(inputLoc) << "input '" << info.name()
                           << "' is not a tensor, which is not supported";
@@ -840,6 +998,13 @@ LogicalResult Importer::importInputs(SmallVectorImpl<Type> &argTypes,
     argNames.push_back(info.name());
   }
 
+  for (const auto &entry : options.frozenInputs) {
+    if (!inputNames.contains(entry.getKey())) {
+      emitError(fileLoc) << "--freeze-input names '" << entry.getKey()
+                         << "', which is not a graph input";
+      failedInput = true;
+    }
+  }
   for (const auto &entry : options.inputShapes) {
     if (!inputNames.contains(entry.getKey())) {
       emitError(fileLoc) << "--input-shape names '" << entry.getKey()
@@ -853,6 +1018,46 @@ LogicalResult Importer::importInputs(SmallVectorImpl<Type> &argTypes,
     failedInput = true;
   }
   return failure(failedInput);
+}
+
+LogicalResult Importer::freezeInput(const onnx::ValueInfoProto &info,
+                                    StringRef tensorPath, Location inputLoc) {
+  std::string error;
+  onnx::TensorProto &tensor = storage->frozenTensors[info.name()];
+  if (!readTensorFile(tensorPath, tensor, error))
+    return emitError(inputLoc)
+           << "--freeze-input " << info.name() << ": " << error;
+  auto describe = [&]() {
+    return emitError(inputLoc)
+           << "--freeze-input " << info.name() << "=" << tensorPath << ": ";
+  };
+  if (!info.type().has_tensor_type())
+    return describe() << "input '" << info.name() << "' is not a tensor";
+  const onnx::TypeProto::Tensor &tt = info.type().tensor_type();
+  if (tensor.data_type() != tt.elem_type())
+    return describe() << "the tensor has element type "
+                      << elementTypeName(tensor.data_type()) << " but input '"
+                      << info.name() << "' is "
+                      << elementTypeName(tt.elem_type());
+  SmallVector<int64_t> given(tensor.dims().begin(), tensor.dims().end());
+  if (tt.has_shape()) {
+    if (tt.shape().dim_size() != static_cast<int>(given.size()))
+      return describe() << "the tensor has shape [" << formatShape(given)
+                        << "] (rank " << given.size() << ") but input '"
+                        << info.name() << "' has rank "
+                        << tt.shape().dim_size();
+    for (auto [i, d] : llvm::enumerate(tt.shape().dim()))
+      if (d.has_dim_value() && d.dim_value() != given[i])
+        return describe() << "the tensor has shape [" << formatShape(given)
+                          << "] but input '" << info.name()
+                          << "' fixes dimension " << i << " to "
+                          << d.dim_value();
+  }
+  auto attr = convertTensor(tensor, inputLoc, info.name());
+  if (failed(attr))
+    return failure();
+  frozenValues.emplace_back(info.name(), *attr);
+  return success();
 }
 
 LogicalResult Importer::importInitializers() {
@@ -902,6 +1107,7 @@ FailureOr<OwningOpRef<ModuleOp>> Importer::run() {
   SmallVector<std::string> argNames;
   if (failed(importInputs(argTypes, argNames)))
     return failure();
+  graphInputNames = argNames;
 
   builder.setInsertionPointToEnd(module->getBody());
   auto func = func::FuncOp::create(builder, fileLoc, "main",
@@ -910,6 +1116,9 @@ FailureOr<OwningOpRef<ModuleOp>> Importer::run() {
   builder.setInsertionPointToEnd(entry);
   for (auto [name, arg] : llvm::zip(argNames, entry->getArguments()))
     values[name] = arg;
+  for (auto &[name, attr] : frozenValues)
+    values[name] = ConstantOp::create(
+        builder, NameLoc::get(StringAttr::get(&ctx, name), fileLoc), attr);
 
   if (failed(importInitializers()))
     return failure();
@@ -1332,18 +1541,91 @@ LogicalResult Importer::importLayerNorm() {
   auto epsilon = floatAttr("epsilon", 1e-5f);
   if (failed(bias) || failed(axis) || failed(epsilon))
     return failure();
-  if (isConsumed(1) || isConsumed(2))
-    return nodeError() << "only the first output (Y) is supported; Mean and "
-                          "InvStdDev must not be used";
   auto a = normalizeAxis(*axis, typeOf(*x).getRank());
   if (failed(a))
     return failure();
+  if (isConsumed(1) || isConsumed(2))
+    return importLayerNormWithStatistics(*x, *scale, *bias, *a, *epsilon);
   auto result =
       build<LayerNormOp>(*x, *scale, *bias, builder.getI64IntegerAttr(*a),
                          builder.getF64FloatAttr(widenFloat(*epsilon)));
   if (failed(result))
     return failure();
   return setResults(*result);
+}
+
+/// LayerNormalization whose Mean or InvStdDev output is used: the ONNX
+/// function body in dialect ops, with the statistics in stash_type.
+LogicalResult Importer::importLayerNormWithStatistics(Value x, Value scale,
+                                                      Value bias, int64_t axis,
+                                                      float epsilon) {
+  auto stashType = intAttr("stash_type", onnx::TensorProto::FLOAT);
+  if (failed(stashType))
+    return failure();
+  Type stash = convertElementType(ctx, *stashType);
+  if (!stash || !isa<FloatType>(stash))
+    return nodeError() << "stash_type " << elementTypeName(*stashType)
+                       << " is not a floating-point type";
+  Type elt = typeOf(x).getElementType();
+  int64_t rank = typeOf(x).getRank();
+  auto axes = builder.getDenseI64ArrayAttr(
+      llvm::to_vector(llvm::seq<int64_t>(axis, rank)));
+  auto keepDims = builder.getBoolAttr(true);
+
+  Value xs = x;
+  if (elt != stash) {
+    auto cast = build<CastOp>(x, TypeAttr::get(stash));
+    if (failed(cast))
+      return failure();
+    xs = *cast;
+  }
+  auto mean = build<ReduceMeanOp>(xs, axes, keepDims);
+  if (failed(mean))
+    return failure();
+  auto centered = build<SubOp>(xs, *mean);
+  if (failed(centered))
+    return failure();
+  auto squared = build<MulOp>(*centered, *centered);
+  if (failed(squared))
+    return failure();
+  auto variance = build<ReduceMeanOp>(*squared, axes, keepDims);
+  if (failed(variance))
+    return failure();
+  auto epsType = RankedTensorType::get({}, stash);
+  Value eps = ConstantOp::create(
+      builder, loc,
+      DenseElementsAttr::get(epsType,
+                             builder.getFloatAttr(stash, widenFloat(epsilon))));
+  auto shifted = build<AddOp>(*variance, eps);
+  if (failed(shifted))
+    return failure();
+  auto stdDev = build<SqrtOp>(*shifted);
+  if (failed(stdDev))
+    return failure();
+  auto invStdDev = build<ReciprocalOp>(*stdDev);
+  if (failed(invStdDev))
+    return failure();
+  auto normalized = build<MulOp>(*centered, *invStdDev);
+  if (failed(normalized))
+    return failure();
+  Value y = *normalized;
+  if (elt != stash) {
+    auto cast = build<CastOp>(y, TypeAttr::get(elt));
+    if (failed(cast))
+      return failure();
+    y = *cast;
+  }
+  auto scaled = build<MulOp>(y, scale);
+  if (failed(scaled))
+    return failure();
+  y = *scaled;
+  if (bias) {
+    auto shiftedY = build<AddOp>(y, bias);
+    if (failed(shiftedY))
+      return failure();
+    y = *shiftedY;
+  }
+  return setResults({y, *mean, *invStdDev});
 }
 
 LogicalResult Importer::importReshape() {
@@ -1757,9 +2039,28 @@ LogicalResult Importer::importDropout() {
   auto x = input(0);
   if (failed(x))
     return failure();
-  if (isConsumed(1))
-    return nodeError() << "the mask output is not supported";
-  return setResults(*x);
+  if (!isConsumed(1))
+    return setResults(*x);
+  // Inference: nothing is dropped, so the mask is all true.
+  auto type = typeOf(*x);
+  Type i1 = builder.getI1Type();
+  Value mask;
+  if (type.hasStaticShape()) {
+    mask = ConstantOp::create(
+        builder, loc,
+        DenseElementsAttr::get(RankedTensorType::get(type.getShape(), i1),
+                               true));
+  } else {
+    auto shape =
+        build<ShapeOp>(*x, builder.getI64IntegerAttr(0), IntegerAttr());
+    if (failed(shape))
+      return failure();
+    auto ones = build<ConstantOfShapeOp>(*shape, builder.getIntegerAttr(i1, 1));
+    if (failed(ones))
+      return failure();
+    mask = *ones;
+  }
+  return setResults({*x, mask});
 }
 
 LogicalResult Importer::importShape() {
@@ -1850,6 +2151,23 @@ whittle::importOnnxFile(StringRef path, const ImportOptions &options,
     return failure();
   Importer importer(context, std::move(storage), path, options);
   return importer.run();
+}
+
+bool whittle::parseFreezeInputOption(StringRef text, ImportOptions &options,
+                                     std::string &error) {
+  // Split at the first '=': input names rarely hold one, paths may.
+  auto [name, file] = text.split('=');
+  if (name.empty() || file.empty()) {
+    error = "expected NAME=FILE (an ONNX TensorProto .pb or a .npy file), "
+            "got '" +
+            text.str() + "'";
+    return false;
+  }
+  if (!options.frozenInputs.try_emplace(name, file.str()).second) {
+    error = "input '" + name.str() + "' is frozen twice";
+    return false;
+  }
+  return true;
 }
 
 bool whittle::parseInputShapeOption(StringRef text, ImportOptions &options,

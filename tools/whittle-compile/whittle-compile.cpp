@@ -37,6 +37,11 @@ static cl::opt<std::string>
 static cl::list<std::string>
     inputShapes("input-shape", cl::desc("Fix an input's shape: NAME=1x128"),
                 cl::value_desc("NAME=DIMS"));
+static cl::list<std::string> freezeInputs(
+    "freeze-input",
+    cl::desc("Replace an ONNX graph input by a constant from a TensorProto "
+             ".pb or .npy file: NAME=FILE"),
+    cl::value_desc("NAME=FILE"));
 static cl::opt<char> optLevel("O", cl::desc("Optimization level (-O0..-O3)"),
                               cl::Prefix, cl::init('2'));
 static cl::opt<bool> noVectorize("no-vectorize",
@@ -79,6 +84,7 @@ int main(int argc, char **argv) {
   options.target = targetName;
   options.cpu = cpuName;
   options.inputShapes.assign(inputShapes.begin(), inputShapes.end());
+  options.freezeInputs.assign(freezeInputs.begin(), freezeInputs.end());
   options.optLevel = optLevel - '0';
   options.vectorize = !noVectorize;
   options.parallelize = !noParallel;

@@ -1,7 +1,7 @@
 //===- whittle-translate.cpp - Translations into the whittle dialect ------===//
 //
 // whittle-translate --import-onnx model.onnx [--input-shape NAME=1x128]...
-//                   [-o out.mlir]
+//                   [--freeze-input NAME=tensor.pb]... [-o out.mlir]
 //
 //===----------------------------------------------------------------------===//
 
@@ -34,6 +34,11 @@ static cl::list<std::string>
                 cl::desc("Static shape of a graph input, NAME=1x128 "
                          "(repeatable)"),
                 cl::value_desc("name=dims"));
+static cl::list<std::string> freezeInputs(
+    "freeze-input",
+    cl::desc("Replace a graph input by a constant read from an ONNX "
+             "TensorProto (.pb) or NumPy (.npy) file, NAME=FILE (repeatable)"),
+    cl::value_desc("name=file"));
 static cl::opt<bool> allowDynamicShapes(
     "allow-dynamic-shapes",
     cl::desc("Keep dynamic input dimensions instead of rejecting them"));
@@ -57,6 +62,13 @@ int main(int argc, char **argv) {
     std::string error;
     if (!whittle::parseInputShapeOption(text, options, error)) {
       errs() << "error: --input-shape: " << error << "\n";
+      return 1;
+    }
+  }
+  for (const std::string &text : freezeInputs) {
+    std::string error;
+    if (!whittle::parseFreezeInputOption(text, options, error)) {
+      errs() << "error: --freeze-input: " << error << "\n";
       return 1;
     }
   }

@@ -25,6 +25,8 @@ struct CompileOptions {
   std::string cpu = "native";
   /// NAME=1x128 overrides of input shapes (ONNX inputs only).
   std::vector<std::string> inputShapes;
+  /// NAME=FILE: graph inputs replaced by constants (ONNX inputs only).
+  std::vector<std::string> freezeInputs;
   unsigned optLevel = 2;
   bool vectorize = true;
   bool parallelize = true;

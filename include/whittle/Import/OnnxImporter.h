@@ -25,6 +25,11 @@ struct ImportOptions {
   /// When true, any dynamic input dimension left is an error naming input and
   /// dim.
   bool requireStaticShapes = true;
+  /// Graph input name -> tensor file (ONNX TensorProto .pb or NumPy .npy).
+  /// Each such input becomes a constant with the file's value and leaves the
+  /// compiled signature, so that operands Whittle needs at compile time
+  /// (shapes, axes, slice bounds, clip bounds) may come from graph inputs.
+  llvm::StringMap<std::string> frozenInputs;
 };
 
 /// Imports a binary .onnx file, or ONNX text format when the path ends in
@@ -38,6 +43,11 @@ importOnnxFile(llvm::StringRef path, const ImportOptions &options,
 /// Returns false and sets `error` when the text is malformed.
 bool parseInputShapeOption(llvm::StringRef text, ImportOptions &options,
                            std::string &error);
+
+/// Parses "NAME=FILE" into `options.frozenInputs`. Returns false and sets
+/// `error` when the text is malformed or NAME is given twice.
+bool parseFreezeInputOption(llvm::StringRef text, ImportOptions &options,
+                            std::string &error);
 
 } // namespace whittle
 
