@@ -331,6 +331,33 @@ int main(int argc, char **argv) {
     if (!isDir(o.testData))
       die("test data directory '" + o.testData + "' does not exist");
     auto files = readNumbered(o.testData, "input");
+    // A model compiled with --freeze-input has fewer inputs than its test
+    // data: when every model input is named by exactly one file, files that
+    // name no model input are skipped.
+    if (files.size() > numIn) {
+      std::vector<std::pair<std::string, HostTensor>> named, unnamed;
+      std::vector<bool> seen(numIn, false);
+      bool distinct = true;
+      for (auto &file : files) {
+        int64_t idx = whittle_model_find_input(model, file.second.name.c_str());
+        if (idx < 0) {
+          unnamed.push_back(std::move(file));
+          continue;
+        }
+        distinct &= !seen[idx];
+        seen[idx] = true;
+        named.push_back(std::move(file));
+      }
+      if (distinct && named.size() == numIn) {
+        for (auto &file : unnamed)
+          std::fprintf(stderr,
+                       "note: skipping %s: '%s' is not an input of the model\n",
+                       file.first.c_str(), file.second.name.c_str());
+        files = std::move(named);
+      } else {
+        files = readNumbered(o.testData, "input");
+      }
+    }
     if (files.size() != numIn)
       die("'" + o.testData + "' has " + std::to_string(files.size()) +
           " input_K.pb files, model '" + whittle_model_name(model) + "' has " +
