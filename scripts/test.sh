@@ -14,7 +14,7 @@ rc=${PIPESTATUS[0]}
 # One plain summary line for tools that read the closing line.
 count() {
   local v
-  v=$(sed -n "s/^ *$1: *\([0-9]*\).*/\1/p" "$log" | tail -n 1)
+  v=$(sed -n "s/^ *$1 *: *\([0-9]*\).*/\1/p" "$log" | tail -n 1)
   echo "${v:-0}"
 }
 passed=$(( $(count Passed) + $(count 'Expectedly Failed') ))
