@@ -25,7 +25,20 @@ def ConvertWhittleToLinalg : Pass<"convert-whittle-to-linalg", "mlir::ModuleOp">
     Converts every whittle op into named linalg ops or linalg.generic on
     tensors (with tensor, arith and math ops for the scalar bodies).
     Requires static shapes; reports an error naming the op otherwise.
+    Unsigned element types (ui8..ui64) select the unsigned arith ops
+    (divui, maxui, cmpi ult, uitofp, extui, ...); afterwards every type in
+    the module, function signatures and constants included, is signless.
   }];
+  let statistics = [
+    Statistic<"numElementwise", "elementwise-ops",
+              "Elementwise whittle ops lowered">,
+    Statistic<"numContractions", "contraction-ops",
+              "Matmul, gemm and conv ops lowered">,
+    Statistic<"numReductions", "reduction-ops",
+              "Reduction, softmax and layer norm ops lowered">,
+    Statistic<"numDataMovement", "data-movement-ops",
+              "Constant, shape and data movement ops lowered">
+  ];
   let dependentDialects = [
     "mlir::linalg::LinalgDialect", "mlir::tensor::TensorDialect",
     "mlir::arith::ArithDialect", "mlir::math::MathDialect",

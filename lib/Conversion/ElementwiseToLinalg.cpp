@@ -16,6 +16,7 @@
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/IR/Matchers.h"
 
+#include <algorithm>
 #include <cmath>
 #include <type_traits>
 
@@ -29,6 +30,11 @@ bool isFloat(Value v) { return isa<FloatType>(v.getType()); }
 
 /// True for i1, where ordered comparisons must be unsigned (true > false).
 bool isBool(Value v) { return v.getType().isInteger(1); }
+
+/// True for ui8..ui64. Scalars still carry the whittle op's element type here
+/// (the pass makes every type signless afterwards), so this picks the
+/// unsigned arith variants.
+bool isUnsigned(Value v) { return v.getType().isUnsignedInteger(); }
 
 //===----------------------------------------------------------------------===//
 // Scalar bodies, one overload per op. `args` are the operand scalars.
@@ -56,13 +62,55 @@ Value scalarOp(MulOp, OpBuilder &b, Location loc, ValueRange args) {
 Value scalarOp(DivOp, OpBuilder &b, Location loc, ValueRange args) {
   if (isFloat(args[0]))
     return arith::DivFOp::create(b, loc, args[0], args[1]);
+  if (isUnsigned(args[0]))
+    return arith::DivUIOp::create(b, loc, args[0], args[1]);
   return arith::DivSIOp::create(b, loc, args[0], args[1]);
+}
+
+/// base^exponent for integers by square-and-multiply over every bit of the
+/// exponent, unrolled: no control flow (the body stays vectorizable, and a
+/// constant exponent folds to a few multiplications) and no math.ipowi,
+/// which needs a runtime function. A negative signed exponent gives
+/// 1 / base^-exponent truncated toward zero: 0 unless base is 1 or -1.
+Value integerPow(OpBuilder &b, Location loc, Value base, Value exponent) {
+  Type type = base.getType();
+  Type exponentType = exponent.getType();
+  unsigned bits = exponentType.getIntOrFloatBitWidth();
+  Value result = scalarConstant(b, loc, type, 1);
+  Value square = base;
+  for (unsigned i = 0; i < bits; ++i) {
+    Value shifted =
+        i == 0 ? exponent
+               : arith::ShRUIOp::create(
+                     b, loc, exponent, scalarConstant(b, loc, exponentType, i));
+    Value bit = arith::TruncIOp::create(b, loc, b.getI1Type(), shifted);
+    result = arith::SelectOp::create(
+        b, loc, bit, arith::MulIOp::create(b, loc, result, square), result);
+    if (i + 1 < bits)
+      square = arith::MulIOp::create(b, loc, square, square);
+  }
+  if (exponentType.isUnsignedInteger() || type.isUnsignedInteger())
+    return result;
+  // Negative exponent: 1 for base 1, +-1 for base -1 (the sign is the
+  // square-and-multiply result's), 0 otherwise.
+  Value zero = scalarConstant(b, loc, type, 0);
+  Value one = scalarConstant(b, loc, type, 1);
+  Value minusOne = scalarConstant(b, loc, type, -1);
+  Value isUnit = arith::OrIOp::create(
+      b, loc,
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, base, one),
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, base, minusOne));
+  Value negative =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, exponent,
+                            scalarConstant(b, loc, exponentType, 0));
+  Value reciprocal = arith::SelectOp::create(b, loc, isUnit, result, zero);
+  return arith::SelectOp::create(b, loc, negative, reciprocal, result);
 }
 
 Value scalarOp(PowOp, OpBuilder &b, Location loc, ValueRange args) {
   if (isFloat(args[0]))
     return math::PowFOp::create(b, loc, args[0], args[1]);
-  return math::IPowIOp::create(b, loc, args[0], args[1]);
+  return integerPow(b, loc, args[0], args[1]);
 }
 
 // ONNX Min/Max propagate NaN, which minimumf/maximumf do.
@@ -71,6 +119,8 @@ Value scalarOp(MinOp, OpBuilder &b, Location loc, ValueRange args) {
     return arith::MinimumFOp::create(b, loc, args[0], args[1]);
   if (isBool(args[0]))
     return arith::AndIOp::create(b, loc, args[0], args[1]);
+  if (isUnsigned(args[0]))
+    return arith::MinUIOp::create(b, loc, args[0], args[1]);
   return arith::MinSIOp::create(b, loc, args[0], args[1]);
 }
 
@@ -79,6 +129,8 @@ Value scalarOp(MaxOp, OpBuilder &b, Location loc, ValueRange args) {
     return arith::MaximumFOp::create(b, loc, args[0], args[1]);
   if (isBool(args[0]))
     return arith::OrIOp::create(b, loc, args[0], args[1]);
+  if (isUnsigned(args[0]))
+    return arith::MaxUIOp::create(b, loc, args[0], args[1]);
   return arith::MaxSIOp::create(b, loc, args[0], args[1]);
 }
 
@@ -95,7 +147,8 @@ Value compare(OpBuilder &b, Location loc, ValueRange args,
               arith::CmpIPredicate upred) {
   if (isFloat(args[0]))
     return arith::CmpFOp::create(b, loc, fpred, args[0], args[1]);
-  return arith::CmpIOp::create(b, loc, isBool(args[0]) ? upred : spred, args[0],
+  bool unsignedOrder = isBool(args[0]) || isUnsigned(args[0]);
+  return arith::CmpIOp::create(b, loc, unsignedOrder ? upred : spred, args[0],
                                args[1]);
 }
 
@@ -161,13 +214,17 @@ Value scalarOp(SigmoidOp, OpBuilder &b, Location loc, ValueRange args) {
   return convertScalar(b, loc, r, type);
 }
 
+// Unsigned values are never negative: relu and abs are the identity.
 Value scalarOp(ReluOp, OpBuilder &b, Location loc, ValueRange args) {
+  if (isUnsigned(args[0]))
+    return args[0];
   Value zero = scalarConstant(b, loc, args[0].getType(), 0.0);
   if (isFloat(args[0]))
     return arith::MaximumFOp::create(b, loc, args[0], zero);
   return arith::MaxSIOp::create(b, loc, args[0], zero);
 }
 
+// Integer negation wraps (0 - x), for unsigned types too.
 Value scalarOp(NegOp, OpBuilder &b, Location loc, ValueRange args) {
   if (isFloat(args[0]))
     return arith::NegFOp::create(b, loc, args[0]);
@@ -178,6 +235,8 @@ Value scalarOp(NegOp, OpBuilder &b, Location loc, ValueRange args) {
 Value scalarOp(AbsOp, OpBuilder &b, Location loc, ValueRange args) {
   if (isFloat(args[0]))
     return math::AbsFOp::create(b, loc, args[0]);
+  if (isUnsigned(args[0]))
+    return args[0];
   return math::AbsIOp::create(b, loc, args[0]);
 }
 
@@ -216,19 +275,34 @@ Value scalarOp(GeluOp op, OpBuilder &b, Location loc, ValueRange args) {
   return convertScalar(b, loc, r, type);
 }
 
+// Unsigned bounds below zero clamp to zero (every unsigned value is above
+// them); a bound of zero needs no max at all.
 Value scalarOp(ClipOp op, OpBuilder &b, Location loc, ValueRange args) {
   Value x = args[0];
   Type type = x.getType();
   bool fp = isFloat(x);
+  bool isUnsignedType = isUnsigned(x);
+  auto bound = [&](double value) {
+    return scalarConstant(b, loc, type,
+                          isUnsignedType ? std::max(value, 0.0) : value);
+  };
   if (auto min = op.getMin()) {
-    Value bound = scalarConstant(b, loc, type, min->convertToDouble());
-    x = fp ? arith::MaximumFOp::create(b, loc, x, bound).getResult()
-           : arith::MaxSIOp::create(b, loc, x, bound).getResult();
+    double value = min->convertToDouble();
+    if (fp)
+      x = arith::MaximumFOp::create(b, loc, x, bound(value));
+    else if (isUnsignedType && value > 0.0)
+      x = arith::MaxUIOp::create(b, loc, x, bound(value));
+    else if (!isUnsignedType)
+      x = arith::MaxSIOp::create(b, loc, x, bound(value));
   }
   if (auto max = op.getMax()) {
-    Value bound = scalarConstant(b, loc, type, max->convertToDouble());
-    x = fp ? arith::MinimumFOp::create(b, loc, x, bound).getResult()
-           : arith::MinSIOp::create(b, loc, x, bound).getResult();
+    double value = max->convertToDouble();
+    if (fp)
+      x = arith::MinimumFOp::create(b, loc, x, bound(value));
+    else if (isUnsignedType)
+      x = arith::MinUIOp::create(b, loc, x, bound(value));
+    else
+      x = arith::MinSIOp::create(b, loc, x, bound(value));
   }
   return x;
 }

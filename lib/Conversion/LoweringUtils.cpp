@@ -44,8 +44,9 @@ Value lowestConstant(OpBuilder &b, Location loc, Type type) {
         b.getFloatAttr(floatType, APFloat::getInf(floatType.getFloatSemantics(),
                                                   /*Negative=*/true)));
   unsigned width = type.getIntOrFloatBitWidth();
-  return arith::ConstantOp::create(
-      b, loc, b.getIntegerAttr(type, APInt::getSignedMinValue(width)));
+  APInt lowest = type.isUnsignedInteger() ? APInt::getZero(width)
+                                          : APInt::getSignedMinValue(width);
+  return arith::ConstantOp::create(b, loc, b.getIntegerAttr(type, lowest));
 }
 
 Value emptyTensor(OpBuilder &b, Location loc, RankedTensorType type) {
@@ -154,10 +155,12 @@ Value convertScalar(OpBuilder &b, Location loc, Value value, Type to) {
     if (to.isInteger(1))
       return arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNE, value,
                                    scalarConstant(b, loc, from, 0.0));
+    if (to.isUnsignedInteger())
+      return arith::FPToUIOp::create(b, loc, to, value);
     return arith::FPToSIOp::create(b, loc, to, value);
   }
   if (toFloat) {
-    if (from.isInteger(1))
+    if (from.isInteger(1) || from.isUnsignedInteger())
       return arith::UIToFPOp::create(b, loc, to, value);
     return arith::SIToFPOp::create(b, loc, to, value);
   }
@@ -167,10 +170,13 @@ Value convertScalar(OpBuilder &b, Location loc, Value value, Type to) {
                                  scalarConstant(b, loc, from, 0));
   unsigned fromWidth = from.getIntOrFloatBitWidth();
   unsigned toWidth = to.getIntOrFloatBitWidth();
-  if (from.isInteger(1))
-    return arith::ExtUIOp::create(b, loc, to, value);
-  if (fromWidth < toWidth)
+  // The source's signedness decides the extension (numpy: int8 -1 becomes
+  // uint32 0xffffffff, uint8 255 becomes int32 255).
+  if (fromWidth < toWidth) {
+    if (from.isInteger(1) || from.isUnsignedInteger())
+      return arith::ExtUIOp::create(b, loc, to, value);
     return arith::ExtSIOp::create(b, loc, to, value);
+  }
   if (fromWidth > toWidth)
     return arith::TruncIOp::create(b, loc, to, value);
   return value;

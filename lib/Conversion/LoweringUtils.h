@@ -27,8 +27,9 @@ mlir::LogicalResult requireStaticShapes(mlir::Operation *op,
 mlir::Value scalarConstant(mlir::OpBuilder &b, mlir::Location loc,
                            mlir::Type type, double value);
 
-/// Most negative value of `type`: -inf for floats, the signed minimum for
-/// integers. Neutral element of a max reduction.
+/// Smallest value of `type`: -inf for floats, the signed minimum for signed
+/// and signless integers, 0 for unsigned ones. Neutral element of a max
+/// reduction.
 mlir::Value lowestConstant(mlir::OpBuilder &b, mlir::Location loc,
                            mlir::Type type);
 
@@ -71,7 +72,8 @@ mlir::AffineMap dropDimsMap(int64_t rank, llvm::ArrayRef<int64_t> reducedDims,
                             mlir::MLIRContext *ctx);
 
 /// Converts a scalar to `to` with ONNX Cast semantics: float->int rounds
-/// toward zero, x->i1 is x != 0, i1->x is 0 or 1, integers are signed.
+/// toward zero, x->i1 is x != 0, i1->x is 0 or 1; unsigned integer types
+/// (ui8..ui64) convert and extend as unsigned, all other integers as signed.
 mlir::Value convertScalar(mlir::OpBuilder &b, mlir::Location loc,
                           mlir::Value value, mlir::Type to);
 

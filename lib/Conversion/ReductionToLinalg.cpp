@@ -30,15 +30,21 @@ Value add(OpBuilder &b, Location loc, Value x, Value y) {
   return arith::AddIOp::create(b, loc, x, y);
 }
 
+// Scalars still carry the whittle op's element type (the pass makes types
+// signless afterwards), so ui8..ui64 select the unsigned variants.
 Value maximum(OpBuilder &b, Location loc, Value x, Value y) {
   if (isa<FloatType>(x.getType()))
     return arith::MaximumFOp::create(b, loc, x, y);
+  if (x.getType().isUnsignedInteger())
+    return arith::MaxUIOp::create(b, loc, x, y);
   return arith::MaxSIOp::create(b, loc, x, y);
 }
 
 Value divide(OpBuilder &b, Location loc, Value x, Value y) {
   if (isa<FloatType>(x.getType()))
     return arith::DivFOp::create(b, loc, x, y);
+  if (x.getType().isUnsignedInteger())
+    return arith::DivUIOp::create(b, loc, x, y);
   return arith::DivSIOp::create(b, loc, x, y);
 }
 

@@ -1,8 +1,9 @@
 //===- WhittleToLinalg.cpp - Lower whittle ops to linalg ------------------===//
 //
 // The convert-whittle-to-linalg pass: checks that every whittle op has static
-// shapes (reporting the first offender by name), then applies the lowering
-// patterns with whittle as an illegal dialect.
+// shapes (reporting the first offender by name), applies the lowering
+// patterns with whittle as an illegal dialect, then makes every unsigned
+// integer type signless, since arith accepts only signless integers.
 //
 //===----------------------------------------------------------------------===//
 
@@ -15,6 +16,8 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/AttrTypeSubElements.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/Transforms/DialectConversion.h"
 
 namespace whittle {
@@ -29,6 +32,51 @@ void whittle::populateWhittleToLinalgPatterns(RewritePatternSet &patterns) {
   populateMatmulToLinalgPatterns(patterns);
   populateReductionToLinalgPatterns(patterns);
   populateDataMovementToLinalgPatterns(patterns);
+}
+
+/// The signless type of the same width for an unsigned integer type.
+static std::optional<IntegerType> signlessFor(Type type) {
+  auto intType = dyn_cast<IntegerType>(type);
+  if (!intType || !intType.isUnsigned())
+    return std::nullopt;
+  return IntegerType::get(type.getContext(), intType.getWidth());
+}
+
+void whittle::convertUnsignedToSignless(Operation *root) {
+  // Rewrites types wherever they occur: results, block arguments, function
+  // types and typed attributes. The replacer does not rebuild attributes
+  // whose type is their own storage key (integers, dense and dense_resource
+  // elements), so those are rebuilt here around the same value or bytes.
+  AttrTypeReplacer replacer;
+  replacer.addReplacement([](IntegerType type) -> std::optional<Type> {
+    return signlessFor(type);
+  });
+  replacer.addReplacement([](IntegerAttr attr) -> std::optional<Attribute> {
+    if (std::optional<IntegerType> type = signlessFor(attr.getType()))
+      return IntegerAttr::get(*type, attr.getValue());
+    return std::nullopt;
+  });
+  replacer.addReplacement(
+      [](DenseIntOrFPElementsAttr attr) -> std::optional<Attribute> {
+        ShapedType type = attr.getType();
+        if (std::optional<IntegerType> element =
+                signlessFor(type.getElementType()))
+          return DenseElementsAttr::getFromRawBuffer(type.clone(*element),
+                                                     attr.getRawData());
+        return std::nullopt;
+      });
+  replacer.addReplacement(
+      [](DenseResourceElementsAttr attr) -> std::optional<Attribute> {
+        ShapedType type = attr.getType();
+        if (std::optional<IntegerType> element =
+                signlessFor(type.getElementType()))
+          return DenseResourceElementsAttr::get(type.clone(*element),
+                                                attr.getRawHandle());
+        return std::nullopt;
+      });
+  replacer.recursivelyReplaceElementsIn(root, /*replaceAttrs=*/true,
+                                        /*replaceLocs=*/false,
+                                        /*replaceTypes=*/true);
 }
 
 namespace {
@@ -57,10 +105,35 @@ struct ConvertWhittleToLinalgPass
                            arith::ArithDialect, math::MathDialect,
                            bufferization::BufferizationDialect>();
     target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
+    // Each family's patterns are collected separately so that the ops they
+    // lower can be counted by root name without a second list of ops.
     RewritePatternSet patterns(ctx);
-    whittle::populateWhittleToLinalgPatterns(patterns);
+    llvm::DenseMap<OperationName, Statistic *> familyOf;
+    auto addFamily = [&](void (*populate)(RewritePatternSet &),
+                         Statistic &statistic) {
+      RewritePatternSet family(ctx);
+      populate(family);
+      for (std::unique_ptr<RewritePattern> &pattern :
+           family.getNativePatterns()) {
+        if (std::optional<OperationName> root = pattern->getRootKind())
+          familyOf[*root] = &statistic;
+        patterns.add(std::move(pattern));
+      }
+    };
+    addFamily(whittle::populateElementwiseToLinalgPatterns, numElementwise);
+    addFamily(whittle::populateMatmulToLinalgPatterns, numContractions);
+    addFamily(whittle::populateReductionToLinalgPatterns, numReductions);
+    addFamily(whittle::populateDataMovementToLinalgPatterns, numDataMovement);
+    module.walk([&](Operation *op) {
+      if (Statistic *statistic = familyOf.lookup(op->getName()))
+        ++*statistic;
+    });
+
     if (failed(applyPartialConversion(module, target, std::move(patterns))))
-      signalPassFailure();
+      return signalPassFailure();
+    // The patterns chose signed or unsigned arith ops from the whittle
+    // element types; only now can those types become signless.
+    whittle::convertUnsignedToSignless(module);
   }
 };
 } // namespace

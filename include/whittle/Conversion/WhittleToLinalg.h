@@ -1,8 +1,11 @@
 //===- WhittleToLinalg.h - Lower whittle ops to linalg ----------*- C++ -*-===//
 //
 // Patterns that lower every whittle op to linalg, tensor, arith and math ops
-// on tensors. They are plain rewrite patterns (no type conversion is needed),
-// so they work with the dialect conversion driver and the greedy driver.
+// on tensors. They are plain rewrite patterns, so they work with the dialect
+// conversion driver and the greedy driver. Unsigned element types (ui8..ui64)
+// pass through them unchanged so that each pattern can pick the unsigned
+// arith variant; convertUnsignedToSignless must run once all whittle ops are
+// gone, as arith ops accept only signless integers.
 //
 //===----------------------------------------------------------------------===//
 
@@ -24,6 +27,11 @@ void populateElementwiseToLinalgPatterns(mlir::RewritePatternSet &patterns);
 void populateMatmulToLinalgPatterns(mlir::RewritePatternSet &patterns);
 void populateReductionToLinalgPatterns(mlir::RewritePatternSet &patterns);
 void populateDataMovementToLinalgPatterns(mlir::RewritePatternSet &patterns);
+
+/// Replaces every unsigned integer type under `root` (values, block
+/// arguments, function types, constant attributes) by the signless type of
+/// the same width.
+void convertUnsignedToSignless(mlir::Operation *root);
 
 /// True if every operand and result of `op` is a statically shaped tensor;
 /// code generation needs that.
