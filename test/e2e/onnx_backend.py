@@ -19,6 +19,14 @@ whose declared shape is not fully static) and checked with
 `whittle-run test.so --test-data test_data_set_K --atol A --rtol R` for each
 data set.
 
+Whittle specializes some operands at compile time: shapes, axes, slice
+bounds, split sizes, clip bounds, Trilu's k, Range's bounds (CONSTANT_OPERANDS
+below). A graph input that feeds such an operand directly is frozen with
+`--freeze-input NAME=test_data_set_K/input_J.pb`: it becomes a constant with
+the data set's value and leaves the compiled signature, and whittle-run skips
+its input file (it binds the others by name). Data sets whose frozen values
+differ get their own compilation. The report lists the frozen inputs per test.
+
 Tolerances: rtol 1e-3 as the ONNX backend test runner uses; atol 1e-5
 instead of its 1e-7, because compiled fp32 code uses polynomial
 approximations (exp, erf, tanh) whose absolute error near zero is ~1e-7, where
@@ -57,6 +65,23 @@ from whittle_onnx_ops import (MAX_OPSET, MIN_OPSET, SUPPORTED_DTYPES,  # noqa: E
                               SUPPORTED_OPS)
 
 DEFAULT_DATA = "/usr/share/libonnx-testdata/data/node"
+
+# op_type -> operand indices that Whittle needs as compile-time constants.
+CONSTANT_OPERANDS = {
+    "Reshape": (1,),            # shape
+    "Expand": (1,),             # shape
+    "Slice": (1, 2, 3, 4),      # starts, ends, axes, steps
+    "Split": (1,),              # split
+    "Squeeze": (1,),            # axes
+    "Unsqueeze": (1,),          # axes
+    "Trilu": (1,),              # k
+    "ReduceSum": (1,),          # axes
+    "ReduceMean": (1,),         # axes (opset 18)
+    "ReduceMax": (1,),          # axes (opset 18)
+    "Clip": (1, 2),             # min, max
+    "ConstantOfShape": (0,),    # shape
+    "Range": (0, 1, 2),         # start, limit, delta
+}
 
 
 # ----------------------------------------------------------------------------
@@ -104,6 +129,7 @@ class Test:
         self.seconds = 0.0
         self.data_sets = []
         self.shape_flags = []
+        self.frozen = []  # (K, name): graph inputs given --freeze-input
         self.model = os.path.join(path, "model.onnx")
         self.upgraded_from = None  # opset of the original model
 
@@ -164,12 +190,20 @@ def select(test, upgrade=True):
     if not test.data_sets:
         test.skip = "no test data"
         return test
-    # --input-shape for inputs whose declared shape is not static, from the
-    # first data set (input_K.pb is the K-th graph input that is not an
-    # initializer).
+    # input_K.pb is the K-th graph input that is not an initializer.
     graph_inputs = [vi for vi in model.graph.input if vi.name not in inits]
+    constant_only = set()
+    for n in model.graph.node:
+        for i in CONSTANT_OPERANDS.get(n.op_type, ()):
+            if i < len(n.input) and n.input[i]:
+                constant_only.add(n.input[i])
+    test.frozen = [(k, vi.name) for k, vi in enumerate(graph_inputs)
+                   if vi.name in constant_only]
+    frozen_names = {name for _, name in test.frozen}
+    # --input-shape for inputs whose declared shape is not static, from the
+    # first data set.
     for k, vi in enumerate(graph_inputs):
-        if _static_shape(vi):
+        if _static_shape(vi) or vi.name in frozen_names:
             continue
         pb = os.path.join(test.data_sets[0], f"input_{k}.pb")
         if not os.path.exists(pb):
@@ -203,24 +237,47 @@ def _cell(text, limit=160):
     return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
+def _freeze_flags(test, ds):
+    return [f for k, name in test.frozen
+            for f in ("--freeze-input", f"{name}={os.path.join(ds, f'input_{k}.pb')}")]
+
+
+def _frozen_key(test, ds):
+    """The bytes of a data set's frozen inputs: data sets that agree share
+    one compiled library."""
+    key = []
+    for k, _ in test.frozen:
+        pb = os.path.join(ds, f"input_{k}.pb")
+        if os.path.exists(pb):  # else the compiler reports the missing file
+            with open(pb, "rb") as f:
+                key.append(f.read())
+    return tuple(key)
+
+
 def run_test(test, args, work):
     tdir = os.path.join(work, test.name)
     shutil.rmtree(tdir, ignore_errors=True)
     os.makedirs(tdir)
-    lib = os.path.join(tdir, "model.so")
     if test.upgraded_from is not None:
         test.model = os.path.join(tdir, f"model_opset{MIN_OPSET}.onnx")
         onnx.save(test.converted, test.model)
     deadline = time.time() + args.timeout
     start = time.time()
-    cmds = [[args.compiler, test.model, "-o", lib] + test.shape_flags]
     tol = ["--atol", repr(args.atol)] + (["--rtol", repr(args.rtol)] if args.rtol is not None else [])
+    # (stage, command): one compilation per distinct set of frozen values,
+    # each followed by the runs of its data sets.
+    cmds = []
+    libs = {}
     for ds in test.data_sets:
-        cmds.append([args.runner, lib, "--test-data", ds] + tol)
+        key = _frozen_key(test, ds)
+        if key not in libs:
+            libs[key] = os.path.join(tdir, f"model{len(libs) or ''}.so")
+            cmds.append(("compile", [args.compiler, test.model, "-o", libs[key]]
+                         + test.shape_flags + _freeze_flags(test, ds)))
+        cmds.append(("run", [args.runner, libs[key], "--test-data", ds] + tol))
     test.result, test.reason = "pass", ""
-    for i, cmd in enumerate(cmds):
+    for i, (stage, cmd) in enumerate(cmds):
         left = deadline - time.time()
-        stage = "compile" if i == 0 else "run"
         try:
             p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                timeout=max(left, 1), text=True, errors="replace")
@@ -267,6 +324,8 @@ def write_report(path, tests, args, elapsed):
         out.append(f"- **{len(passed)} passed, {len(ran) - len(passed)} failed**, pass rate "
                    f"{100 * rate:.1f}%")
     out.append(f"- skipped: {len(skipped)}")
+    out.append(f"- with frozen inputs (`--freeze-input`): {sum(bool(t.frozen) for t in ran)} "
+               "of the selected tests")
     if elapsed is not None:
         out.append(f"- wall time: {elapsed:.0f} s with {args.jobs} workers")
     out.append("")
@@ -285,14 +344,19 @@ def write_report(path, tests, args, elapsed):
     out.append("")
 
     out.append("## Selected tests\n")
-    out.append("| test | ops | result | reason |")
-    out.append("|---|---|---|---|")
+    out.append("Frozen inputs feed operands that Whittle needs at compile time "
+               "(shapes, axes, bounds); they are compiled in with "
+               "`--freeze-input NAME=test_data_set_K/input_J.pb`, one library per "
+               "distinct value, and the other inputs are fed at run time.\n")
+    out.append("| test | ops | frozen inputs | result | reason |")
+    out.append("|---|---|---|---|---|")
     for t in sorted(ran, key=lambda t: t.name):
         res = {"pass": "pass", "fail": "**FAIL**", "timeout": "**TIMEOUT**",
                None: "not run"}.get(t.result, "?")
         note = f"(opset {t.upgraded_from} model converted to {MIN_OPSET})" if t.upgraded_from else ""
         reason = " ".join(x for x in (note, t.reason) if x)
-        out.append(f"| {t.name} | {', '.join(t.ops)} | {res} | {_cell(reason)} |")
+        frozen = ", ".join(name for _, name in t.frozen)
+        out.append(f"| {t.name} | {', '.join(t.ops)} | {_cell(frozen)} | {res} | {_cell(reason)} |")
     out.append("")
 
     missing = collections.Counter()
@@ -354,7 +418,8 @@ def main():
         for t in tests:
             up = f" (from opset {t.upgraded_from})" if t.upgraded_from else ""
             print(f"{t.name}: {'run' + up if t.skip is None else 'skip (' + t.skip + ')'}"
-                  + (f" {' '.join(t.shape_flags)}" if t.shape_flags else ""))
+                  + (f" {' '.join(t.shape_flags)}" if t.shape_flags else "")
+                  + (f" frozen: {', '.join(n for _, n in t.frozen)}" if t.frozen else ""))
         print(f"{len(ran)} selected, {len(tests) - len(ran)} skipped")
         if args.report:
             write_report(args.report, tests, args, None)
