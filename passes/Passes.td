@@ -16,6 +16,111 @@ include "mlir/Pass/PassBase.td"
 //===----------------------------------------------------------------------===//
 
 //===----------------------------------------------------------------------===//
+// Kernel passes (linalg on tensors, after conversion, before bufferization)
+//===----------------------------------------------------------------------===//
+
+def WhittleFuseElementwise
+    : Pass<"whittle-fuse-elementwise", "mlir::func::FuncOp"> {
+  let summary = "Elementwise producer-consumer fusion that never recomputes";
+  let description = [{
+    Fuses an elementwise linalg.generic producer into its linalg.generic
+    consumer only when the consumer reads each producer element once: the
+    consumer's indexing map of the fused operand is a permutation of all its
+    loops. Unlike the upstream linalg-fuse-elementwise-ops, a layer norm or
+    a softmax division is never pulled into a matmul (where it would be
+    recomputed for every output column) and contractions stay recognizable
+    for tile-kernels. Reshapes are not propagated.
+  }];
+  let statistics = [
+    Statistic<"numFused", "fused", "Producers fused into consumers">
+  ];
+  let dependentDialects = ["mlir::linalg::LinalgDialect"];
+}
+
+def WhittleTileKernels : Pass<"whittle-tile-kernels", "mlir::func::FuncOp"> {
+  let summary = "Tile, pack and vectorize linalg kernels for the target";
+  let description = [{
+    Runs on linalg on tensors, after elementwise fusion and before
+    bufferization. Tile sizes derive from the target's vector width, vector
+    register count and cache sizes (the options, which the backend pipeline
+    fills from TargetInfo; non-zero tile options override the derivation).
+
+    Contractions (linalg.matmul, linalg.batch_matmul and matmul-like
+    linalg.generic with one M, N and K dimension, f32, static shapes, above
+    `min-matmul-flops`):
+      * a constant right-hand side [K, N] is packed at compile time into
+        panels [N/nr, K, nr] (zero padded), and the contraction rewritten
+        over the packed layout, so the inner kernel reads B contiguously;
+      * the parallel dimensions are tiled by (Mc, Nc) with scf.forall (one
+        task per tile; the zero fill is fused into the tile), K by Kc with
+        scf.for, then into mr x nr register tiles with a K loop of step 1;
+      * the register tile is vectorized to vector.contract, whose
+        accumulator is hoisted out of the K loop into registers.
+    Elementwise generics, fills and innermost-dimension reductions with
+    static shapes are tiled by scf.forall over the outermost dimension and
+    vectorized along the innermost one with full-width vectors.
+    Dynamic shapes, other element types and small ops are left alone.
+  }];
+  let options = [
+    Option<"vectorWidthBits", "vector-width", "unsigned", "256",
+           "Width of the widest profitable SIMD register in bits">,
+    Option<"numVectorRegisters", "vector-registers", "unsigned", "16",
+           "Architectural vector registers (16 for AVX2, 32 for AVX-512/NEON)">,
+    Option<"l1CacheBytes", "l1-cache", "int64_t", "32768",
+           "L1 data cache size in bytes">,
+    Option<"l2CacheBytes", "l2-cache", "int64_t", "1048576",
+           "L2 cache size in bytes">,
+    Option<"microM", "micro-m", "int64_t", "0",
+           "Register tile rows (mr); 0 derives it from the register count">,
+    Option<"microN", "micro-n", "int64_t", "0",
+           "Register tile columns (nr); 0 uses two vectors">,
+    Option<"tileM", "tile-m", "int64_t", "0",
+           "Cache tile rows (Mc); 0 derives it from the L2 size">,
+    Option<"tileN", "tile-n", "int64_t", "0",
+           "Cache tile columns (Nc); 0 derives it from the L2 size">,
+    Option<"tileK", "tile-k", "int64_t", "0",
+           "Cache tile depth (Kc); 0 derives it from the L1 size">,
+    Option<"minMatmulFlops", "min-matmul-flops", "int64_t", "65536",
+           "Smallest contraction (2*M*N*K per batch) that is tiled">,
+    Option<"packWeights", "pack-weights", "bool", "true",
+           "Pack constant right-hand sides into contiguous panels">,
+    Option<"vectorizeElementwise", "vectorize-elementwise", "bool", "true",
+           "Tile and vectorize elementwise generics and reductions">
+  ];
+  let statistics = [
+    Statistic<"numMatmulsTiled", "matmuls-tiled", "Contractions tiled">,
+    Statistic<"numWeightsPacked", "weights-packed",
+              "Constant right-hand sides packed at compile time">,
+    Statistic<"bytesPacked", "bytes-packed", "Bytes of packed weights">,
+    Statistic<"numElementwiseVectorized", "elementwise-vectorized",
+              "Elementwise ops and reductions vectorized">,
+    Statistic<"chosenMicroM", "micro-m", "Register tile rows (mr) chosen">,
+    Statistic<"chosenMicroN", "micro-n", "Register tile columns (nr) chosen">,
+    Statistic<"chosenTileM", "tile-m", "Largest cache tile rows (Mc)">,
+    Statistic<"chosenTileN", "tile-n", "Largest cache tile columns (Nc)">,
+    Statistic<"chosenTileK", "tile-k", "Largest cache tile depth (Kc)">
+  ];
+  let dependentDialects = [
+    "mlir::linalg::LinalgDialect", "mlir::scf::SCFDialect",
+    "mlir::tensor::TensorDialect", "mlir::vector::VectorDialect",
+    "mlir::arith::ArithDialect", "mlir::affine::AffineDialect"
+  ];
+}
+
+def WhittleLowerVectors : Pass<"whittle-lower-vectors", "mlir::func::FuncOp"> {
+  let summary = "Lower the vector ops of tile-kernels to 1-D vector ops";
+  let description = [{
+    Runs on buffers. vector.contract becomes outer products (one
+    broadcast-FMA per row of the register tile), transfers become 1-D
+    loads and stores, multi-reductions become 1-D reductions, so that the
+    LLVM conversion sees only full-width 1-D vectors.
+  }];
+  let dependentDialects = ["mlir::vector::VectorDialect",
+                           "mlir::memref::MemRefDialect",
+                           "mlir::scf::SCFDialect", "mlir::arith::ArithDialect"];
+}
+
+//===----------------------------------------------------------------------===//
 // Conversion
 //===----------------------------------------------------------------------===//
 

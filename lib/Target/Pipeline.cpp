@@ -9,6 +9,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Dialect/SCF/Transforms/Passes.h"
 #include "mlir/Transforms/Passes.h"
 
 using namespace mlir;
@@ -16,10 +17,31 @@ using namespace mlir;
 void whittle::buildBackendPipeline(OpPassManager &pm,
                                    const BackendOptions &options) {
   // Tensor level: fuse producers into consumers so elementwise chains become
-  // one loop nest and intermediate tensors disappear.
-  pm.addPass(createLinalgElementwiseOpFusionPass());
+  // one loop nest and intermediate tensors disappear. With kernels tiled,
+  // fusion must not pull producers into contractions (recomputation).
+  if (options.vectorize)
+    pm.addNestedPass<func::FuncOp>(createWhittleFuseElementwise());
+  else
+    pm.addPass(createLinalgElementwiseOpFusionPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
+
+  // Tile for caches and registers, pack constant weights, vectorize.
+  if (options.vectorize) {
+    const TargetInfo &target = options.target;
+    WhittleTileKernelsOptions tileOptions;
+    tileOptions.vectorWidthBits = target.vectorWidthBits;
+    // AVX-512 (even used at 256 bits) and AArch64 have 32 vector registers.
+    bool avx512 = StringRef(target.features).contains("+avx512f") ||
+                  StringRef(target.cpu).contains("avx512");
+    tileOptions.numVectorRegisters =
+        (avx512 || target.name == "aarch64") ? 32 : 16;
+    tileOptions.l1CacheBytes = target.l1CacheBytes;
+    tileOptions.l2CacheBytes = target.l2CacheBytes;
+    pm.addNestedPass<func::FuncOp>(createWhittleTileKernels(tileOptions));
+    pm.addPass(createCanonicalizerPass());
+    pm.addPass(createCSEPass());
+  }
 
   // Bufferize. Function boundaries use identity layouts so @main can take
   // bare pointers; returned buffers become out-parameters, and static
@@ -38,6 +60,14 @@ void whittle::buildBackendPipeline(OpPassManager &pm,
   pm.addPass(
       bufferization::createBufferResultsToOutParamsPass(outParamOptions));
   pm.addPass(createCanonicalizerPass());
+
+  // Tiles become scf.parallel (executor tasks below); the vector ops of the
+  // tiles are lowered to 1-D.
+  if (options.vectorize) {
+    pm.addNestedPass<func::FuncOp>(createForallToParallelLoopPass());
+    pm.addNestedPass<func::FuncOp>(createWhittleLowerVectors());
+    pm.addPass(createCanonicalizerPass());
+  }
 
   // Loops: parallel dimensions become scf.parallel, which the outlining
   // below turns into executor tasks.
@@ -64,6 +94,14 @@ void whittle::buildBackendPipeline(OpPassManager &pm,
   pm.addPass(createSCFToControlFlowPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
+  if (options.vectorize) {
+    // Reductions were reassociated into vector lanes already; the final
+    // horizontal reduction may be too.
+    ConvertVectorToLLVMPassOptions vectorOptions;
+    vectorOptions.reassociateFPReductions = true;
+    pm.addPass(createConvertVectorToLLVMPass(vectorOptions));
+    pm.addPass(createUBToLLVMConversionPass());
+  }
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());
   pm.addPass(createConvertMathToLLVMPass());
   pm.addPass(createConvertMathToLibmPass());
