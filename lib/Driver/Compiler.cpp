@@ -245,17 +245,19 @@ LogicalResult whittle::compileModel(const CompileOptions &options,
   if (failed(generateEntryPoints(module, *signature, cPrefix)))
     return failure();
 
-  // Weights leave the module before translation; the bytes go to a scratch
-  // file that the assembler includes.
-  std::string weightsAsm;
+  // Weights leave the module before translation: their bytes go straight
+  // into an object of their own that is linked next to the code.
+  std::optional<std::string> weightsObject;
   if (options.emit != EmitKind::LLVM) {
-    FailureOr<std::string> dataPath = outputs.scratch(outputPath);
-    if (failed(dataPath))
+    FailureOr<std::string> path =
+        outputs.scratch((outputPath + ".weights.o").str());
+    if (failed(path))
       return failure();
-    FailureOr<std::string> assembly = externalizeWeights(module, *dataPath);
-    if (failed(assembly))
+    FailureOr<bool> written = writeWeightsObject(module, *target, *path);
+    if (failed(written))
       return failure();
-    weightsAsm = std::move(*assembly);
+    if (*written)
+      weightsObject = *path;
   }
 
   llvm::LLVMContext llvmContext;
@@ -266,8 +268,6 @@ LogicalResult whittle::compileModel(const CompileOptions &options,
     return reportError(error);
   // The MLIR module is no longer needed; free it before LLVM code generation.
   *loaded = OwningOpRef<ModuleOp>();
-  if (!weightsAsm.empty())
-    llvmModule->appendModuleInlineAsm(weightsAsm);
   if (failed(optimizeModule(*llvmModule, *target, options.optLevel, error)))
     return reportError(error);
 
@@ -279,8 +279,10 @@ LogicalResult whittle::compileModel(const CompileOptions &options,
     return outputs.commit();
   }
 
+  // An --emit=obj output with weights merges the code and weight objects.
+  bool mergeObjects = options.emit == EmitKind::Object && weightsObject;
   FailureOr<std::string> objectPath =
-      options.emit == EmitKind::Object
+      options.emit == EmitKind::Object && !mergeObjects
           ? outputs.create(outputPath)
           : outputs.scratch((outputPath + ".o").str());
   if (failed(objectPath))
@@ -299,11 +301,21 @@ LogicalResult whittle::compileModel(const CompileOptions &options,
   }
   llvmModule.reset();
 
+  SmallVector<std::string, 2> objects = {*objectPath};
+  if (weightsObject)
+    objects.push_back(*weightsObject);
+  if (mergeObjects) {
+    FailureOr<std::string> merged = outputs.create(outputPath);
+    if (failed(merged))
+      return failure();
+    if (failed(linkRelocatableObject(objects, *merged, error)))
+      return reportError(error);
+  }
   if (options.emit == EmitKind::Library) {
     FailureOr<std::string> libraryPath = outputs.create(outputPath);
     if (failed(libraryPath))
       return failure();
-    if (failed(linkSharedLibrary({*objectPath}, *libraryPath, error)))
+    if (failed(linkSharedLibrary(objects, *libraryPath, error)))
       return reportError(error);
     llvm::SmallString<256> headerPath(llvm::sys::path::parent_path(outputPath));
     llvm::sys::path::append(headerPath, stem + ".h");

@@ -32,82 +32,6 @@ using namespace whittle;
 #define WHITTLE_LLVM_TOOLS_DIR ""
 #endif
 
-static constexpr int64_t kWeightAlignment = 64;
-
-FailureOr<std::string> whittle::externalizeWeights(ModuleOp module,
-                                                   StringRef dataPath,
-                                                   int64_t minBytes) {
-  std::error_code ec;
-  llvm::raw_fd_ostream data(dataPath, ec, llvm::sys::fs::OF_None);
-  if (ec)
-    return module.emitError("cannot write '")
-           << dataPath << "': " << ec.message();
-  std::string assembly;
-  llvm::raw_string_ostream as(assembly);
-  uint64_t offset = 0;
-  bool hadError = false;
-  module.walk([&](LLVM::GlobalOp global) {
-    Attribute value = global.getValueOrNull();
-    if (!value)
-      return;
-    ArrayRef<char> bytes;
-    if (auto resource = dyn_cast<DenseResourceElementsAttr>(value)) {
-      // i1 blobs have no agreed byte layout; LLVM's own translation keeps
-      // them.
-      if (resource.getType().getElementType().isInteger(1))
-        return;
-      AsmResourceBlob *blob = resource.getRawHandle().getBlob();
-      if (!blob) {
-        global.emitError("weight '")
-            << global.getSymName() << "' has no data (elided resource?)";
-        hadError = true;
-        return;
-      }
-      bytes = blob->getData();
-    } else if (auto dense = dyn_cast<DenseElementsAttr>(value)) {
-      // Splats are cheap as LLVM constants; sub-byte types are bit-packed.
-      if (dense.isSplat() ||
-          dense.getElementType().getIntOrFloatBitWidth() % 8 != 0)
-        return;
-      bytes = dense.getRawData();
-      if (static_cast<int64_t>(bytes.size()) < minBytes)
-        return;
-    } else {
-      return;
-    }
-    data.write(bytes.data(), bytes.size());
-    uint64_t padded = llvm::alignTo(bytes.size(), kWeightAlignment);
-    data.write_zeros(padded - bytes.size());
-
-    std::string symbol = global.getSymName().str();
-    as << "\t.globl \"" << symbol << "\"\n"
-       << "\t.hidden \"" << symbol << "\"\n"
-       << "\t.type \"" << symbol << "\",@object\n"
-       << "\t.size \"" << symbol << "\", " << bytes.size() << "\n"
-       << "\t.balign " << kWeightAlignment << "\n"
-       << "\"" << symbol << "\":\n"
-       << "\t.incbin \"" << dataPath << "\", " << offset << ", " << bytes.size()
-       << "\n";
-    offset += padded;
-
-    // The global becomes a declaration of the symbol defined above.
-    global.removeValueAttr();
-    global.setLinkage(LLVM::Linkage::External);
-    global.setAlignment(kWeightAlignment);
-    global.setVisibility_(LLVM::Visibility::Hidden);
-  });
-  data.close();
-  if (hadError)
-    return failure();
-  if (assembly.empty())
-    return std::string();
-  // A name without a .rodata prefix: linkers fold .rodata.* into .rodata,
-  // and a section of its own lets tools (and __start_/__stop_ symbols) find
-  // the weights.
-  return "\t.section whittle_weights,\"a\",@progbits\n\t.balign " +
-         std::to_string(kWeightAlignment) + "\n" + assembly + "\t.text\n";
-}
-
 static void initializeLLVMTargets() {
   static std::once_flag once;
   std::call_once(once, [] {
@@ -305,25 +229,16 @@ static std::vector<std::string> systemLibraries() {
   return found;
 }
 
-LogicalResult whittle::linkSharedLibrary(ArrayRef<std::string> objects,
-                                         StringRef output, std::string &error) {
+/// Runs ld.lld with `args` (the linker path is prepended).
+static LogicalResult runLinker(std::vector<std::string> args,
+                               std::string &error) {
   std::string linker = findLinker();
   if (linker.empty()) {
     error =
         "cannot find ld.lld (looked in " WHITTLE_LLVM_TOOLS_DIR " and on PATH)";
     return failure();
   }
-  std::vector<std::string> args = {
-      linker,         "-shared",     "-o",
-      output.str(),   "--build-id",  "--hash-style=gnu",
-      "-z",           "noexecstack", "-z",
-      "relro",        "-z",          "now",
-      "--gc-sections"};
-  args.insert(args.end(), objects.begin(), objects.end());
-  args.push_back("--as-needed");
-  for (std::string &lib : systemLibraries())
-    args.push_back(lib);
-
+  args.insert(args.begin(), linker);
   llvm::SmallString<128> errorsPath;
   if (std::error_code ec =
           llvm::sys::fs::createTemporaryFile("whittle-ld", "txt", errorsPath)) {
@@ -344,4 +259,25 @@ LogicalResult whittle::linkSharedLibrary(ArrayRef<std::string> objects,
   }
   llvm::sys::fs::remove(errorsPath);
   return success(rc == 0);
+}
+
+LogicalResult whittle::linkSharedLibrary(ArrayRef<std::string> objects,
+                                         StringRef output, std::string &error) {
+  std::vector<std::string> args = {
+      "-shared", "-o",           output.str(), "--build-id", "--hash-style=gnu",
+      "-z",      "noexecstack",  "-z",         "relro",      "-z",
+      "now",     "--gc-sections"};
+  args.insert(args.end(), objects.begin(), objects.end());
+  args.push_back("--as-needed");
+  for (std::string &lib : systemLibraries())
+    args.push_back(lib);
+  return runLinker(std::move(args), error);
+}
+
+LogicalResult whittle::linkRelocatableObject(ArrayRef<std::string> objects,
+                                             StringRef output,
+                                             std::string &error) {
+  std::vector<std::string> args = {"-r", "-o", output.str()};
+  args.insert(args.end(), objects.begin(), objects.end());
+  return runLinker(std::move(args), error);
 }

@@ -79,13 +79,15 @@ mlir::LogicalResult generateEntryPoints(mlir::ModuleOp module,
                                         const ModelSignature &signature,
                                         llvm::StringRef cPrefix);
 
-/// Moves the data of large constant globals out of the LLVM dialect module:
-/// the bytes are appended to `dataPath` (created here) and the globals become
-/// external declarations. Returns module-level assembly that defines them in
-/// a read-only, 64-byte aligned section with .incbin, or an empty string.
-mlir::FailureOr<std::string> externalizeWeights(mlir::ModuleOp module,
-                                                llvm::StringRef dataPath,
-                                                int64_t minBytes = 256);
+/// Moves the data of large constant globals out of the LLVM dialect module
+/// into a relocatable ELF object at `objectPath` (a read-only, 64-byte
+/// aligned `whittle_weights` section; bytes streamed from the blobs, never
+/// copied in memory); the globals become external hidden declarations.
+/// Returns false (and writes nothing) when there is no such constant.
+mlir::FailureOr<bool> writeWeightsObject(mlir::ModuleOp module,
+                                         const TargetInfo &target,
+                                         llvm::StringRef objectPath,
+                                         int64_t minBytes = 256);
 
 /// Translates the LLVM dialect module to LLVM IR, sets the data layout and
 /// triple for `target`, and gives every symbol but the exported ones hidden
@@ -112,6 +114,11 @@ mlir::LogicalResult optimizeModule(llvm::Module &module,
 mlir::LogicalResult linkSharedLibrary(llvm::ArrayRef<std::string> objects,
                                       llvm::StringRef output,
                                       std::string &error);
+
+/// Merges objects into one relocatable object (ld.lld -r).
+mlir::LogicalResult linkRelocatableObject(llvm::ArrayRef<std::string> objects,
+                                          llvm::StringRef output,
+                                          std::string &error);
 
 /// The C header that declares the ABI functions and `<prefix>_run`.
 std::string generateHeader(const ModelSignature &signature,
