@@ -15,44 +15,51 @@
 
 using namespace llvm;
 
+static cl::OptionCategory compileCategory("whittle-compile options");
+
 static cl::opt<std::string> inputPath(cl::Positional, cl::Required,
+                                      cl::cat(compileCategory),
                                       cl::desc("<model.onnx|.onnxtext|.mlir>"));
-static cl::opt<std::string> outputPath("o", cl::desc("Output file"),
+static cl::opt<std::string> outputPath("o", cl::cat(compileCategory),
+                                       cl::desc("Output file"),
                                        cl::value_desc("path"));
 static cl::opt<whittle::EmitKind> emitKind(
-    "emit", cl::desc("What to produce"), cl::init(whittle::EmitKind::Library),
+    "emit", cl::cat(compileCategory), cl::desc("What to produce"),
+    cl::init(whittle::EmitKind::Library),
     cl::values(clEnumValN(whittle::EmitKind::MLIR, "mlir",
                           "The whittle graph after import and graph passes"),
                clEnumValN(whittle::EmitKind::LLVM, "llvm", "Optimized LLVM IR"),
                clEnumValN(whittle::EmitKind::Object, "obj", "An object file"),
                clEnumValN(whittle::EmitKind::Library, "lib",
                           "A shared library plus MODEL.h (default)")));
-static cl::opt<std::string> targetName("target",
+static cl::opt<std::string> targetName("target", cl::cat(compileCategory),
                                        cl::desc("x86_64, aarch64 or nvptx"),
                                        cl::init("x86_64"));
 static cl::opt<std::string>
-    cpuName("mcpu",
+    cpuName("mcpu", cl::cat(compileCategory),
             cl::desc("Target CPU (native, x86-64-v3, sapphirerapids, ...)"),
             cl::init("native"));
 static cl::list<std::string>
-    inputShapes("input-shape", cl::desc("Fix an input's shape: NAME=1x128"),
+    inputShapes("input-shape", cl::cat(compileCategory),
+                cl::desc("Fix an input's shape: NAME=1x128"),
                 cl::value_desc("NAME=DIMS"));
 static cl::list<std::string> freezeInputs(
-    "freeze-input",
+    "freeze-input", cl::cat(compileCategory),
     cl::desc("Replace an ONNX graph input by a constant from a TensorProto "
              ".pb or .npy file: NAME=FILE"),
     cl::value_desc("NAME=FILE"));
-static cl::opt<char> optLevel("O", cl::desc("Optimization level (-O0..-O3)"),
+static cl::opt<char> optLevel("O", cl::cat(compileCategory),
+                              cl::desc("Optimization level (-O0..-O3)"),
                               cl::Prefix, cl::init('2'));
-static cl::opt<bool> noVectorize("no-vectorize",
+static cl::opt<bool> noVectorize("no-vectorize", cl::cat(compileCategory),
                                  cl::desc("Emit scalar loops only"),
                                  cl::init(false));
-static cl::opt<bool> noParallel("no-parallel",
+static cl::opt<bool> noParallel("no-parallel", cl::cat(compileCategory),
                                 cl::desc("Do not use the executor"),
                                 cl::init(false));
 
 static cl::opt<int64_t> parallelMinWork(
-    "parallel-min-work",
+    "parallel-min-work", cl::cat(compileCategory),
     cl::desc("Smallest loop (iterations x operations) run as executor tasks"),
     cl::init(32768), cl::Hidden);
 
@@ -65,6 +72,12 @@ int main(int argc, char **argv) {
   mlir::registerDefaultTimingManagerCLOptions();
   mlir::registerAsmPrinterCLOptions();
   mlir::registerMLIRContextCLOptions();
+  // --help lists this tool's options and MLIR's; LLVM's backend flags stay
+  // reachable through --help-hidden.
+  cl::HideUnrelatedOptions(compileCategory);
+  for (auto &option : cl::getRegisteredOptions())
+    if (option.first.starts_with("mlir-"))
+      option.second->setHiddenFlag(cl::NotHidden);
   cl::ParseCommandLineOptions(argc, argv,
                               "Whittle: ONNX model -> shared library\n");
 
