@@ -155,6 +155,22 @@ def ConvertWhittleToLinalg : Pass<"convert-whittle-to-linalg", "mlir::ModuleOp">
 // Backend passes (after conversion to linalg)
 //===----------------------------------------------------------------------===//
 
+def WhittleDistinctResults : Pass<"whittle-distinct-results", "mlir::func::FuncOp"> {
+  let summary = "Give every returned buffer of a function its own allocation";
+  let description = [{
+    Runs after bufferization, before results become out-parameters. Each
+    output of a model library is a separate caller buffer, so a buffer that
+    is returned twice, or that is a function argument or a global, is copied
+    into a fresh allocation first: identical outputs (two outputs of one
+    value, an input passed through) stay correct, and the out-parameter
+    rewrite sees one distinct allocation per result.
+  }];
+  let dependentDialects = ["mlir::memref::MemRefDialect"];
+  let statistics = [
+    Statistic<"numCopies", "copies", "Returned buffers copied to make results distinct">
+  ];
+}
+
 def WhittlePlanMemory : Pass<"whittle-plan-memory", "mlir::ModuleOp"> {
   let summary = "Place every static buffer of @main in one workspace argument";
   let description = [{

@@ -54,6 +54,7 @@ void whittle::buildBackendPipeline(OpPassManager &pm,
       bufferization::LayoutMapOption::IdentityLayoutMap;
   bufferizeOptions.bufferAlignment = 64;
   pm.addPass(bufferization::createOneShotBufferizePass(bufferizeOptions));
+  pm.addNestedPass<func::FuncOp>(createWhittleDistinctResults());
   bufferization::BufferResultsToOutParamsPassOptions outParamOptions;
   outParamOptions.hoistStaticAllocs = true;
   outParamOptions.modifyPublicFunctions = true;

@@ -60,6 +60,20 @@ func.func @split(%a: tensor<2x3x4xf32>) -> (tensor<2x2x4xf32>, tensor<2x1x4xf32>
 
 // -----
 
+// An empty piece at the end becomes an empty tensor, not an out-of-bounds
+// extract_slice.
+// CHECK-LABEL: func.func @split_empty_piece
+// CHECK: %[[S0:.*]] = tensor.extract_slice %{{.*}}[0, 0] [2, 3] [1, 1]
+// CHECK-NOT: tensor.extract_slice
+// CHECK: %[[S1:.*]] = tensor.empty() : tensor<2x0xf32>
+// CHECK: return %[[S0]], %[[S1]]
+func.func @split_empty_piece(%a: tensor<2x3xf32>) -> (tensor<2x3xf32>, tensor<2x0xf32>) {
+  %0:2 = whittle.split %a {axis = 1 : i64, sizes = array<i64: 3, 0>} : (tensor<2x3xf32>) -> (tensor<2x3xf32>, tensor<2x0xf32>)
+  return %0#0, %0#1 : tensor<2x3xf32>, tensor<2x0xf32>
+}
+
+// -----
+
 // CHECK-LABEL: func.func @slice
 // CHECK: tensor.extract_slice %{{.*}}[1, 0] [2, 2] [1, 2] : tensor<3x4xf32> to tensor<2x2xf32>
 // CHECK-NOT: linalg.generic
