@@ -138,10 +138,14 @@ struct WhittlePlanMemoryPass
     SmallVector<Buffer *> bySize;
     for (Buffer &b : buffers)
       bySize.push_back(&b);
-    llvm::stable_sort(bySize, [](Buffer *a, Buffer *b) {
+    // A total order (ties broken by position in `buffers`) keeps the plan
+    // deterministic.
+    llvm::sort(bySize, [](Buffer *a, Buffer *b) {
       if (a->size != b->size)
         return a->size > b->size;
-      return a->begin < b->begin;
+      if (a->begin != b->begin)
+        return a->begin < b->begin;
+      return a < b;
     });
     int64_t total = 0;
     SmallVector<Buffer *> placed;
