@@ -262,11 +262,18 @@ static LogicalResult runLinker(std::vector<std::string> args,
 }
 
 LogicalResult whittle::linkSharedLibrary(ArrayRef<std::string> objects,
-                                         StringRef output, std::string &error) {
+                                         StringRef output, StringRef soname,
+                                         std::string &error) {
   std::vector<std::string> args = {
       "-shared", "-o",           output.str(), "--build-id", "--hash-style=gnu",
       "-z",      "noexecstack",  "-z",         "relro",      "-z",
       "now",     "--gc-sections"};
+  // A soname lets programs linked against the library find it by name
+  // through their rpath, wherever it was built.
+  if (!soname.empty()) {
+    args.push_back("-soname");
+    args.push_back(soname.str());
+  }
   args.insert(args.end(), objects.begin(), objects.end());
   args.push_back("--as-needed");
   for (std::string &lib : systemLibraries())

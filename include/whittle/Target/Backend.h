@@ -110,9 +110,11 @@ mlir::LogicalResult optimizeModule(llvm::Module &module,
                                    const TargetInfo &target, unsigned optLevel,
                                    std::string &error);
 
-/// Links objects into a shared library with ld.lld.
+/// Links objects into a shared library with ld.lld; `soname` (may be empty)
+/// becomes its DT_SONAME.
 mlir::LogicalResult linkSharedLibrary(llvm::ArrayRef<std::string> objects,
                                       llvm::StringRef output,
+                                      llvm::StringRef soname,
                                       std::string &error);
 
 /// Merges objects into one relocatable object (ld.lld -r).
