@@ -4,7 +4,11 @@
 // consumer, including into contractions whose loops do not all index the
 // fused operand: a layer norm fused into the following matmul is recomputed
 // for every output column, and the matmul is no longer recognizable as one.
-// Here a producer is fused only where each of its elements is read once.
+// Here a producer is fused only where each of its elements is read once, and
+// only into its sole consumer unless it merely moves data: a producer that
+// stays alive for other users would be recomputed by every fused copy, and
+// through residual connections (each layer norm feeding the next one's
+// input) the recomputed chain grows with the depth of the model.
 //
 //===----------------------------------------------------------------------===//
 
@@ -23,6 +27,18 @@ namespace whittle {
 using namespace mlir;
 
 namespace {
+
+/// Whether the body of `op` only yields its block arguments (a copy,
+/// broadcast or transpose): fusing it into several consumers recomputes
+/// nothing.
+bool isDataMovement(linalg::GenericOp op) {
+  Block *body = op.getBody();
+  return body->without_terminator().empty() &&
+         llvm::all_of(body->getTerminator()->getOperands(), [&](Value v) {
+           return isa<BlockArgument>(v) &&
+                  cast<BlockArgument>(v).getOwner() == body;
+         });
+}
 
 bool isAllParallel(Operation *op) {
   auto linalgOp = dyn_cast_or_null<linalg::LinalgOp>(op);
@@ -45,6 +61,11 @@ struct WhittleFuseElementwisePass
       // map that drops a loop re-reads (and would recompute) the producer.
       if (!consumer.getMatchingIndexingMap(fused).isPermutation())
         return false;
+      auto producer = fused->get().getDefiningOp<linalg::GenericOp>();
+      if (producer && !isDataMovement(producer))
+        for (Operation *user : producer->getUsers())
+          if (user != consumer)
+            return false;
       ++numFused;
       return true;
     };

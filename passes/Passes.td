@@ -26,7 +26,9 @@ def WhittleFuseElementwise
     Fuses an elementwise linalg.generic producer into its linalg.generic
     consumer only when the consumer reads each producer element once: the
     consumer's indexing map of the fused operand is a permutation of all its
-    loops. Unlike the upstream linalg-fuse-elementwise-ops, a layer norm or
+    loops, and the consumer is the producer's only user (a producer that
+    only moves data may be fused into several consumers). Unlike the
+    upstream linalg-fuse-elementwise-ops, a layer norm or
     a softmax division is never pulled into a matmul (where it would be
     recomputed for every output column) and contractions stay recognizable
     for tile-kernels. Reshapes are not propagated.
