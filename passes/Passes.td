@@ -87,7 +87,10 @@ def WhittleTileKernels : Pass<"whittle-tile-kernels", "mlir::func::FuncOp"> {
     Option<"packWeights", "pack-weights", "bool", "true",
            "Pack constant right-hand sides into contiguous panels">,
     Option<"vectorizeElementwise", "vectorize-elementwise", "bool", "true",
-           "Tile and vectorize elementwise generics and reductions">
+           "Tile and vectorize elementwise generics and reductions">,
+    Option<"reportTiles", "report-tiles", "bool", "false",
+           "Emit a remark with the tile sizes chosen for each contraction "
+           "(statistics are compiled out of release builds of LLVM)">
   ];
   let statistics = [
     Statistic<"numMatmulsTiled", "matmuls-tiled", "Contractions tiled">,

@@ -167,11 +167,12 @@ struct WhittleTileKernelsPass
     t.mr = largestDivisor(c.m, microM > 0 ? microM : maxMr);
     // Kc: an mr x Kc panel of A and a Kc x nr panel of B in half of L1.
     int64_t kcLimit = l1CacheBytes / 2 / ((t.mr + t.nr) * 4);
-    t.kc = largestDivisor(c.k, tileK > 0 ? tileK : std::max<int64_t>(kcLimit, 1));
+    t.kc =
+        largestDivisor(c.k, tileK > 0 ? tileK : std::max<int64_t>(kcLimit, 1));
     // Mc: an Mc x Kc block of A in half of L2.
     int64_t mcLimit = l2CacheBytes / 2 / (t.kc * 4);
-    t.mc = largestDivisor(c.m, tileM > 0 ? tileM : std::min<int64_t>(mcLimit, 256),
-                          t.mr);
+    t.mc = largestDivisor(
+        c.m, tileM > 0 ? tileM : std::min<int64_t>(mcLimit, 256), t.mr);
     // Nc: enough tiles (8 per batch entry) to balance the threads, at most
     // 512 columns so that a Kc x Nc slab of B stays in L2.
     int64_t tilesM = c.m / t.mc;
@@ -206,7 +207,8 @@ struct WhittleTileKernelsPass
         return signalPassFailure();
     if (vectorizeElementwise)
       for (linalg::LinalgOp op : others)
-        if (!op->use_empty() && succeeded(tileElementwise(rewriter, op, /*parallel=*/true)))
+        if (!op->use_empty() &&
+            succeeded(tileElementwise(rewriter, op, /*parallel=*/true)))
           ++numElementwiseVectorized;
   }
 
@@ -272,8 +274,7 @@ struct WhittleTileKernelsPass
     rewriter.setInsertionPoint(op);
     // C viewed as [M, nb, nr]; padded columns come from a fresh fill.
     // A fill is recreated in the packed shape, so that tiling can fuse it.
-    auto c3Type =
-        RankedTensorType::get({c.m, nb, nr}, rewriter.getF32Type());
+    auto c3Type = RankedTensorType::get({c.m, nb, nr}, rewriter.getF32Type());
     SmallVector<ReassociationIndices> reassoc = {{0}, {1, 2}};
     Value c3;
     if (fill) {
@@ -284,7 +285,8 @@ struct WhittleTileKernelsPass
     } else {
       c3 = tensor::ExpandShapeOp::create(rewriter, loc, c3Type, init, reassoc);
     }
-    auto flatType = RankedTensorType::get({c.m, paddedN}, rewriter.getF32Type());
+    auto flatType =
+        RankedTensorType::get({c.m, paddedN}, rewriter.getF32Type());
     // Loops (m, nb, k, ni).
     auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
     AffineExpr newDim[3];
@@ -345,7 +347,8 @@ struct WhittleTileKernelsPass
       // Pad N to whole panels; odd widths (a vocabulary) to 8 panels so that
       // the tile choice below has divisors to work with.
       int64_t padTo = c.n % nr == 0 ? nr : 8 * nr;
-      if (std::optional<Contraction> p = packConstantRhs(rewriter, c, nr, padTo)) {
+      if (std::optional<Contraction> p =
+              packConstantRhs(rewriter, c, nr, padTo)) {
         c = *p;
         packed = true;
       }
@@ -359,11 +362,11 @@ struct WhittleTileKernelsPass
       }
     }
     GemmTiles t = chooseTiles(c, nr);
-    LLVM_DEBUG(llvm::dbgs() << "contraction " << c.batch << "x" << c.m << "x"
-                            << c.n << "x" << c.k << (packed ? " packed" : "")
-                            << ": mr=" << t.mr << " nr=" << t.nr
-                            << " Mc=" << t.mc << " Nc=" << t.nc
-                            << " Kc=" << t.kc << "\n");
+    LLVM_DEBUG(llvm::dbgs()
+               << "contraction " << c.batch << "x" << c.m << "x" << c.n << "x"
+               << c.k << (packed ? " packed" : "") << ": mr=" << t.mr
+               << " nr=" << t.nr << " Mc=" << t.mc << " Nc=" << t.nc
+               << " Kc=" << t.kc << "\n");
     if (!t.mr || !t.kc || !t.mc)
       return success();
     chosenMicroM = t.mr;
@@ -409,6 +412,10 @@ struct WhittleTileKernelsPass
             return scf::SCFTileAndFuseOptions::ControlFnResult{};
           return std::nullopt;
         });
+    if (reportTiles)
+      c.op.emitRemark() << "tile-kernels: mr=" << t.mr << " nr=" << t.nr
+                        << " mc=" << t.mc << " nc=" << t.nc << " kc=" << t.kc
+                        << (packed ? " (packed weights)" : "");
     rewriter.setInsertionPoint(c.op);
     FailureOr<scf::SCFTileAndFuseResult> level1 =
         scf::tileConsumerAndFuseProducersUsingSCF(
@@ -464,8 +471,8 @@ struct WhittleTileKernelsPass
     };
     if (t.kc < c.k) {
       auto kBlocks = tileFor(tiled, sizesFor([&](unsigned i) -> int64_t {
-        return c.roles[i] == Role::K ? t.kc : 0;
-      }));
+                               return c.roles[i] == Role::K ? t.kc : 0;
+                             }));
       if (failed(kBlocks))
         return failure();
       tiled = kBlocks->tiledOps.back();
@@ -481,22 +488,20 @@ struct WhittleTileKernelsPass
     for (unsigned i = 0; i < numLoops; ++i)
       if (i != nOuter && i != c.mDim && c.roles[i] != Role::Batch)
         order.push_back(i);
-    auto registers = tileFor(
-        tiled,
-        sizesFor([&](unsigned i) -> int64_t {
-          switch (c.roles[i]) {
-          case Role::Batch:
-            return 1;
-          case Role::M:
-            return t.mr;
-          case Role::N:
-            return isLane(i) ? 0 : isPanel(i) ? 1 : t.nr;
-          case Role::K:
-            return 0;
-          }
-          return 0;
-        }),
-        order);
+    auto registers = tileFor(tiled, sizesFor([&](unsigned i) -> int64_t {
+                               switch (c.roles[i]) {
+                               case Role::Batch:
+                                 return 1;
+                               case Role::M:
+                                 return t.mr;
+                               case Role::N:
+                                 return isLane(i) ? 0 : isPanel(i) ? 1 : t.nr;
+                               case Role::K:
+                                 return 0;
+                               }
+                               return 0;
+                             }),
+                             order);
     if (failed(registers))
       return failure();
     auto steps = tileFor(registers->tiledOps.back(),
@@ -517,8 +522,7 @@ struct WhittleTileKernelsPass
   /// Rewrites the mr x nr x 1 tile (unit batch / panel dims) as a 2-D
   /// linalg.matmul on rank-reduced slices and vectorizes it to one
   /// vector.contract.
-  LogicalResult vectorizeRegisterTile(IRRewriter &rewriter,
-                                      linalg::LinalgOp op,
+  LogicalResult vectorizeRegisterTile(IRRewriter &rewriter, linalg::LinalgOp op,
                                       const Contraction &c) {
     Location loc = op.getLoc();
     rewriter.setInsertionPoint(op);
@@ -543,17 +547,17 @@ struct WhittleTileKernelsPass
       SmallVector<OpFoldResult> sizes;
       for (int64_t s : type.getShape())
         sizes.push_back(rewriter.getIndexAttr(s));
-      Value slice = tensor::ExtractSliceOp::create(
-          rewriter, loc, reducedType, v, offsets, sizes, strides);
+      Value slice = tensor::ExtractSliceOp::create(rewriter, loc, reducedType,
+                                                   v, offsets, sizes, strides);
       return {slice, v};
     };
     unsigned n = c.nDim;
     auto [a2, a] = reduce(op.getDpsInputOperand(0), {c.mDim, c.kDim});
     auto [b2, b] = reduce(op.getDpsInputOperand(1), {c.kDim, n});
     auto [c2, cFull] = reduce(op.getDpsInitOperand(0), {c.mDim, n});
-    auto matmul = linalg::MatmulOp::create(rewriter, loc,
-                                           TypeRange{c2.getType()},
-                                           ValueRange{a2, b2}, ValueRange{c2});
+    auto matmul =
+        linalg::MatmulOp::create(rewriter, loc, TypeRange{c2.getType()},
+                                 ValueRange{a2, b2}, ValueRange{c2});
     auto cType = cast<RankedTensorType>(cFull.getType());
     SmallVector<OpFoldResult> offsets(cType.getRank(),
                                       rewriter.getIndexAttr(0));
@@ -590,10 +594,8 @@ struct WhittleTileKernelsPass
                                                          &getContext());
     tensor::ExtractSliceOp::getCanonicalizationPatterns(patterns,
                                                         &getContext());
-    tensor::InsertSliceOp::getCanonicalizationPatterns(patterns,
-                                                       &getContext());
-    affine::AffineApplyOp::getCanonicalizationPatterns(patterns,
-                                                       &getContext());
+    tensor::InsertSliceOp::getCanonicalizationPatterns(patterns, &getContext());
+    affine::AffineApplyOp::getCanonicalizationPatterns(patterns, &getContext());
     (void)applyPatternsGreedily(kLoop->getParentOp(), std::move(patterns));
     rewriter.setInsertionPoint(kLoop);
     (void)hoistLoopInvariantSubsets(
@@ -682,8 +684,8 @@ struct WhittleTileKernelsPass
             rewriter.getIndexAttr(i + 1 < numLoops && ranges[i] > 1 ? 1 : 0));
       options.setTileSizes(sizes);
       rewriter.setInsertionPoint(current);
-      FailureOr<scf::SCFTilingResult> result = scf::tileUsingSCF(
-          rewriter, cast<TilingInterface>(current), options);
+      FailureOr<scf::SCFTilingResult> result =
+          scf::tileUsingSCF(rewriter, cast<TilingInterface>(current), options);
       if (failed(result))
         return failure();
       rewriter.replaceOp(current, result->replacements);
@@ -695,15 +697,14 @@ struct WhittleTileKernelsPass
     for (unsigned i = 0; i + 1 < numLoops; ++i)
       sizes.push_back(rewriter.getIndexAttr(tiledRanges[i] > 1 ? 1 : 0));
     sizes.push_back(rewriter.getIndexAttr(step < inner ? step : 0));
-    bool needsLoop = llvm::any_of(sizes, [](OpFoldResult s) {
-      return getConstantIntValue(s) != 0;
-    });
+    bool needsLoop = llvm::any_of(
+        sizes, [](OpFoldResult s) { return getConstantIntValue(s) != 0; });
     if (needsLoop) {
       scf::SCFTilingOptions options;
       options.setTileSizes(sizes);
       rewriter.setInsertionPoint(current);
-      FailureOr<scf::SCFTilingResult> result = scf::tileUsingSCF(
-          rewriter, cast<TilingInterface>(current), options);
+      FailureOr<scf::SCFTilingResult> result =
+          scf::tileUsingSCF(rewriter, cast<TilingInterface>(current), options);
       if (failed(result))
         return failure();
       rewriter.replaceOp(current, result->replacements);

@@ -236,6 +236,7 @@ LogicalResult whittle::compileModel(const CompileOptions &options,
     backend.target = *target;
     backend.optLevel = options.optLevel;
     backend.vectorize = options.vectorize;
+    backend.reportTiles = options.reportTiles;
     backend.parallelize = options.parallelize;
     backend.parallelMinWork = options.parallelMinWork;
     buildBackendPipeline(pm, backend);

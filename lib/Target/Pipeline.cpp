@@ -31,6 +31,7 @@ void whittle::buildBackendPipeline(OpPassManager &pm,
     const TargetInfo &target = options.target;
     WhittleTileKernelsOptions tileOptions;
     tileOptions.vectorWidthBits = target.vectorWidthBits;
+    tileOptions.reportTiles = options.reportTiles;
     // AVX-512 (even used at 256 bits) and AArch64 have 32 vector registers.
     bool avx512 = StringRef(target.features).contains("+avx512f") ||
                   StringRef(target.cpu).contains("avx512");

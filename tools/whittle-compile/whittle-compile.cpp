@@ -51,6 +51,10 @@ static cl::list<std::string> freezeInputs(
 static cl::opt<char> optLevel("O", cl::cat(compileCategory),
                               cl::desc("Optimization level (-O0..-O3)"),
                               cl::Prefix, cl::init('2'));
+static cl::opt<bool>
+    reportTiles("report-tiles", cl::cat(compileCategory),
+                cl::desc("Print the tile sizes chosen for each matmul"),
+                cl::init(false));
 static cl::opt<bool> noVectorize("no-vectorize", cl::cat(compileCategory),
                                  cl::desc("Emit scalar loops only"),
                                  cl::init(false));
@@ -100,6 +104,7 @@ int main(int argc, char **argv) {
   options.freezeInputs.assign(freezeInputs.begin(), freezeInputs.end());
   options.optLevel = optLevel - '0';
   options.vectorize = !noVectorize;
+  options.reportTiles = reportTiles;
   options.parallelize = !noParallel;
   options.parallelMinWork = parallelMinWork;
 

@@ -29,6 +29,8 @@ struct CompileOptions {
   std::vector<std::string> freezeInputs;
   unsigned optLevel = 2;
   bool vectorize = true;
+  /// Report the tile sizes chosen for each contraction as remarks.
+  bool reportTiles = false;
   bool parallelize = true;
   int64_t parallelMinWork = 32768;
 };

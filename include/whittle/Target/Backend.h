@@ -59,6 +59,8 @@ struct BackendOptions {
   unsigned optLevel = 2;
   /// Tile and vectorize linalg ops (otherwise plain scalar loops).
   bool vectorize = true;
+  /// Report the tile sizes chosen for each contraction as remarks.
+  bool reportTiles = false;
   /// Outline parallel loops and run them through the executor.
   bool parallelize = true;
   /// Smallest loop (iterations x body operations) worth an executor task.

@@ -7,6 +7,9 @@
 // RUN: whittle-opt %s \
 // RUN:   --pass-pipeline='builtin.module(func.func(whittle-tile-kernels{micro-m=4 micro-n=8 tile-k=256 tile-n=128}))' \
 // RUN:   | FileCheck %s --check-prefix=OVERRIDE
+// RUN: whittle-opt %s -o /dev/null 2>&1 \
+// RUN:   --pass-pipeline='builtin.module(func.func(whittle-tile-kernels{vector-width=512 vector-registers=32 report-tiles=true}))' \
+// RUN:   | FileCheck %s --check-prefix=REMARK
 
 // The tile sizes chosen for the 128x768x3072 matmul per target (also pass
 // statistics in builds with LLVM statistics enabled), recorded on the
@@ -18,6 +21,8 @@
 // AVX2:     whittle.gemm_tiles = {kc = 192 : i64, mc = 128 : i64, mr = 4 : i64, nc = 384 : i64, nr = 16 : i64, packed = false}
 
 // AVX512:   whittle.gemm_tiles = {kc = 96 : i64, mc = 128 : i64, mr = 8 : i64, nc = 384 : i64, nr = 32 : i64, packed = false}
+
+// REMARK: remark: tile-kernels: mr=8 nr=32 mc=128 nc=384 kc=96
 
 // OVERRIDE: whittle.gemm_tiles = {kc = 256 : i64, mc = 128 : i64, mr = 4 : i64, nc = 128 : i64, nr = 8 : i64, packed = false}
 func.func @matmul_128x768x3072(%a: tensor<128x768xf32>, %b: tensor<768x3072xf32>) -> tensor<128x3072xf32> {
