@@ -21,11 +21,12 @@
 #include <string.h>
 #include <time.h>
 
-#define CHAINS 12    /* independent chains: >= latency (4) x FMA ports (2) */
-#define INNER 1000   /* FMAs per chain per inner block */
+#define CHAINS 12  /* independent chains: >= latency (4) x FMA ports (2) */
+#define INNER 1000 /* FMAs per chain per inner block */
 
 /* Read through volatiles so that the compiler cannot constant-fold any chain
- * (a chain starting at a fixed point of x -> a*x + b would become invariant). */
+ * (a chain starting at a fixed point of x -> a*x + b would become invariant).
+ */
 static volatile float seed_x = 1.0f, seed_a = 0.999f, seed_b = 1e-3f;
 
 static double now(void) {
@@ -130,8 +131,8 @@ static double run(const struct variant *v, int threads, const int *cpus,
       slowest = jobs[t].seconds;
   }
   pthread_barrier_destroy(&barrier);
-  double flops = 2.0 * v->lanes * CHAINS * (double)INNER * (double)blocks *
-                 threads;
+  double flops =
+      2.0 * v->lanes * CHAINS * (double)INNER * (double)blocks * threads;
   return flops / slowest / 1e9;
 }
 
@@ -150,8 +151,8 @@ int main(int argc, char **argv) {
     } else if (!strcmp(argv[i], "--json")) {
       json = 1;
     } else {
-      fprintf(stderr,
-              "usage: %s [--threads 1,2] [--seconds S] [--json]\n", argv[0]);
+      fprintf(stderr, "usage: %s [--threads 1,2] [--seconds S] [--json]\n",
+              argv[0]);
       return 2;
     }
   }
@@ -203,10 +204,11 @@ int main(int argc, char **argv) {
           best = g;
       }
       if (json)
-        printf("{\"variant\": \"%s\", \"lanes\": %d, \"threads\": %d, "
-               "\"pinned\": %s, \"gflops\": %.2f, \"gflops_per_thread\": %.2f}\n",
-               v->name, v->lanes, threads, pin ? "true" : "false", best,
-               best / threads);
+        printf(
+            "{\"variant\": \"%s\", \"lanes\": %d, \"threads\": %d, "
+            "\"pinned\": %s, \"gflops\": %.2f, \"gflops_per_thread\": %.2f}\n",
+            v->name, v->lanes, threads, pin ? "true" : "false", best,
+            best / threads);
       else
         printf("%-7s %2d thread%s: %8.1f GFLOP/s (%.1f per thread, %d chains, "
                "best of 3)\n",

@@ -42,8 +42,7 @@ bool isDataMovement(linalg::GenericOp op) {
 
 bool isAllParallel(Operation *op) {
   auto linalgOp = dyn_cast_or_null<linalg::LinalgOp>(op);
-  return linalgOp &&
-         linalgOp.getNumLoops() == linalgOp.getNumParallelLoops();
+  return linalgOp && linalgOp.getNumLoops() == linalgOp.getNumParallelLoops();
 }
 
 struct WhittleFuseElementwisePass
@@ -74,12 +73,10 @@ struct WhittleFuseElementwisePass
     // contraction turns a matmul into a higher-rank generic.
     linalg::ControlFusionFn reshapeControl = [](OpOperand *fused) {
       Operation *owner = fused->getOwner();
-      return isAllParallel(isa<linalg::LinalgOp>(owner)
-                               ? owner
-                               : fused->get().getDefiningOp());
+      return isAllParallel(
+          isa<linalg::LinalgOp>(owner) ? owner : fused->get().getDefiningOp());
     };
-    linalg::populateFoldReshapeOpsByExpansionPatterns(patterns,
-                                                      reshapeControl);
+    linalg::populateFoldReshapeOpsByExpansionPatterns(patterns, reshapeControl);
     linalg::populateEraseUnusedOperandsAndResultsPatterns(patterns);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();

@@ -40,7 +40,8 @@ static int solve(const char *problem, int *correct) {
   unsigned a, b;
   char tail;
   if (sscanf(problem, "%u+%u%c", &a, &b, &tail) != 2 || a > 999 || b > 999) {
-    fprintf(stderr, "adder_demo: '%s' is not of the form A+B with A, B < 1000\n",
+    fprintf(stderr,
+            "adder_demo: '%s' is not of the form A+B with A, B < 1000\n",
             problem);
     return 1;
   }
@@ -85,7 +86,8 @@ static int solve(const char *problem, int *correct) {
            strspn(answer, "0123456789") == ANSWER_DIGITS;
   *correct += ok;
   printf("%u+%u=%s  (%s; %d tokens, median %.3f ms per token)\n", a, b, digits,
-         ok ? "correct" : "WRONG", ANSWER_DIGITS + 1, stepMs[ANSWER_DIGITS / 2]);
+         ok ? "correct" : "WRONG", ANSWER_DIGITS + 1,
+         stepMs[ANSWER_DIGITS / 2]);
   return 0;
 }
 

@@ -13,7 +13,8 @@ int main(void) {
          (long long)whittle_model_workspace_size());
   printf("tiny_block_run %d\n", tiny_block_run(in, probs, hidden));
 
-  void *workspace = aligned_alloc(64, (whittle_model_workspace_size() + 63) / 64 * 64);
+  void *workspace =
+      aligned_alloc(64, (whittle_model_workspace_size() + 63) / 64 * 64);
   void *inputs[] = {in};
   void *outputs[] = {probs2, hidden2};
   printf("whittle_model_run %d\n",
