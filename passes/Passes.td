@@ -241,7 +241,9 @@ def WhittleLegalizeForLLVM : Pass<"whittle-legalize-for-llvm", "mlir::ModuleOp">
     non-contiguous memrefs become loops (instead of calls to the MLIR C
     runner's memrefCopy, which a model library does not link), and f32
     transcendental functions (tanh, erf, exp, log, ...) become polynomial
-    approximations that vectorize instead of libm calls.
+    approximations that vectorize instead of libm calls. Function arguments
+    with a zero-sized dimension become 1-D memref<0xT> (expanded back in the
+    body), which the bare-pointer calling convention can describe.
   }];
   let options = [
     Option<"approximateMath", "approximate-math", "bool", "true",

@@ -3,6 +3,7 @@
 #include "whittle/Passes/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Math/Transforms/Passes.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -22,6 +23,39 @@ namespace {
 
 /// memref.copy between memrefs that are not both contiguous lowers to a call
 /// of `memrefCopy` from the MLIR C runner utilities; write the loops instead.
+/// The bare-pointer calling convention cannot describe a multi-dimensional
+/// memref with a zero-sized dimension (its strides are degenerate), so such
+/// arguments become memref<0xT> and are expanded back inside the function.
+/// They hold no data, so the pointer is never dereferenced.
+static void flattenEmptyArguments(func::FuncOp func) {
+  if (func.isExternal())
+    return;
+  Block &entry = func.front();
+  OpBuilder builder = OpBuilder::atBlockBegin(&entry);
+  SmallVector<Type> inputs(func.getArgumentTypes());
+  bool changed = false;
+  for (BlockArgument arg : entry.getArguments()) {
+    auto type = dyn_cast<MemRefType>(arg.getType());
+    if (!type || !type.hasStaticShape() || type.getNumElements() != 0 ||
+        type.getRank() == 1 || !type.getLayout().isIdentity())
+      continue;
+    auto flat = MemRefType::get({0}, type.getElementType(), nullptr,
+                                type.getMemorySpace());
+    arg.setType(flat);
+    inputs[arg.getArgNumber()] = flat;
+    SmallVector<ReassociationIndices> all(1);
+    for (int64_t d = 0; d < type.getRank(); ++d)
+      all[0].push_back(d);
+    Value expanded =
+        memref::ExpandShapeOp::create(builder, func.getLoc(), type, arg, all);
+    arg.replaceAllUsesExcept(expanded, expanded.getDefiningOp());
+    changed = true;
+  }
+  if (changed)
+    func.setFunctionType(
+        builder.getFunctionType(inputs, func.getResultTypes()));
+}
+
 struct StridedCopyToLoops : OpRewritePattern<memref::CopyOp> {
   using OpRewritePattern::OpRewritePattern;
 
@@ -59,6 +93,7 @@ struct WhittleLegalizeForLLVMPass
   using Base::Base;
 
   void runOnOperation() override {
+    getOperation().walk([](func::FuncOp func) { flattenEmptyArguments(func); });
     RewritePatternSet patterns(&getContext());
     patterns.add<StridedCopyToLoops>(&getContext());
     if (approximateMath)
