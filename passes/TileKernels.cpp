@@ -651,6 +651,19 @@ struct WhittleTileKernelsPass
     return plain;
   }
 
+  /// Tiles `op` with `options`, replaces it and points it at the tiled op.
+  static LogicalResult tileInPlace(IRRewriter &rewriter, Operation *&op,
+                                   const scf::SCFTilingOptions &options) {
+    rewriter.setInsertionPoint(op);
+    FailureOr<scf::SCFTilingResult> result =
+        scf::tileUsingSCF(rewriter, cast<TilingInterface>(op), options);
+    if (failed(result))
+      return failure();
+    rewriter.replaceOp(op, result->replacements);
+    op = result->tiledOps.back();
+    return success();
+  }
+
   /// scf.forall over the outer dims with more than one element (when
   /// `parallel`), scf.for tiles of whole vectors along the innermost dim,
   /// linalg::vectorize on each.
@@ -683,13 +696,8 @@ struct WhittleTileKernelsPass
         sizes.push_back(
             rewriter.getIndexAttr(i + 1 < numLoops && ranges[i] > 1 ? 1 : 0));
       options.setTileSizes(sizes);
-      rewriter.setInsertionPoint(current);
-      FailureOr<scf::SCFTilingResult> result =
-          scf::tileUsingSCF(rewriter, cast<TilingInterface>(current), options);
-      if (failed(result))
+      if (failed(tileInPlace(rewriter, current, options)))
         return failure();
-      rewriter.replaceOp(current, result->replacements);
-      current = result->tiledOps.back();
     }
     // Inside: unit outer dims (or a serial loop over them), vector steps.
     SmallVector<OpFoldResult> sizes;
@@ -702,13 +710,8 @@ struct WhittleTileKernelsPass
     if (needsLoop) {
       scf::SCFTilingOptions options;
       options.setTileSizes(sizes);
-      rewriter.setInsertionPoint(current);
-      FailureOr<scf::SCFTilingResult> result =
-          scf::tileUsingSCF(rewriter, cast<TilingInterface>(current), options);
-      if (failed(result))
+      if (failed(tileInPlace(rewriter, current, options)))
         return failure();
-      rewriter.replaceOp(current, result->replacements);
-      current = result->tiledOps.back();
     }
     rewriter.setInsertionPoint(current);
     FailureOr<linalg::VectorizationResult> vectorized =
