@@ -451,34 +451,31 @@ OpFoldResult PowOp::fold(FoldAdaptor adaptor) {
       });
 }
 
-OpFoldResult MinOp::fold(FoldAdaptor adaptor) {
-  if (getLhs() == getRhs())
-    if (OpFoldResult r = ifSameType(getLhs(), getResult()))
+/// min(x, x) = x; otherwise elementwise on constants (float NaN propagates).
+template <typename OpTy>
+static OpFoldResult foldMinMax(OpTy op, ArrayRef<Attribute> operands,
+                               bool isMax) {
+  if (op.getLhs() == op.getRhs())
+    if (OpFoldResult r = ifSameType(op.getLhs(), op.getResult()))
       return r;
   return foldBinary(
-      getType(), adaptor.getOperands(),
-      [](const APInt &a, const APInt &b,
-         bool isUnsigned) -> std::optional<APInt> {
-        return (isUnsigned ? a.ult(b) : a.slt(b)) ? a : b;
+      op.getType(), operands,
+      [isMax](const APInt &a, const APInt &b,
+              bool isUnsigned) -> std::optional<APInt> {
+        bool less = isUnsigned ? a.ult(b) : a.slt(b);
+        return less != isMax ? a : b;
       },
-      [](const APFloat &a, const APFloat &b) -> std::optional<APFloat> {
-        return llvm::minimum(a, b);
+      [isMax](const APFloat &a, const APFloat &b) -> std::optional<APFloat> {
+        return isMax ? llvm::maximum(a, b) : llvm::minimum(a, b);
       });
 }
 
+OpFoldResult MinOp::fold(FoldAdaptor adaptor) {
+  return foldMinMax(*this, adaptor.getOperands(), /*isMax=*/false);
+}
+
 OpFoldResult MaxOp::fold(FoldAdaptor adaptor) {
-  if (getLhs() == getRhs())
-    if (OpFoldResult r = ifSameType(getLhs(), getResult()))
-      return r;
-  return foldBinary(
-      getType(), adaptor.getOperands(),
-      [](const APInt &a, const APInt &b,
-         bool isUnsigned) -> std::optional<APInt> {
-        return (isUnsigned ? a.ugt(b) : a.sgt(b)) ? a : b;
-      },
-      [](const APFloat &a, const APFloat &b) -> std::optional<APFloat> {
-        return llvm::maximum(a, b);
-      });
+  return foldMinMax(*this, adaptor.getOperands(), /*isMax=*/true);
 }
 
 static std::optional<APFloat> noFloat(const APFloat &, const APFloat &) {
