@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs every system dependency of Whittle with apt-get. Idempotent: prints
-# nothing and does nothing when all packages are already present.
+# Installs every system dependency of Whittle with apt-get, and ONNX Runtime
+# (npm) for the tests and benchmarks that compare against it. Idempotent:
+# prints nothing and does nothing when everything is already present.
 set -euo pipefail
 
 PACKAGES=(
@@ -16,10 +17,22 @@ for p in "${PACKAGES[@]}"; do
     missing+=("$p")
   fi
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+# Node.js and npm for the ONNX Runtime peer (onnxruntime-node): only when
+# npm is absent, so that a Node.js installed otherwise is left alone.
+command -v npm >/dev/null || missing+=(nodejs npm)
 
 SUDO=""
 [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-echo "Installing: ${missing[*]}"
-$SUDO apt-get update -q >/dev/null
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q "${missing[@]}" >/dev/null
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "Installing: ${missing[*]}"
+  $SUDO apt-get update -q >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q "${missing[@]}" >/dev/null
+fi
+
+# ONNX Runtime, the peer that the benchmarks and the tests of ORT-saved
+# models compare against (bench/node_modules; silent once installed).
+root=$(cd "$(dirname "$0")/.." && pwd)
+if ! bash "$root/bench/setup.sh"; then
+  echo "warning: onnxruntime-node is unavailable; the tests that need it" \
+       "(REQUIRES: onnxruntime) will be reported unsupported" >&2
+fi

@@ -39,3 +39,23 @@ if _python_has(["onnx", "numpy"]):
     config.available_features.add("onnx")
     if _python_has(["torch", "onnx", "numpy"]):
         config.available_features.add("torch")
+
+# ONNX Runtime (onnxruntime-node, installed into bench/node_modules by
+# bench/setup.sh) runs its graph optimizer for the e2e tests of models as ONNX
+# Runtime saves them (test/models/ort_optimize.js, check_model.py --ort-optimize).
+import json
+
+def _node_loads_onnxruntime():
+    node = shutil.which("node")
+    if node is None:
+        return False
+    ort = os.path.join(config.whittle_src_root, "bench", "node_modules", "onnxruntime-node")
+    try:
+        return subprocess.run([node, "-e", "require(%s)" % json.dumps(ort)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              timeout=120).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+if _node_loads_onnxruntime():
+    config.available_features.add("onnxruntime")

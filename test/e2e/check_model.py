@@ -3,14 +3,25 @@
 with whittle-compile and checks it against the PyTorch outputs with
 whittle-run.
 
-    check_model.py NAME --cache DIR --work DIR [--atol 1e-4]
+    check_model.py NAME --cache DIR --work DIR [--atol 1e-4] [--ort-optimize LEVEL]
 
 Models are generated into --cache (shared by the e2e tests, reused while
 make_models.py is unchanged); the library goes to --work. Each command is
 printed before it runs; the exit status is non-zero on the first failure.
+
+--ort-optimize LEVEL (e.g. extended) first runs ONNX Runtime's graph optimizer
+on the model (test/models/ort_optimize.js, onnxruntime-node from
+bench/node_modules) and compiles the model it saves, --work/model.ort_LEVEL.onnx,
+instead: that is how many published ONNX files look (com.microsoft contrib ops
+such as SkipLayerNormalization, FusedMatMul, Gelu/FastGelu). Compile flags and
+test data are the model's own; the PyTorch outputs stay the reference. When
+node or onnxruntime-node is missing the script exits with status 77
+(EXIT_NO_ONNXRUNTIME); lit tests guard with `REQUIRES: onnxruntime`.
 """
 import argparse
+import fcntl
 import hashlib
+import json
 import os
 import shlex
 import shutil
@@ -21,6 +32,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SRC = os.path.normpath(os.path.join(HERE, ".."))
 MAKE_MODELS = os.path.join(SRC, "models", "make_models.py")
 PYTHON = "/usr/bin/python3"
+ORT_OPTIMIZE = os.path.join(SRC, "models", "ort_optimize.js")
+ORT_NODE = os.path.normpath(os.path.join(SRC, "..", "bench", "node_modules", "onnxruntime-node"))
+ORT_LEVELS = ("disabled", "basic", "extended", "layout", "all")
+EXIT_NO_ONNXRUNTIME = 77  # distinct from a failed step (1)
 
 
 def script_digest():
@@ -39,6 +54,29 @@ def run(cmd):
         sys.exit(1)
 
 
+def check_onnxruntime():
+    """Exits with EXIT_NO_ONNXRUNTIME when node cannot load onnxruntime-node."""
+    node = shutil.which("node")
+    reason = None
+    if node is None:
+        reason = "'node' not found on PATH (install Node.js >= 18)"
+    else:
+        try:
+            r = subprocess.run([node, "-e", "require(%s)" % json.dumps(ORT_NODE)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                               text=True, timeout=120)
+            if r.returncode != 0:
+                lines = r.stderr.strip().splitlines()
+                first = next((l for l in lines if "Error" in l), lines[0] if lines else "")
+                reason = f"node cannot load {ORT_NODE} ({first.strip()}); run bench/setup.sh"
+        except (OSError, subprocess.TimeoutExpired) as e:
+            reason = f"cannot run node: {e}"
+    if reason:
+        print(f"check_model.py: onnxruntime unavailable: {reason}", file=sys.stderr, flush=True)
+        sys.exit(EXIT_NO_ONNXRUNTIME)
+    return node
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("name")
@@ -47,27 +85,42 @@ def main():
     p.add_argument("--atol", default="1e-4")
     p.add_argument("--compile-arg", action="append", default=[],
                    help="extra whittle-compile argument (repeatable)")
+    p.add_argument("--ort-optimize", metavar="LEVEL", choices=ORT_LEVELS,
+                   help="compile the model as ONNX Runtime's optimizer at LEVEL saves it")
     args = p.parse_args()
+    node = check_onnxruntime() if args.ort_optimize else None
 
     model_dir = os.path.join(args.cache, args.name)
     stamp = os.path.join(model_dir, "stamp.txt")
     digest = script_digest()
-    fresh = os.path.exists(stamp) and open(stamp).read().strip() == digest
-    if not fresh:
-        shutil.rmtree(model_dir, ignore_errors=True)
-        run([PYTHON, MAKE_MODELS, "--out", args.cache, "--only", args.name])
-        with open(stamp, "w") as f:
-            f.write(digest + "\n")
+    # Several tests share one model (e.g. bert_tiny_static.test and
+    # bert_tiny_ort.test): lit runs them in parallel, so only one may
+    # regenerate it while the others wait.
+    os.makedirs(args.cache, exist_ok=True)
+    with open(os.path.join(args.cache, args.name + ".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        fresh = os.path.exists(stamp) and open(stamp).read().strip() == digest
+        if not fresh:
+            shutil.rmtree(model_dir, ignore_errors=True)
+            run([PYTHON, MAKE_MODELS, "--out", args.cache, "--only", args.name])
+            with open(stamp, "w") as f:
+                f.write(digest + "\n")
 
     os.makedirs(args.work, exist_ok=True)
+    model = os.path.join(model_dir, "model.onnx")
     lib = os.path.join(args.work, args.name + ".so")
+    if args.ort_optimize:
+        optimized = os.path.join(args.work, f"model.ort_{args.ort_optimize}.onnx")
+        run([node, ORT_OPTIMIZE, model, optimized, "--level", args.ort_optimize])
+        model = optimized
+        lib = os.path.join(args.work, f"{args.name}.ort_{args.ort_optimize}.so")
     with open(os.path.join(model_dir, "compile_flags.txt")) as f:
         flags = shlex.split(f.read())
-    run(["whittle-compile", os.path.join(model_dir, "model.onnx"), "-o", lib] + flags
-        + args.compile_arg)
+    run(["whittle-compile", model, "-o", lib] + flags + args.compile_arg)
     run(["whittle-run", lib, "--test-data", os.path.join(model_dir, "test_data_set_0"),
          "--atol", args.atol])
-    print(f"{args.name}: ok")
+    suffix = f" (onnxruntime-optimized, {args.ort_optimize})" if args.ort_optimize else ""
+    print(f"{args.name}{suffix}: ok")
 
 
 if __name__ == "__main__":

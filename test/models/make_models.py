@@ -11,7 +11,7 @@ Every model NAME is written as
 
 Weights are random with fixed seeds; outputs are computed in fp32, eval mode.
 The models are written in plain torch.nn in the style of the Hugging Face
-implementations (BERT, GPT-2, ViT) so that their ONNX exports contain the
+implementations (BERT, GPT-2, ViT, Llama) so that their ONNX exports contain the
 same op patterns as real exports, restricted to the ops Whittle supports
 (see SUPPORTED_OPS). Model code avoids constructs that torch 1.13 exports to
 unsupported ops:
@@ -30,7 +30,13 @@ Other export facts worth knowing:
   * the tied LM head (x @ wte.T) gets a second, transposed copy of the
     embedding as an initializer after constant folding;
   * gpt2 uses addmm -> Gemm on 2-D views (Reshape around it); BERT and ViT
-    use nn.Linear -> MatMul + Add, with Gemm only for the 2-D pooler/head.
+    use nn.Linear -> MatMul + Add, with Gemm only for the 2-D pooler/head;
+  * Llama's rsqrt exports as Sqrt + Div, silu as Sigmoid + Mul, the float32
+    softmax as Cast + Softmax, and repeat_kv's expand as Expand with a shape
+    built by ConstantOfShape/Equal/Where (the -1 handling of expand);
+  * bert_tiny_opset11 and vit_tiny_opset12 are exported below MIN_OPSET
+    (test/python/whittle_onnx_ops.py): axes/split are attributes there and
+    Softmax coerces its input to 2-D; whittle-compile upgrades them itself.
 
 Usage:
     /usr/bin/python3 make_models.py --out DIR [--only NAME ...] [--big] [--list]
@@ -69,6 +75,8 @@ def init_weights(module, std):
         elif isinstance(m, nn.LayerNorm):
             nn.init.normal_(m.weight, mean=1.0, std=0.1)
             nn.init.normal_(m.bias, std=0.1)
+        elif isinstance(m, LlamaRMSNorm):
+            nn.init.normal_(m.weight, mean=1.0, std=0.1)
     for name, p in module.named_parameters(recurse=True):
         if name.endswith("ln_weight"):
             nn.init.normal_(p, mean=1.0, std=0.1)
@@ -327,6 +335,146 @@ class Vit(nn.Module):
 
 
 # ----------------------------------------------------------------------------
+# Llama: decoder, RMSNorm, rotary embeddings (rotate_half), grouped-query
+# attention (repeat_kv), SwiGLU MLP, no biases; as in HF LlamaModel.
+# ----------------------------------------------------------------------------
+class LlamaConfig:
+    def __init__(self, vocab=256, hidden=64, layers=2, heads=4, kv_heads=2, inter=128,
+                 max_pos=64, eps=1e-6, rope_theta=10000.0):
+        self.vocab, self.hidden, self.layers, self.heads = vocab, hidden, layers, heads
+        self.kv_heads, self.inter, self.max_pos, self.eps = kv_heads, inter, max_pos, eps
+        self.head_dim, self.rope_theta = hidden // heads, rope_theta
+
+
+class LlamaRMSNorm(nn.Module):
+    def __init__(self, n, eps):
+        super().__init__()
+        self.weight = nn.Parameter(torch.ones(n))
+        self.eps = eps
+
+    def forward(self, x):
+        # HF computes the statistics in float32 whatever the input type.
+        dtype = x.dtype
+        x = x.to(torch.float32)
+        x = x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + self.eps)
+        return self.weight * x.to(dtype)
+
+
+class LlamaRotaryEmbedding(nn.Module):
+    """cos/sin tables for all positions as buffers (HF's cos_cached and
+    sin_cached); they export as initializers sliced to the sequence."""
+
+    def __init__(self, dim, max_pos, base):
+        super().__init__()
+        inv_freq = 1.0 / (base ** (torch.arange(0, dim, 2).float() / dim))
+        t = torch.arange(max_pos, dtype=inv_freq.dtype)
+        emb = torch.cat((torch.outer(t, inv_freq),) * 2, dim=-1)
+        self.register_buffer("cos_cached", emb.cos(), persistent=False)
+        self.register_buffer("sin_cached", emb.sin(), persistent=False)
+
+    def forward(self, x, seq_len):
+        return self.cos_cached[:seq_len].to(x.dtype), self.sin_cached[:seq_len].to(x.dtype)
+
+
+def rotate_half(x):
+    x1 = x[..., : x.shape[-1] // 2]
+    x2 = x[..., x.shape[-1] // 2:]
+    return torch.cat((-x2, x1), dim=-1)
+
+
+def apply_rotary_pos_emb(q, k, cos, sin, position_ids):
+    cos = cos[position_ids].unsqueeze(1)  # [B or 1, 1, S, D]
+    sin = sin[position_ids].unsqueeze(1)
+    return q * cos + rotate_half(q) * sin, k * cos + rotate_half(k) * sin
+
+
+def repeat_kv(x, n_rep):
+    """[B, KV, S, D] -> [B, KV * n_rep, S, D] via expand + reshape, as HF."""
+    b, kv, s, d = x.shape
+    if n_rep == 1:
+        return x
+    x = x[:, :, None, :, :].expand(b, kv, n_rep, s, d)
+    return x.reshape(b, kv * n_rep, s, d)
+
+
+class LlamaAttention(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.c = c
+        self.q_proj = nn.Linear(c.hidden, c.heads * c.head_dim, bias=False)
+        self.k_proj = nn.Linear(c.hidden, c.kv_heads * c.head_dim, bias=False)
+        self.v_proj = nn.Linear(c.hidden, c.kv_heads * c.head_dim, bias=False)
+        self.o_proj = nn.Linear(c.heads * c.head_dim, c.hidden, bias=False)
+        self.rotary_emb = LlamaRotaryEmbedding(c.head_dim, c.max_pos, c.rope_theta)
+
+    def forward(self, x, mask, position_ids):
+        c = self.c
+        b, s, _ = x.size()
+        q = self.q_proj(x).view(b, s, c.heads, c.head_dim).transpose(1, 2)
+        k = self.k_proj(x).view(b, s, c.kv_heads, c.head_dim).transpose(1, 2)
+        v = self.v_proj(x).view(b, s, c.kv_heads, c.head_dim).transpose(1, 2)
+        cos, sin = self.rotary_emb(v, seq_len=s)
+        q, k = apply_rotary_pos_emb(q, k, cos, sin, position_ids)
+        k = repeat_kv(k, c.heads // c.kv_heads)
+        v = repeat_kv(v, c.heads // c.kv_heads)
+        w = torch.matmul(q, k.transpose(2, 3)) / math.sqrt(c.head_dim)
+        w = F.softmax(w + mask, dim=-1, dtype=torch.float32).to(q.dtype)
+        a = torch.matmul(w, v).transpose(1, 2).contiguous()
+        return self.o_proj(a.reshape(b, s, c.hidden))
+
+
+class LlamaMLP(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.gate_proj = nn.Linear(c.hidden, c.inter, bias=False)
+        self.up_proj = nn.Linear(c.hidden, c.inter, bias=False)
+        self.down_proj = nn.Linear(c.inter, c.hidden, bias=False)
+
+    def forward(self, x):
+        return self.down_proj(F.silu(self.gate_proj(x)) * self.up_proj(x))
+
+
+class LlamaDecoderLayer(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.input_layernorm = LlamaRMSNorm(c.hidden, c.eps)
+        self.self_attn = LlamaAttention(c)
+        self.post_attention_layernorm = LlamaRMSNorm(c.hidden, c.eps)
+        self.mlp = LlamaMLP(c)
+
+    def forward(self, x, mask, position_ids):
+        x = x + self.self_attn(self.input_layernorm(x), mask, position_ids)
+        return x + self.mlp(self.post_attention_layernorm(x))
+
+
+class Llama(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.embed_tokens = nn.Embedding(c.vocab, c.hidden)
+        self.layers = nn.ModuleList([LlamaDecoderLayer(c) for _ in range(c.layers)])
+        self.norm = LlamaRMSNorm(c.hidden, c.eps)
+        self.lm_head = nn.Linear(c.hidden, c.vocab, bias=False)  # untied
+
+    def forward(self, input_ids, attention_mask):
+        b, s = input_ids.size()
+        x = self.embed_tokens(input_ids)
+        position_ids = torch.arange(s, dtype=torch.long).unsqueeze(0)
+        # _prepare_4d_causal_attention_mask: causal [S, S] mask of finfo.min
+        # above the diagonal plus the inverted padding mask; both are finfo.min
+        # where they overlap, so padded keys above the diagonal get -inf.
+        neg = torch.finfo(x.dtype).min
+        idx = torch.arange(s)
+        causal = torch.where(idx[None, :] <= idx[:, None], torch.tensor(0.0, dtype=x.dtype),
+                             torch.tensor(neg, dtype=x.dtype))
+        pad = 1.0 - attention_mask[:, None, None, :].to(x.dtype)
+        pad = torch.where(pad.to(torch.bool), torch.tensor(neg, dtype=x.dtype), pad)
+        mask = causal[None, None, :, :] + pad
+        for layer in self.layers:
+            x = layer(x, mask, position_ids)
+        return self.lm_head(self.norm(x))
+
+
+# ----------------------------------------------------------------------------
 # The zoo.
 # ----------------------------------------------------------------------------
 def text_inputs(vocab, batch, seq, seed, padded=True):
@@ -367,6 +515,13 @@ def zoo():
         Z[name] = dict(family="gpt2", cfg=c, opset=opset, dynamic=dynamic, big=big,
                        export_shape=export, test_shape=test)
 
+    def llama(name, dynamic, opset):
+        c = LlamaConfig()
+        export = (2, 16)
+        test = export if not dynamic else (3, 11)
+        Z[name] = dict(family="llama", cfg=c, opset=opset, dynamic=dynamic, big=False,
+                       export_shape=export, test_shape=test)
+
     def vit(name, dynamic, opset):
         c = VitConfig()
         export = (2, c.channels, c.image, c.image)
@@ -380,6 +535,11 @@ def zoo():
     gpt2("gpt2_tiny_dynamic", True)
     vit("vit_tiny_static", False, opset=14)
     vit("vit_tiny_dynamic", True, opset=17)
+    llama("llama_tiny_static", False, opset=14)
+    llama("llama_tiny_dynamic", True, opset=17)
+    # Old-opset exports: whittle-compile upgrades them to MIN_OPSET itself.
+    bert("bert_tiny_opset11", False, opset=11)
+    vit("vit_tiny_opset12", False, opset=12)
     bert("bert_base", False, big=True)
     gpt2("gpt2_small", False, big=True)
     return Z
@@ -400,6 +560,15 @@ def build(spec, seed):
             return text_inputs(c.vocab, shape[0], shape[1], s)
     elif fam == "gpt2":
         model = Gpt2(c)
+        init_weights(model, std)
+        in_names, out_names = ["input_ids", "attention_mask"], ["logits"]
+        axes = {"input_ids": {0: "batch", 1: "seq"}, "attention_mask": {0: "batch", 1: "seq"},
+                "logits": {0: "batch", 1: "seq"}}
+
+        def inputs(shape, s):
+            return text_inputs(c.vocab, shape[0], shape[1], s)
+    elif fam == "llama":
+        model = Llama(c)
         init_weights(model, std)
         in_names, out_names = ["input_ids", "attention_mask"], ["logits"]
         axes = {"input_ids": {0: "batch", 1: "seq"}, "attention_mask": {0: "batch", 1: "seq"},

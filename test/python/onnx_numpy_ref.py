@@ -3,7 +3,9 @@
 onnx 1.12 has no onnx.reference; this module checks that an exported graph
 computes what the PyTorch model computed (test/models/make_models.py), so a
 mismatch seen later in Whittle is not an exporter artifact. Semantics follow
-the ONNX operator specs for opsets 13..17 (axes/split/clip bounds as inputs).
+the ONNX operator specs for opsets 13..17 (axes/split/clip bounds as inputs),
+plus the opset 11/12 forms the zoo's old-opset models use (axes and split as
+attributes, Softmax over the input coerced to 2-D).
 
     outputs = run(model_proto, {"input_ids": array, ...})
 """
@@ -154,14 +156,20 @@ def _node(op, ins, a, opset):
             pads = [0] * 4
         return [_conv(x, w, ins[2] if len(ins) > 2 else None, strides, dil, pads, a.get("group", 1))]
     if op == "ReduceSum":
-        axes = ins[1] if len(ins) > 1 and ins[1] is not None else None
+        # axes: an input from opset 13, an attribute before.
+        axes = ins[1] if len(ins) > 1 and ins[1] is not None else a.get("axes")
         return [_reduce(np.sum, x, axes, a.get("keepdims", 1), a.get("noop_with_empty_axes", 0))]
     if op in ("ReduceMean", "ReduceMax"):
         axes = a.get("axes") if "axes" in a else (ins[1] if len(ins) > 1 else None)
         fn = np.mean if op == "ReduceMean" else np.max
         return [_reduce(fn, x, axes, a.get("keepdims", 1), a.get("noop_with_empty_axes", 0))]
     if op == "Softmax":
-        return [_softmax(x, a.get("axis", -1))]
+        if opset >= 13:
+            return [_softmax(x, a.get("axis", -1))]
+        # Opsets < 13: x is coerced to 2-D at axis (default 1), softmax over dim 1.
+        axis = a.get("axis", 1) % x.ndim
+        flat = x.reshape(int(np.prod(x.shape[:axis])), -1)
+        return [_softmax(flat, 1).reshape(x.shape)]
     if op == "LayerNormalization":
         axis = a.get("axis", -1) % x.ndim
         axes = tuple(range(axis, x.ndim))

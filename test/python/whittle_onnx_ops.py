@@ -1,31 +1,56 @@
-"""The ONNX ops (default domain) that whittle-compile imports.
+"""The ONNX ops that whittle-compile imports, read from the importer's own
+registry (`whittle-translate --list-ops=json`), so that the model generator
+(test/models/make_models.py) and the ONNX backend harness
+(test/e2e/onnx_backend.py) select by exactly what the importer dispatches.
 
-Every whittle dialect op (dialects/Whittle/WhittleOps.td) under its ONNX
-name, plus the ops the importer removes or folds away (Identity, Dropout,
-Flatten, Constant). Keep this list in step with the importer; the model
-generator (test/models/make_models.py) and the ONNX backend harness
-(test/e2e/onnx_backend.py) select by it.
+Default-domain ops are named bare ("Add"), others "domain::op"
+("com.microsoft::FusedMatMul"), as make_models.py's graph_ops keys them.
+whittle-translate is found through $WHITTLE_TRANSLATE, then $PATH (lit puts
+the build's bin/ first), then the default build directory.
 """
+import json
+import os
+import shutil
+import subprocess
 
-SUPPORTED_OPS = frozenset({
-    # elementwise
-    "Add", "Sub", "Mul", "Div", "Pow", "Min", "Max", "And", "Or", "Not",
-    "Equal", "Less", "LessOrEqual", "Greater", "GreaterOrEqual",
-    "Sqrt", "Reciprocal", "Exp", "Log", "Erf", "Tanh", "Sigmoid", "Relu",
-    "Neg", "Abs", "Gelu", "Clip", "Cast", "Where",
-    # linear algebra
-    "MatMul", "Gemm", "Conv",
-    # reductions and normalizations
-    "ReduceSum", "ReduceMean", "ReduceMax", "Softmax", "LayerNormalization",
-    # data movement and shapes
-    "Reshape", "Transpose", "Concat", "Split", "Slice", "Gather", "Squeeze",
-    "Unsqueeze", "Expand", "Trilu", "Shape", "ConstantOfShape", "Range",
-    # removed or folded by the importer
-    "Constant", "Identity", "Dropout", "Flatten",
-})
+_HERE = os.path.dirname(os.path.abspath(__file__))
 
-# Opsets the importer accepts for the default ONNX domain.
-MIN_OPSET, MAX_OPSET = 13, 21
+
+def _translate():
+    tool = os.environ.get("WHITTLE_TRANSLATE") or shutil.which("whittle-translate")
+    if not tool:
+        tool = os.path.join(_HERE, "..", "..", "build", "bin", "whittle-translate")
+    if not os.path.exists(tool):
+        raise RuntimeError("whittle-translate not found: build Whittle first or set "
+                           "WHITTLE_TRANSLATE")
+    return tool
+
+
+def _load():
+    out = subprocess.run([_translate(), "--list-ops=json"], check=True,
+                         capture_output=True, text=True).stdout
+    return json.loads(out)
+
+
+_REGISTRY = _load()
+
+
+def _key(entry):
+    dom = entry["domain"]
+    return entry["op_type"] if dom == "ai.onnx" else f"{dom}::{entry['op_type']}"
+
+
+SUPPORTED_OPS = frozenset(_key(e) for e in _REGISTRY["ops"])
+
+# Earliest registered since_version of each op.
+SINCE_VERSION = {}
+for _e in _REGISTRY["ops"]:
+    SINCE_VERSION[_key(_e)] = min(SINCE_VERSION.get(_key(_e), 1 << 30), _e["since_version"])
+
+# Opsets the importer reads directly for the default ONNX domain; models from
+# MIN_UPGRADABLE_OPSET on are upgraded to MIN_OPSET by the compiler itself.
+MIN_OPSET, MAX_OPSET = _REGISTRY["min_opset"], _REGISTRY["max_opset"]
+MIN_UPGRADABLE_OPSET = _REGISTRY["min_upgradable_opset"]
 
 # Element types of the model ABI (include/whittle/model_abi.h).
 SUPPORTED_DTYPES = frozenset({

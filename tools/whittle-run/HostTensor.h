@@ -1,7 +1,8 @@
 //===- HostTensor.h - Tensors held by whittle-run ---------------*- C++ -*-===//
 //
 // A dense tensor in host memory plus readers and writers for the file formats
-// whittle-run accepts: ONNX TensorProto (.pb) and NumPy (.npy).
+// whittle-run accepts: ONNX TensorProto (.pb) and NumPy (.npy), both read by
+// lib/Support.
 //
 //===----------------------------------------------------------------------===//
 
@@ -36,12 +37,12 @@ struct HostTensor {
 /// Renders dims as "2x3", or "scalar".
 std::string shapeString(const std::vector<int64_t> &dims);
 
-/// Reads a serialized onnx::TensorProto. Returns false with error set.
-bool readTensorProto(const std::string &path, HostTensor &out,
-                     std::string &error);
+/// Reads a NumPy .npy file (by its extension) or a serialized
+/// onnx::TensorProto. Returns false with error set.
+bool readTensorFile(const std::string &path, HostTensor &out,
+                    std::string &error);
 
-/// Reads / writes a NumPy .npy file (little-endian, C order).
-bool readNpy(const std::string &path, HostTensor &out, std::string &error);
+/// Writes a NumPy .npy file (little-endian, C order).
 bool writeNpy(const std::string &path, const HostTensor &t, std::string &error);
 
 /// Element i of t converted to double (f16 widened, bool as 0/1).

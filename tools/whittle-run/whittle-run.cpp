@@ -152,11 +152,10 @@ void printSignature(whittle_model *m, const std::string &path) {
               static_cast<long long>(whittle_model_workspace_bytes(m)));
 }
 
-HostTensor readTensorFile(const std::string &path) {
+HostTensor readTensorOrDie(const std::string &path) {
   HostTensor t;
   std::string error;
-  bool npy = path.size() >= 4 && path.compare(path.size() - 4, 4, ".npy") == 0;
-  if (!(npy ? readNpy(path, t, error) : readTensorProto(path, t, error)))
+  if (!whittle::run::readTensorFile(path, t, error))
     die(error);
   return t;
 }
@@ -169,7 +168,7 @@ readNumbered(const std::string &dir, const char *prefix) {
     std::string path = dir + "/" + prefix + "_" + std::to_string(k) + ".pb";
     if (!exists(path))
       break;
-    files.emplace_back(path, readTensorFile(path));
+    files.emplace_back(path, readTensorOrDie(path));
   }
   return files;
 }
@@ -393,7 +392,7 @@ int main(int argc, char **argv) {
     } else if (idx >= static_cast<int64_t>(numIn)) {
       die("too many inputs: model has " + std::to_string(numIn));
     }
-    inputs[idx] = readTensorFile(file);
+    inputs[idx] = readTensorOrDie(file);
   }
 
   if (!haveInputs && o.iterations == 0) {

@@ -2,11 +2,16 @@
 //
 // whittle-translate --import-onnx model.onnx [--input-shape NAME=1x128]...
 //                   [--freeze-input NAME=tensor.pb]... [-o out.mlir]
+// whittle-translate --list-ops[=markdown|json] [-o FILE]
+//
+// --list-ops prints the importer's operator registry: the table of
+// docs/ops.md (markdown) or the op list the test harnesses select by (json).
 //
 //===----------------------------------------------------------------------===//
 
 #include "whittle/Dialect/Whittle.h"
 #include "whittle/Import/OnnxImporter.h"
+#include "whittle/Import/OpRegistry.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/AsmState.h"
@@ -24,8 +29,17 @@ using namespace llvm;
 static cl::opt<bool> importOnnx("import-onnx",
                                 cl::desc("Import an ONNX model (.onnx binary "
                                          "or .onnxtext text format)"));
+enum class OpListFormat { None, Markdown, Json };
+static cl::opt<OpListFormat> listOps(
+    "list-ops", cl::desc("Print the ONNX operators the importer supports"),
+    cl::ValueOptional, cl::init(OpListFormat::None),
+    cl::values(clEnumValN(OpListFormat::Markdown, "markdown",
+                          "the operator table of docs/ops.md (default)"),
+               clEnumValN(OpListFormat::Markdown, "", ""),
+               clEnumValN(OpListFormat::Json, "json",
+                          "domain, op_type and since_version per entry")));
 static cl::opt<std::string>
-    inputFilename(cl::Positional, cl::desc("<input file>"), cl::Required);
+    inputFilename(cl::Positional, cl::desc("<input file>"), cl::init("-"));
 static cl::opt<std::string> outputFilename("o", cl::desc("Output filename"),
                                            cl::value_desc("filename"),
                                            cl::init("-"));
@@ -52,8 +66,28 @@ int main(int argc, char **argv) {
   mlir::registerMLIRContextCLOptions();
   cl::ParseCommandLineOptions(argc, argv, "Whittle translation tool\n");
 
+  if (listOps != OpListFormat::None) {
+    std::string error;
+    auto output = mlir::openOutputFile(outputFilename, &error);
+    if (!output) {
+      errs() << "error: " << error << "\n";
+      return 1;
+    }
+    const whittle::OpRegistry &ops = whittle::OpRegistry::get();
+    if (listOps == OpListFormat::Json)
+      ops.printJson(output->os());
+    else
+      ops.printMarkdown(output->os());
+    output->keep();
+    return 0;
+  }
   if (!importOnnx) {
-    errs() << "error: no translation selected; use --import-onnx\n";
+    errs() << "error: no translation selected; use --import-onnx or "
+              "--list-ops\n";
+    return 1;
+  }
+  if (inputFilename == "-") {
+    errs() << "error: --import-onnx needs a model file\n";
     return 1;
   }
   whittle::ImportOptions options;

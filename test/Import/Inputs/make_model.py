@@ -1,6 +1,6 @@
 """Writes small binary ONNX models for the importer's lit tests.
 
-usage: make_model.py KIND OUTPUT.onnx
+usage: make_model.py KIND OUTPUT.onnx [ARG]
 """
 import sys
 
@@ -18,13 +18,25 @@ def named_unsupported():
     return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
 
 
-def old_opset():
+def old_opset(version=11):
     node = helper.make_node("Relu", ["X"], ["Y"])
     graph = helper.make_graph(
         [node], "g",
         [helper.make_tensor_value_info("X", TensorProto.FLOAT, [2])],
         [helper.make_tensor_value_info("Y", TensorProto.FLOAT, [2])])
-    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 11)])
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", version)])
+
+
+def old_pad():
+    """A Relu, then an opset-9 Pad without its required `pads` attribute,
+    which ONNX's version converter cannot carry to opset 13."""
+    nodes = [helper.make_node("Relu", ["X"], ["R"], name="relu"),
+             helper.make_node("Pad", ["R"], ["Y"], name="pad")]
+    graph = helper.make_graph(
+        nodes, "g",
+        [helper.make_tensor_value_info("X", TensorProto.FLOAT, [1, 2])],
+        [helper.make_tensor_value_info("Y", TensorProto.FLOAT, [1, 2])])
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 9)])
 
 
 def external_data(path):
@@ -43,6 +55,31 @@ def external_data(path):
     onnx.save_model(model, path, save_as_external_data=True,
                     all_tensors_to_one_file=True,
                     location=path.split("/")[-1] + ".data", size_threshold=0)
+
+
+def external_location(path, location):
+    """A 128-float weight whose external data location is `location`,
+    verbatim, plus a 512-byte w.bin next to the model for the locations that
+    should load."""
+    import os
+    t = TensorProto()
+    t.name = "weight"
+    t.data_type = TensorProto.FLOAT
+    t.dims.extend([8, 16])
+    t.data_location = TensorProto.EXTERNAL
+    for k, v in (("location", location), ("offset", "0"), ("length", "512")):
+        e = t.external_data.add()
+        e.key, e.value = k, v
+    node = helper.make_node("MatMul", ["X", "weight"], ["Y"], name="mm")
+    graph = helper.make_graph(
+        [node], "confined",
+        [helper.make_tensor_value_info("X", TensorProto.FLOAT, [1, 8])],
+        [helper.make_tensor_value_info("Y", TensorProto.FLOAT, [1, 16])],
+        initializer=[t])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    with open(os.path.join(os.path.dirname(path), "w.bin"), "wb") as f:
+        f.write(np.arange(128, dtype=np.float32).tobytes())
+    onnx.save_model(model, path)
 
 
 def typed_fields():
@@ -72,7 +109,11 @@ def main():
     if kind == "external-data":
         external_data(path)
         return
+    if kind == "external-location":
+        external_location(path, sys.argv[3])
+        return
     model = {"named-unsupported": named_unsupported, "old-opset": old_opset,
+             "opset6": lambda: old_opset(6), "old-pad": old_pad,
              "typed-fields": typed_fields}[kind]()
     onnx.save_model(model, path)
 

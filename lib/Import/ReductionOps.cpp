@@ -1,0 +1,74 @@
+//===- ReductionOps.cpp - Reductions and Softmax --------------------------===//
+
+#include "NodeBinder.h"
+
+#include "whittle/Dialect/Whittle.h"
+#include "whittle/Import/OpRegistry.h"
+
+using namespace mlir;
+using namespace whittle;
+using namespace whittle::import;
+
+namespace {
+
+/// Reductions whose axes come from the `axes` input (ReduceSum from opset
+/// 13, the others from 18) or from the attribute; `noop_with_empty_axes`
+/// exists wherever axes is an input.
+template <typename OpTy, bool AxesAsInput>
+LogicalResult importReduce(NodeBinder &b) {
+  Value x, y;
+  int64_t keepdims, noop = 0;
+  if (b.tensor(0, x) || b.attr("keepdims", keepdims, 1) ||
+      (AxesAsInput && b.attr("noop_with_empty_axes", noop, 0)))
+    return failure();
+  SmallVector<int64_t> axes;
+  if (AxesAsInput) {
+    Value v;
+    if (b.optionalTensor(1, v) || (v && b.constantInts(v, "axes", axes)))
+      return failure();
+  } else {
+    std::optional<SmallVector<int64_t>> attr;
+    if (b.attr("axes", attr))
+      return failure();
+    if (attr)
+      axes = *attr;
+  }
+  int64_t rank = NodeBinder::rank(x);
+  if (axes.empty() && !noop)
+    axes = llvm::to_vector(llvm::seq<int64_t>(0, rank));
+  SmallVector<int64_t> normalized;
+  if (b.normalizeAxes(axes, rank, normalized) ||
+      b.create<OpTy>(y, x, b.getBuilder().getDenseI64ArrayAttr(normalized),
+                     b.getBuilder().getBoolAttr(keepdims != 0)))
+    return failure();
+  return b.setResults(y);
+}
+
+LogicalResult importSoftmax(NodeBinder &b) {
+  Value x, y;
+  int64_t axis;
+  if (b.tensor(0, x) || b.attr("axis", axis, -1) ||
+      b.normalizeAxis(axis, NodeBinder::rank(x), axis) ||
+      b.create<SoftmaxOp>(y, x, b.getBuilder().getI64IntegerAttr(axis)))
+    return failure();
+  return b.setResults(y);
+}
+
+} // namespace
+
+void whittle::registerReductionOps(OpRegistry &r) {
+  const char *notes = "axes must be constant";
+  const char *notes18 = "axes input must be constant; noop_with_empty_axes";
+  r.add("", "ReduceSum", 13, importReduce<ReduceSumOp, true>, "reduce_sum",
+        notes18);
+  r.add("", "ReduceMean", 13, importReduce<ReduceMeanOp, false>, "reduce_mean",
+        notes);
+  r.add("", "ReduceMean", 18, importReduce<ReduceMeanOp, true>, "reduce_mean",
+        notes18);
+  r.add("", "ReduceMax", 13, importReduce<ReduceMaxOp, false>, "reduce_max",
+        notes);
+  r.add("", "ReduceMax", 18, importReduce<ReduceMaxOp, true>, "reduce_max",
+        notes18);
+  r.add("", "Softmax", 13, importSoftmax, "softmax",
+        "single-axis semantics of opset 13 (older models are upgraded)");
+}
