@@ -1,0 +1,150 @@
+#!/usr/bin/env python3
+"""Checks Whittle's import of ONNX Runtime's contrib ops against ONNX
+Runtime itself: each case is a small graph of one op with random inputs; ORT
+(bench/ort_run.js, CPU provider) computes the reference outputs, then the
+graph is compiled with whittle-compile and compared with whittle-run.
+
+    check_contrib_ort.py --work DIR [--only CASE ...] [--atol 1e-4]
+
+Exit status: 0 when every case matches, 1 on the first failure, 77 when
+node or onnxruntime-node is unavailable.
+"""
+import argparse
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+SRC = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+ORT_RUN = os.path.join(SRC, "bench", "ort_run.js")
+MS = "com.microsoft"
+
+
+def rand(shape, seed):
+    return np.random.default_rng(seed).standard_normal(shape).astype(np.float32)
+
+
+def case(name, node, inputs, outputs, opset=17, weights=(), numpy_ref=None):
+    """inputs: [(name, array)] fed at run time; weights: [(name, array)] as
+    initializers; outputs: [name]. numpy_ref computes the outputs for ops
+    that ONNX Runtime has no CPU kernel for."""
+    graph = helper.make_graph(
+        [node], name,
+        [helper.make_tensor_value_info(n, TensorProto.FLOAT, a.shape) for n, a in inputs],
+        [helper.make_tensor_value_info(o, TensorProto.FLOAT, None) for o in outputs],
+        initializer=[numpy_helper.from_array(a, n) for n, a in weights])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset),
+                                                    helper.make_opsetid(MS, 1)])
+    model.ir_version = 8
+    return name, model, inputs, outputs, numpy_ref
+
+
+def cases():
+    x = rand([2, 5, 8], 1)
+    g, bta, bias = rand([8], 2), rand([8], 3), rand([8], 4)
+    skip = rand([2, 5, 8], 5)
+    yield case("fused_matmul_alpha_transA",
+               helper.make_node("FusedMatMul", ["A", "B"], ["Y"], domain=MS, alpha=0.5, transA=1),
+               [("A", rand([2, 3, 5, 4], 6)), ("B", rand([2, 3, 5, 6], 7))], ["Y"])
+    yield case("fused_matmul_transB_broadcast",
+               helper.make_node("FusedMatMul", ["A", "B"], ["Y"], domain=MS, alpha=0.25, transB=1),
+               [("A", rand([2, 3, 5, 4], 8)), ("B", rand([6, 4], 9))], ["Y"])
+    yield case("fused_matmul_transBatchA",
+               helper.make_node("FusedMatMul", ["A", "B"], ["Y"], domain=MS, transBatchA=1),
+               [("A", rand([5, 2, 3, 4], 10)), ("B", rand([2, 3, 4, 6], 11))], ["Y"])
+    yield case("fused_matmul_transBatchB_transB",
+               helper.make_node("FusedMatMul", ["A", "B"], ["Y"], domain=MS, transB=1,
+                                transBatchB=1),
+               [("A", rand([2, 3, 5, 4], 12)), ("B", rand([6, 2, 3, 4], 13))], ["Y"])
+    for act, extra in (("Relu", {}), ("Tanh", {}), ("Sigmoid", {}),
+                       ("LeakyRelu", {"activation_alpha": 0.2})):
+        yield case(f"fused_gemm_{act.lower()}",
+                   helper.make_node("FusedGemm", ["A", "W", "C"], ["Y"], domain=MS, transB=1,
+                                    alpha=0.5, beta=2.0, activation=act, **extra),
+                   [("A", rand([4, 8], 14))], ["Y"],
+                   weights=[("W", rand([6, 8], 15)), ("C", rand([6], 16))])
+    yield case("gelu", helper.make_node("Gelu", ["X"], ["Y"], domain=MS), [("X", x)], ["Y"])
+    yield case("fast_gelu_bias", helper.make_node("FastGelu", ["X", "B"], ["Y"], domain=MS),
+               [("X", x)], ["Y"], weights=[("B", bias)])
+    yield case("bias_gelu", helper.make_node("BiasGelu", ["X", "B"], ["Y"], domain=MS),
+               [("X", x)], ["Y"], weights=[("B", bias)])
+    yield case("quick_gelu", helper.make_node("QuickGelu", ["X"], ["Y"], domain=MS, alpha=1.5),
+               [("X", x)], ["Y"])
+    # BiasAdd has only a CUDA kernel in ONNX Runtime; its schema says
+    # Y = X + bias + skip.
+    yield case("bias_add", helper.make_node("BiasAdd", ["X", "B", "S"], ["Y"], domain=MS),
+               [("X", x), ("S", skip)], ["Y"], weights=[("B", bias)],
+               numpy_ref=lambda: [x + bias + skip])
+    yield case("layer_norm_opset14",
+               helper.make_node("LayerNormalization", ["X", "G", "Bt"], ["Y"], epsilon=1e-3),
+               [("X", x)], ["Y"], opset=14, weights=[("G", g), ("Bt", bta)])
+    yield case("simplified_layer_norm",
+               helper.make_node("SimplifiedLayerNormalization", ["X", "G"], ["Y"],
+                                epsilon=1e-4),
+               [("X", x)], ["Y"], opset=14, weights=[("G", g)])
+    yield case("skip_layer_norm",
+               helper.make_node("SkipLayerNormalization", ["X", "S", "G", "Bt", "B"],
+                                ["Y", "", "", "Sum"], domain=MS, epsilon=1e-5),
+               [("X", x), ("S", skip)], ["Y", "Sum"],
+               weights=[("G", g), ("Bt", bta), ("B", bias)])
+    yield case("skip_simplified_layer_norm",
+               helper.make_node("SkipSimplifiedLayerNormalization", ["X", "S", "G", "B"],
+                                ["Y", "", "", "Sum"], domain=MS, epsilon=1e-5),
+               [("X", x), ("S", skip)], ["Y", "Sum"], weights=[("G", g), ("B", bias)])
+
+
+def run(cmd):
+    print("$ " + " ".join(shlex.quote(c) for c in cmd), flush=True)
+    return subprocess.call(cmd)
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--work", required=True)
+    p.add_argument("--only", nargs="+")
+    p.add_argument("--atol", default="1e-4")
+    args = p.parse_args()
+    node = shutil.which("node")
+    if not node or not os.path.isdir(os.path.join(SRC, "bench", "node_modules",
+                                                  "onnxruntime-node")):
+        print("skipped: node or onnxruntime-node unavailable (bash bench/setup.sh)")
+        return 77
+    os.makedirs(args.work, exist_ok=True)
+    for name, model, inputs, outputs, numpy_ref in cases():
+        if args.only and name not in args.only:
+            continue
+        d = os.path.join(args.work, name)
+        data = os.path.join(d, "test_data_set_0")
+        shutil.rmtree(d, ignore_errors=True)
+        os.makedirs(data)
+        path = os.path.join(d, "model.onnx")
+        onnx.save(model, path)
+        for k, (n, a) in enumerate(inputs):
+            with open(os.path.join(data, f"input_{k}.pb"), "wb") as f:
+                f.write(numpy_helper.from_array(a, n).SerializeToString())
+        ort_out = os.path.join(d, "ort")
+        if numpy_ref is None and run([node, ORT_RUN, path, "--test-data", data,
+                                      "--iterations", "0", "--output-dir", ort_out]) != 0:
+            print(f"{name}: ONNX Runtime failed", file=sys.stderr)
+            return 1
+        refs = numpy_ref() if numpy_ref else None
+        for k, o in enumerate(outputs):
+            ref = refs[k] if refs else np.load(os.path.join(ort_out, o + ".npy"))
+            with open(os.path.join(data, f"output_{k}.pb"), "wb") as f:
+                f.write(numpy_helper.from_array(ref, o).SerializeToString())
+        lib = os.path.join(d, name + ".so")
+        if run(["whittle-compile", path, "-o", lib]) != 0 or \
+                run(["whittle-run", lib, "--test-data", data, "--atol", args.atol]) != 0:
+            print(f"{name}: FAILED", file=sys.stderr)
+            return 1
+        print(f"{name}: ok", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
