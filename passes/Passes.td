@@ -1,8 +1,10 @@
 //===- Passes.td - Whittle passes --------------------------*- tablegen -*-===//
 //
-// Every whittle pass is declared here. Graph passes live in passes/, the
-// whittle-to-linalg conversion in lib/Conversion, backend passes in
-// lib/Target.
+// Every whittle pass is declared here, and each lives in the folder of the
+// IR level it works on: passes/graph (whittle dialect), passes/kernel
+// (linalg/vector on tensors), passes/buffer (after bufferization); the
+// whittle-to-linalg conversion lives in lib/Conversion. Each pass has its lit
+// folder test/Passes/<flag-name>/.
 //
 //===----------------------------------------------------------------------===//
 

@@ -13,8 +13,14 @@ namespace whittle {
 #define GEN_PASS_REGISTRATION
 #include "passes/Passes.h.inc"
 
-/// Registers every whittle pass and named pipeline.
+/// Registers every whittle pass and the named pipelines
+/// `whittle-graph-pipeline` and `whittle-backend-pipeline`, so that
+/// whittle-opt runs exactly what whittle-compile runs.
 void registerAllWhittlePasses();
+
+/// The graph-level pipeline on the imported whittle graph
+/// (passes/graph/GraphPipeline.cpp).
+void buildGraphPipeline(mlir::OpPassManager &pm);
 
 } // namespace whittle
 

@@ -74,6 +74,12 @@ struct BackendOptions {
 void buildBackendPipeline(mlir::OpPassManager &pm,
                           const BackendOptions &options);
 
+/// convert-whittle-to-linalg followed by buildBackendPipeline: everything
+/// whittle-compile runs after the graph pipeline, registered as
+/// `whittle-backend-pipeline` (lib/Driver/PassRegistration.cpp).
+void buildLoweringPipeline(mlir::OpPassManager &pm,
+                           const BackendOptions &options);
+
 /// Adds the ABI entry points (whittle_model_*) and `<prefix>_run` to an LLVM
 /// dialect module produced by buildBackendPipeline; @main is renamed and made
 /// internal.
@@ -90,6 +96,17 @@ mlir::FailureOr<bool> writeWeightsObject(mlir::ModuleOp module,
                                          const TargetInfo &target,
                                          llvm::StringRef objectPath,
                                          int64_t minBytes = 256);
+
+struct WeightsSummary {
+  size_t count = 0;
+  uint64_t bytes = 0;
+};
+
+/// Turns the same globals as writeWeightsObject into external hidden
+/// declarations without writing their bytes anywhere: --emit=llvm shows the
+/// code as the library build sees it, with the weights object left out.
+mlir::FailureOr<WeightsSummary> externalizeWeights(mlir::ModuleOp module,
+                                                   int64_t minBytes = 256);
 
 /// Translates the LLVM dialect module to LLVM IR, sets the data layout and
 /// triple for `target`, and gives every symbol but the exported ones hidden

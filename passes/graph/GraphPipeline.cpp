@@ -1,0 +1,17 @@
+//===- GraphPipeline.cpp - The graph-level pipeline -----------------------===//
+//
+// What whittle-compile runs on the imported whittle graph before lowering,
+// registered as `whittle-graph-pipeline` so whittle-opt runs the same. The
+// graph passes (fuse-attention, fold-quantization, prune-dead-heads) slot in
+// here as they land, each in its own file in this folder.
+//
+//===----------------------------------------------------------------------===//
+
+#include "whittle/Passes/Passes.h"
+
+#include "mlir/Transforms/Passes.h"
+
+void whittle::buildGraphPipeline(mlir::OpPassManager &pm) {
+  pm.addPass(mlir::createCanonicalizerPass());
+  pm.addPass(mlir::createCSEPass());
+}
