@@ -156,6 +156,68 @@ template <bool Rms> LogicalResult importSkipLayerNorm(NodeBinder &b) {
   return b.setResults({r->y, r->mean, r->invStdDev, sum});
 }
 
+/// com.microsoft EmbedLayerNormalization (input_ids, segment_ids?,
+/// word_embedding, position_embedding, segment_embedding?, gamma, beta,
+/// mask?, position_ids?): the layer norm of the summed word, position and
+/// segment embeddings. Outputs (output, mask_index, embedding_sum); the mask
+/// index is the number of non-zero mask entries per batch row.
+LogicalResult importEmbedLayerNorm(NodeBinder &b) {
+  Value ids, segmentIds, words, positionTable, segments, gamma, beta, mask,
+      positionIds;
+  float epsilon;
+  if (b.tensor(0, ids) || b.optionalTensor(1, segmentIds) ||
+      b.tensor(2, words) || b.tensor(3, positionTable) ||
+      b.optionalTensor(4, segments) || b.tensor(5, gamma) ||
+      b.tensor(6, beta) || b.optionalTensor(7, mask) ||
+      b.optionalTensor(8, positionIds) || b.attr("epsilon", epsilon, 1e-12f))
+    return failure();
+  auto idsType = NodeBinder::typeOf(ids);
+  if (idsType.getRank() != 2 || ShapedType::isDynamic(idsType.getDimSize(1)))
+    return b.error() << "input_ids must be [batch, seq] with a static seq; "
+                        "set --input-shape for dynamic inputs";
+  if (static_cast<bool>(segmentIds) != static_cast<bool>(segments))
+    return b.error() << "segment_ids and segment_embedding come together";
+  OpBuilder &builder = b.getBuilder();
+  IntegerAttr axis0 = builder.getI64IntegerAttr(0);
+  int64_t seq = idsType.getDimSize(1);
+  if (!positionIds) {
+    SmallVector<APInt> range;
+    for (int64_t i = 0; i < seq; ++i)
+      range.push_back(APInt(64, i));
+    positionIds = b.constant(cast<ElementsAttr>(DenseElementsAttr::get(
+        RankedTensorType::get({1, seq}, builder.getI64Type()), range)));
+  }
+  Value sum, positions, segment, y;
+  if (b.create<GatherOp>(sum, words, ids, axis0) ||
+      b.create<GatherOp>(positions, positionTable, positionIds, axis0) ||
+      b.create<AddOp>(sum, sum, positions) ||
+      (segments && (b.create<GatherOp>(segment, segments, segmentIds, axis0) ||
+                    b.create<AddOp>(sum, sum, segment))))
+    return failure();
+  if (b.create<LayerNormOp>(y, sum, gamma, beta, builder.getI64IntegerAttr(2),
+                            builder.getF64FloatAttr(widenFloat(epsilon))))
+    return failure();
+  Value maskIndex;
+  if (b.isConsumed(1)) {
+    if (!mask)
+      return b.error() << "output #1 (mask_index) needs the mask input";
+    Value m = mask;
+    Type i32 = builder.getI32Type();
+    if (NodeBinder::elementType(m) != i32 &&
+        b.create<CastOp>(m, m, TypeAttr::get(i32)))
+      return failure();
+    // The number of non-zero entries per row.
+    Value zero = b.scalarConstant(i32, 0), isZero, nonZero;
+    if (b.create<EqualOp>(isZero, m, zero) ||
+        b.create<NotOp>(nonZero, isZero) ||
+        b.create<CastOp>(m, nonZero, TypeAttr::get(i32)) ||
+        b.create<ReduceSumOp>(maskIndex, m, builder.getDenseI64ArrayAttr({1}),
+                              builder.getBoolAttr(false)))
+      return failure();
+  }
+  return b.setResults({y, maskIndex, sum});
+}
+
 } // namespace
 
 void whittle::registerNormalizationOps(OpRegistry &r) {
@@ -173,4 +235,8 @@ void whittle::registerNormalizationOps(OpRegistry &r) {
   r.add("com.microsoft", "SkipSimplifiedLayerNormalization", 1,
         importSkipLayerNorm<true>, "add + elementwise + reduce_mean",
         "RMS form; outputs output, inv_std_var, input_skip_bias_sum");
+  r.add("com.microsoft", "EmbedLayerNormalization", 1, importEmbedLayerNorm,
+        "gather + add + layer_norm",
+        "word + position (+ segment) embeddings; mask_index and "
+        "embedding_sum outputs");
 }

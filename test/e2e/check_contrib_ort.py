@@ -35,8 +35,10 @@ def case(name, node, inputs, outputs, opset=17, weights=(), numpy_ref=None):
     that ONNX Runtime has no CPU kernel for."""
     graph = helper.make_graph(
         [node], name,
-        [helper.make_tensor_value_info(n, TensorProto.FLOAT, a.shape) for n, a in inputs],
-        [helper.make_tensor_value_info(o, TensorProto.FLOAT, None) for o in outputs],
+        [helper.make_tensor_value_info(n, onnx.mapping.NP_TYPE_TO_TENSOR_TYPE[a.dtype], a.shape)
+         for n, a in inputs],
+        [helper.make_tensor_value_info(o, TensorProto.INT32 if o == "MaskIndex"
+                                       else TensorProto.FLOAT, None) for o in outputs],
         initializer=[numpy_helper.from_array(a, n) for n, a in weights])
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset),
                                                     helper.make_opsetid(MS, 1)])
@@ -98,6 +100,39 @@ def cases():
                [("X", x), ("S", skip)], ["Y", "Sum"], weights=[("G", g), ("B", bias)])
 
 
+def embed_and_rotary_cases():
+    rng = np.random.default_rng(20)
+    ids = rng.integers(0, 30, (2, 6)).astype(np.int32)
+    seg = rng.integers(0, 2, (2, 6)).astype(np.int32)
+    mask = np.array([[1, 1, 1, 1, 0, 0], [1, 1, 1, 1, 1, 1]], np.int32)
+    h = 8
+    emb_w = [("W", rand([30, h], 21)), ("P", rand([16, h], 22)), ("T", rand([2, h], 23)),
+             ("G", rand([h], 24)), ("Bt", rand([h], 25))]
+    yield case("embed_layer_norm",
+               helper.make_node("EmbedLayerNormalization",
+                                ["ids", "seg", "W", "P", "T", "G", "Bt", "mask"],
+                                ["Y", "MaskIndex", "Sum"], domain=MS, epsilon=1e-5),
+               [("ids", ids), ("seg", seg), ("mask", mask)], ["Y", "MaskIndex", "Sum"],
+               weights=emb_w)
+    # Rotary: half-split and interleaved, 3-D with num_heads and 4-D,
+    # explicit positions and a start offset, partial rotation.
+    b_, s_, n_, d_ = 2, 5, 2, 8
+    pos = np.array([[0, 1, 2, 3, 4], [3, 4, 5, 6, 7]], np.int64)
+    for name, shape, attrs, rot, positions in (
+            ("rotary_half_3d", [b_, s_, n_ * d_], {"num_heads": n_}, d_, pos),
+            ("rotary_interleaved_3d", [b_, s_, n_ * d_], {"num_heads": n_, "interleaved": 1},
+             d_, pos),
+            ("rotary_half_4d", [b_, n_, s_, d_], {}, d_, pos),
+            ("rotary_offset_4d", [b_, n_, s_, d_], {}, d_, np.array([2], np.int64)),
+            ("rotary_partial_4d", [b_, n_, s_, d_], {"rotary_embedding_dim": 4, "num_heads": n_}, 4, pos)):
+        angles = np.arange(16)[:, None] * (1.0 / 10000 ** (np.arange(rot // 2) / (rot // 2)))
+        node = helper.make_node("RotaryEmbedding", ["X", "pos", "cos", "sin"], ["Y"],
+                                domain=MS, **attrs)
+        yield case(name, node, [("X", rand(shape, 30)), ("pos", positions)], ["Y"],
+                   weights=[("cos", np.cos(angles).astype(np.float32)),
+                            ("sin", np.sin(angles).astype(np.float32))])
+
+
 def run(cmd):
     print("$ " + " ".join(shlex.quote(c) for c in cmd), flush=True)
     return subprocess.call(cmd)
@@ -115,7 +150,9 @@ def main():
         print("skipped: node or onnxruntime-node unavailable (bash bench/setup.sh)")
         return 77
     os.makedirs(args.work, exist_ok=True)
-    for name, model, inputs, outputs, numpy_ref in cases():
+    import itertools
+    for name, model, inputs, outputs, numpy_ref in itertools.chain(cases(),
+                                                                   embed_and_rotary_cases()):
         if args.only and name not in args.only:
             continue
         d = os.path.join(args.work, name)
