@@ -13,6 +13,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
 #include "mlir/Parser/Parser.h"
@@ -20,6 +21,7 @@
 #include "mlir/Support/FileUtilities.h"
 #include "mlir/Transforms/Passes.h"
 
+#include "llvm/ADT/DenseSet.h"
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/Module.h"
 #include "llvm/Support/FileSystem.h"
@@ -172,13 +174,51 @@ LogicalResult runPasses(PassManager &pm, ModuleOp module) {
   return pm.run(module);
 }
 
-bool hasWhittleOps(ModuleOp module) {
-  return module
-      .walk([](Operation *op) {
-        return isa<WhittleDialect>(op->getDialect()) ? WalkResult::interrupt()
-                                                     : WalkResult::advance();
-      })
-      .wasInterrupted();
+/// Elements attributes with more elements than this print as
+/// `dense_resource<__elided__>` in --emit=mlir output without --emit-weights.
+constexpr int64_t kElideElementsLimit = 64;
+
+/// Prints the graph for --emit=mlir. Unless `withWeights`, resource blobs are
+/// left out of `dialect_resources` and large elements attributes are elided;
+/// a leading comment says so, since the result does not compile as it is.
+void printGraph(ModuleOp module, bool withWeights, llvm::raw_ostream &os) {
+  OpPrintingFlags flags; // Starts from the --mlir-* printing options.
+  if (withWeights) {
+    module.print(os, flags);
+    return;
+  }
+  flags.elideLargeResourceString(0);
+  std::optional<int64_t> limit = flags.getLargeElementsAttrLimit();
+  if (!limit || *limit > kElideElementsLimit)
+    flags.elideLargeElementsAttrs(kElideElementsLimit);
+  limit = flags.getLargeElementsAttrLimit();
+
+  llvm::DenseSet<StringRef> blobs;
+  uint64_t blobBytes = 0;
+  size_t elidedAttrs = 0;
+  module->walk([&](Operation *op) {
+    op->getAttrDictionary().walk([&](Attribute attr) {
+      if (auto resource = dyn_cast<DenseResourceElementsAttr>(attr)) {
+        DenseResourceElementsHandle handle = resource.getRawHandle();
+        if (blobs.insert(handle.getKey()).second && handle.getBlob())
+          blobBytes += handle.getBlob()->getData().size();
+      } else if (auto dense = dyn_cast<DenseIntOrFPElementsAttr>(attr)) {
+        if (!dense.isSplat() && dense.getNumElements() > *limit)
+          ++elidedAttrs;
+      }
+    });
+  });
+  if (!blobs.empty() || elidedAttrs) {
+    os << "// Weights elided; incomplete module (whittle-compile "
+          "--emit-weights prints them):\n";
+    if (!blobs.empty())
+      os << "// " << blobs.size() << " resource blobs (" << blobBytes
+         << " bytes) left out of dialect_resources\n";
+    if (elidedAttrs)
+      os << "// " << elidedAttrs << " elements attributes over " << *limit
+         << " elements printed as dense_resource<__elided__>\n";
+  }
+  module.print(os, flags);
 }
 
 } // namespace
@@ -207,15 +247,15 @@ LogicalResult whittle::compileModel(const CompileOptions &options,
   // Graph level: the imported whittle graph, cleaned up.
   {
     PassManager pm(&context);
-    pm.addPass(createCanonicalizerPass());
-    pm.addPass(createCSEPass());
+    buildGraphPipeline(pm);
     if (failed(runPasses(pm, module)))
       return failure();
   }
   OutputFiles outputs;
   if (options.emit == EmitKind::MLIR) {
-    if (failed(writeText(outputs, outputPath,
-                         [&](llvm::raw_ostream &os) { module.print(os); })))
+    if (failed(writeText(outputs, outputPath, [&](llvm::raw_ostream &os) {
+          printGraph(module, options.emitWeights, os);
+        })))
       return failure();
     return outputs.commit();
   }
@@ -230,8 +270,6 @@ LogicalResult whittle::compileModel(const CompileOptions &options,
   // Backend: linalg on tensors -> LLVM dialect.
   {
     PassManager pm(&context);
-    if (hasWhittleOps(module))
-      pm.addPass(createConvertWhittleToLinalg());
     BackendOptions backend;
     backend.target = *target;
     backend.optLevel = options.optLevel;
@@ -239,7 +277,7 @@ LogicalResult whittle::compileModel(const CompileOptions &options,
     backend.reportTiles = options.reportTiles;
     backend.parallelize = options.parallelize;
     backend.parallelMinWork = options.parallelMinWork;
-    buildBackendPipeline(pm, backend);
+    buildLoweringPipeline(pm, backend);
     if (failed(runPasses(pm, module)))
       return failure();
   }
@@ -247,9 +285,20 @@ LogicalResult whittle::compileModel(const CompileOptions &options,
     return failure();
 
   // Weights leave the module before translation: their bytes go straight
-  // into an object of their own that is linked next to the code.
+  // into an object of their own that is linked next to the code. --emit=llvm
+  // keeps the same external declarations and leaves the bytes out (printing
+  // them as LLVM constants costs minutes and gigabytes on a large model).
   std::optional<std::string> weightsObject;
-  if (options.emit != EmitKind::LLVM) {
+  std::optional<WeightsSummary> externalWeights;
+  if (options.emit == EmitKind::LLVM) {
+    if (!options.emitWeights) {
+      FailureOr<WeightsSummary> summary = externalizeWeights(module);
+      if (failed(summary))
+        return failure();
+      if (summary->count)
+        externalWeights = *summary;
+    }
+  } else {
     FailureOr<std::string> path =
         outputs.scratch((outputPath + ".weights.o").str());
     if (failed(path))
@@ -274,6 +323,12 @@ LogicalResult whittle::compileModel(const CompileOptions &options,
 
   if (options.emit == EmitKind::LLVM) {
     if (failed(writeText(outputs, outputPath, [&](llvm::raw_ostream &os) {
+          if (externalWeights)
+            os << "; Weights elided: " << externalWeights->count << " weights ("
+               << externalWeights->bytes
+               << " bytes) are external declarations, defined by the\n"
+               << "; library's weights object. Incomplete module; "
+                  "whittle-compile --emit-weights prints them.\n";
           llvmModule->print(os, nullptr);
         })))
       return failure();

@@ -65,22 +65,13 @@ static void writeStruct(llvm::raw_ostream &os, const T &value) {
   os.write(reinterpret_cast<const char *>(&value), sizeof(T));
 }
 
-FailureOr<bool> whittle::writeWeightsObject(ModuleOp module,
-                                            const TargetInfo &target,
-                                            StringRef objectPath,
-                                            int64_t minBytes) {
-  llvm::Triple triple(target.triple);
-  uint16_t machine;
-  if (triple.getArch() == llvm::Triple::x86_64)
-    machine = ELF::EM_X86_64;
-  else if (triple.getArch() == llvm::Triple::aarch64)
-    machine = ELF::EM_AARCH64;
-  else
-    return module.emitError("weights object: unsupported triple '")
-           << target.triple << "'";
-
+/// Turns every weight global into an external hidden declaration and returns
+/// the weights with their offsets in the data section. The bytes stay owned
+/// by the resource blobs (or the attribute storage) of the context.
+static FailureOr<std::vector<Weight>>
+takeWeights(ModuleOp module, int64_t minBytes, uint64_t &dataSize) {
   std::vector<Weight> weights;
-  uint64_t dataSize = 0;
+  dataSize = 0;
   bool hadError = false;
   module.walk([&](LLVM::GlobalOp global) {
     std::optional<ArrayRef<char>> bytes =
@@ -97,6 +88,43 @@ FailureOr<bool> whittle::writeWeightsObject(ModuleOp module,
   });
   if (hadError)
     return failure();
+  return weights;
+}
+
+FailureOr<WeightsSummary> whittle::externalizeWeights(ModuleOp module,
+                                                      int64_t minBytes) {
+  uint64_t dataSize;
+  FailureOr<std::vector<Weight>> weights =
+      takeWeights(module, minBytes, dataSize);
+  if (failed(weights))
+    return failure();
+  WeightsSummary summary;
+  summary.count = weights->size();
+  for (const Weight &w : *weights)
+    summary.bytes += w.bytes.size();
+  return summary;
+}
+
+FailureOr<bool> whittle::writeWeightsObject(ModuleOp module,
+                                            const TargetInfo &target,
+                                            StringRef objectPath,
+                                            int64_t minBytes) {
+  llvm::Triple triple(target.triple);
+  uint16_t machine;
+  if (triple.getArch() == llvm::Triple::x86_64)
+    machine = ELF::EM_X86_64;
+  else if (triple.getArch() == llvm::Triple::aarch64)
+    machine = ELF::EM_AARCH64;
+  else
+    return module.emitError("weights object: unsupported triple '")
+           << target.triple << "'";
+
+  uint64_t dataSize;
+  FailureOr<std::vector<Weight>> taken =
+      takeWeights(module, minBytes, dataSize);
+  if (failed(taken))
+    return failure();
+  std::vector<Weight> &weights = *taken;
   if (weights.empty())
     return false;
 

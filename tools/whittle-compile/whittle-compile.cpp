@@ -32,6 +32,11 @@ static cl::opt<whittle::EmitKind> emitKind(
                clEnumValN(whittle::EmitKind::Object, "obj", "An object file"),
                clEnumValN(whittle::EmitKind::Library, "lib",
                           "A shared library plus MODEL.h (default)")));
+static cl::opt<bool> emitWeights(
+    "emit-weights", cl::cat(compileCategory),
+    cl::desc("Print the weights into --emit=mlir/llvm output (elided by "
+             "default)"),
+    cl::init(false));
 static cl::opt<std::string> targetName("target", cl::cat(compileCategory),
                                        cl::desc("x86_64, aarch64 or nvptx"),
                                        cl::init("x86_64"));
@@ -98,6 +103,7 @@ int main(int argc, char **argv) {
                              ? "-"
                              : "";
   options.emit = emitKind;
+  options.emitWeights = emitWeights;
   options.target = targetName;
   options.cpu = cpuName;
   options.inputShapes.assign(inputShapes.begin(), inputShapes.end());

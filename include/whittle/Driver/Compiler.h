@@ -21,6 +21,9 @@ struct CompileOptions {
   /// "-" writes text outputs (mlir, llvm) to stdout.
   std::string outputPath;
   EmitKind emit = EmitKind::Library;
+  /// Print the weights into the textual outputs (mlir, llvm); by default they
+  /// are elided there. Object and library outputs always contain them.
+  bool emitWeights = false;
   std::string target = "x86_64";
   std::string cpu = "native";
   /// NAME=1x128 overrides of input shapes (ONNX inputs only).
