@@ -17,6 +17,28 @@ include "mlir/Pass/PassBase.td"
 // Graph passes (whittle dialect)
 //===----------------------------------------------------------------------===//
 
+def WhittleFuseAttention
+    : Pass<"whittle-fuse-attention", "mlir::func::FuncOp"> {
+  let summary = "Recognize softmax(scale * Q K^T + mask) V as whittle.attention";
+  let description = [{
+    Rooted at the matmul of the probabilities with V, walks up by semantics
+    rather than node order: a softmax over the last axis, an optional
+    additive mask on either side of an add, scalar-constant scales (Mul or
+    Div) on the scores, on Q or on K (or a square-root scale on both), and
+    Q K^T with K^T a transpose of K's last two dims or of a [B, T, H, D]
+    key in one permutation. Grouped-query attention spelled as
+    reshape/unsqueeze + expand + reshape (repeat_kv) keeps the unrepeated
+    key/value heads. Every intermediate (scores, probabilities) must have
+    exactly one use, so a pattern never fires where a value it would
+    remove is read elsewhere (for example returned as an output).
+  }];
+  let statistics = [
+    Statistic<"numFused", "fused", "Attentions fused">,
+    Statistic<"numGrouped", "grouped-query",
+              "Fused attentions with fewer key/value than query heads">
+  ];
+}
+
 //===----------------------------------------------------------------------===//
 // Kernel passes (linalg on tensors, after conversion, before bufferization)
 //===----------------------------------------------------------------------===//
@@ -149,7 +171,9 @@ def ConvertWhittleToLinalg : Pass<"convert-whittle-to-linalg", "mlir::ModuleOp">
     Statistic<"numReductions", "reduction-ops",
               "Reduction, softmax and layer norm ops lowered">,
     Statistic<"numDataMovement", "data-movement-ops",
-              "Constant, shape and data movement ops lowered">
+              "Constant, shape and data movement ops lowered">,
+    Statistic<"numAttention", "attention-ops",
+              "Attention ops lowered (unfused reference form)">
   ];
   let dependentDialects = [
     "mlir::linalg::LinalgDialect", "mlir::tensor::TensorDialect",

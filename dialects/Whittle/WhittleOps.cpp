@@ -502,6 +502,68 @@ LogicalResult LayerNormOp::verify() {
 }
 
 //===----------------------------------------------------------------------===//
+// Attention
+//===----------------------------------------------------------------------===//
+
+LogicalResult AttentionOp::inferReturnTypes(MLIRContext *,
+                                            std::optional<Location> loc,
+                                            Adaptor adaptor,
+                                            SmallVectorImpl<Type> &types) {
+  auto q = rankedType(adaptor.getQuery());
+  auto v = rankedType(adaptor.getValue());
+  if (q.getRank() != 4 || v.getRank() != 4)
+    return inferError(loc, "query and value must be 4-D [batch, heads, "
+                           "sequence, head_dim]");
+  types.push_back(withShape(
+      q, {q.getDimSize(0), q.getDimSize(1), q.getDimSize(2), v.getDimSize(3)}));
+  return success();
+}
+
+LogicalResult AttentionOp::verify() {
+  auto q = getQuery().getType(), k = getKey().getType(),
+       v = getValue().getType();
+  if (q.getRank() != 4 || v.getRank() != 4)
+    return emitOpError("query and value must be 4-D [batch, heads, sequence, "
+                       "head_dim]");
+  if (k.getRank() != 4)
+    return emitOpError("key must be 4-D [batch, kv_heads, sequence, "
+                       "head_dim]");
+  if (q.getElementType() != k.getElementType() ||
+      q.getElementType() != v.getElementType())
+    return emitOpError("query, key and value element types differ");
+  auto conflict = [](int64_t a, int64_t b) {
+    return !ShapedType::isDynamic(a) && !ShapedType::isDynamic(b) && a != b;
+  };
+  if (conflict(q.getDimSize(0), k.getDimSize(0)) ||
+      conflict(k.getDimSize(0), v.getDimSize(0)))
+    return emitOpError("query, key and value batch sizes differ");
+  if (conflict(k.getDimSize(1), v.getDimSize(1)) ||
+      conflict(k.getDimSize(2), v.getDimSize(2)))
+    return emitOpError("key and value differ in heads or sequence length");
+  if (conflict(q.getDimSize(3), k.getDimSize(3)))
+    return emitOpError("query and key head sizes differ");
+  int64_t hq = q.getDimSize(1), hkv = k.getDimSize(1);
+  if (!ShapedType::isDynamic(hq) && !ShapedType::isDynamic(hkv) &&
+      (hkv == 0 || hq % hkv != 0))
+    return emitOpError("query heads (")
+           << hq << ") are not a multiple of key/value heads (" << hkv << ")";
+  if (Value mask = getMask()) {
+    auto m = rankedType(mask);
+    if (m.getElementType() != q.getElementType())
+      return emitOpError("mask element type differs from the query's");
+    SmallVector<int64_t> scores = {q.getDimSize(0), hq, q.getDimSize(2),
+                                   k.getDimSize(2)};
+    SmallVector<int64_t> shape;
+    if (m.getRank() > 4 ||
+        failed(broadcastShapes(scores, m.getShape(), shape)) ||
+        failed(verifyCompatibleShape(shape, scores)))
+      return emitOpError("mask does not broadcast to the scores' shape "
+                         "[batch, heads, queries, keys]");
+  }
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
 // Data movement
 //===----------------------------------------------------------------------===//
 

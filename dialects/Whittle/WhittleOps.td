@@ -246,6 +246,29 @@ def Whittle_LayerNormOp : Whittle_Op<"layer_norm"> {
 }
 
 //===----------------------------------------------------------------------===//
+// Attention
+//===----------------------------------------------------------------------===//
+
+def Whittle_AttentionOp : Whittle_Op<"attention"> {
+  let summary = "softmax(scale * Q K^T + mask) V over grouped-query heads";
+  let description = [{
+    `query` is [B, Hq, Tq, D], `key` [B, Hkv, Tk, D] and `value`
+    [B, Hkv, Tk, Dv] with Hq a multiple of Hkv: query head h reads key/value
+    head h / (Hq / Hkv). The optional additive `mask` broadcasts (numpy
+    rules) to [B, Hq, Tq, Tk] and stays in its own shape (a key-padding mask
+    is [B, 1, 1, Tk]). With `causal`, query i sees keys j <= i + (Tk - Tq)
+    (the last query sees every key), as if a -inf mask hid the rest. The
+    softmax runs over the keys; the result is [B, Hq, Tq, Dv].
+  }];
+  let arguments = (ins Whittle_FloatTensor:$query, Whittle_FloatTensor:$key,
+                       Whittle_FloatTensor:$value,
+                       Optional<Whittle_FloatTensor>:$mask, F64Attr:$scale,
+                       DefaultValuedAttr<BoolAttr, "false">:$causal);
+  let results = (outs Whittle_FloatTensor:$result);
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
 // Data movement
 //===----------------------------------------------------------------------===//
 

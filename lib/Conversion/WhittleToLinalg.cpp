@@ -32,6 +32,7 @@ void whittle::populateWhittleToLinalgPatterns(RewritePatternSet &patterns) {
   populateMatmulToLinalgPatterns(patterns);
   populateReductionToLinalgPatterns(patterns);
   populateDataMovementToLinalgPatterns(patterns);
+  populateAttentionToLinalgPatterns(patterns);
 }
 
 /// The signless type of the same width for an unsigned integer type.
@@ -124,6 +125,7 @@ struct ConvertWhittleToLinalgPass
     addFamily(whittle::populateMatmulToLinalgPatterns, numContractions);
     addFamily(whittle::populateReductionToLinalgPatterns, numReductions);
     addFamily(whittle::populateDataMovementToLinalgPatterns, numDataMovement);
+    addFamily(whittle::populateAttentionToLinalgPatterns, numAttention);
     module.walk([&](Operation *op) {
       if (Statistic *statistic = familyOf.lookup(op->getName()))
         ++*statistic;

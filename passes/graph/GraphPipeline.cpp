@@ -9,9 +9,14 @@
 
 #include "whittle/Passes/Passes.h"
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Transforms/Passes.h"
 
 void whittle::buildGraphPipeline(mlir::OpPassManager &pm) {
+  // Folding first, so that shape subgraphs and constant scales are plain
+  // constants when the graph passes look for their patterns.
   pm.addPass(mlir::createCanonicalizerPass());
   pm.addPass(mlir::createCSEPass());
+  pm.addNestedPass<mlir::func::FuncOp>(createWhittleFuseAttention());
+  pm.addPass(mlir::createCanonicalizerPass());
 }

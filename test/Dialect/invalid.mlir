@@ -590,3 +590,35 @@ func.func @invalid_71(%a: tensor<2x3xf32>) {
   %0 = whittle.trilu %a : (tensor<2x3xf32>) -> tensor<2x3xf16>
   return
 }
+
+// -----
+
+func.func @attention_heads(%q: tensor<1x6x4x8xf32>, %k: tensor<1x4x4x8xf32>, %v: tensor<1x4x4x8xf32>) {
+  // expected-error @+1 {{query heads (6) are not a multiple of key/value heads (4)}}
+  %0 = whittle.attention %q, %k, %v {scale = 1.0 : f64} : (tensor<1x6x4x8xf32>, tensor<1x4x4x8xf32>, tensor<1x4x4x8xf32>) -> tensor<1x6x4x8xf32>
+  return
+}
+
+// -----
+
+func.func @attention_head_dim(%q: tensor<1x4x4x8xf32>, %k: tensor<1x4x4x16xf32>, %v: tensor<1x4x4x8xf32>) {
+  // expected-error @+1 {{query and key head sizes differ}}
+  %0 = whittle.attention %q, %k, %v {scale = 1.0 : f64} : (tensor<1x4x4x8xf32>, tensor<1x4x4x16xf32>, tensor<1x4x4x8xf32>) -> tensor<1x4x4x8xf32>
+  return
+}
+
+// -----
+
+func.func @attention_mask(%q: tensor<1x4x4x8xf32>, %k: tensor<1x4x5x8xf32>, %v: tensor<1x4x5x8xf32>, %m: tensor<1x1x1x4xf32>) {
+  // expected-error @+1 {{mask does not broadcast to the scores' shape [batch, heads, queries, keys]}}
+  %0 = whittle.attention %q, %k, %v, %m {scale = 1.0 : f64} : (tensor<1x4x4x8xf32>, tensor<1x4x5x8xf32>, tensor<1x4x5x8xf32>, tensor<1x1x1x4xf32>) -> tensor<1x4x4x8xf32>
+  return
+}
+
+// -----
+
+func.func @attention_rank(%q: tensor<4x4x8xf32>, %k: tensor<1x4x4x8xf32>, %v: tensor<1x4x4x8xf32>) {
+  // expected-error @+1 {{query and value must be 4-D}}
+  %0 = whittle.attention %q, %k, %v {scale = 1.0 : f64} : (tensor<4x4x8xf32>, tensor<1x4x4x8xf32>, tensor<1x4x4x8xf32>) -> tensor<1x4x4x8xf32>
+  return
+}

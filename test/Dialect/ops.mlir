@@ -141,6 +141,15 @@ func.func @reductions(%a: tensor<2x3x4xf32>, %i: tensor<2x3xi64>, %s: tensor<4xf
   return
 }
 
+// CHECK-LABEL: func.func @attention
+// CHECK: whittle.attention %{{[a-z0-9_]+}}, %{{[a-z0-9_]+}}, %{{[a-z0-9_]+}}, %{{[a-z0-9_]+}} {scale = 1.250000e-01 : f64} : (tensor<2x8x16x64xf32>, tensor<2x2x16x64xf32>, tensor<2x2x16x32xf32>, tensor<2x1x1x16xf32>) -> tensor<2x8x16x32xf32>
+// CHECK-NEXT: whittle.attention %{{[a-z0-9_]+}}, %{{[a-z0-9_]+}}, %{{[a-z0-9_]+}} {causal = true, scale = 1.000000e+00 : f64} : (tensor<2x8x16x64xf32>, tensor<2x2x16x64xf32>, tensor<2x2x16x32xf32>) -> tensor<2x8x16x32xf32>
+func.func @attention(%q: tensor<2x8x16x64xf32>, %k: tensor<2x2x16x64xf32>, %v: tensor<2x2x16x32xf32>, %m: tensor<2x1x1x16xf32>) {
+  %0 = whittle.attention %q, %k, %v, %m {scale = 0.125 : f64} : (tensor<2x8x16x64xf32>, tensor<2x2x16x64xf32>, tensor<2x2x16x32xf32>, tensor<2x1x1x16xf32>) -> tensor<2x8x16x32xf32>
+  %1 = whittle.attention %q, %k, %v {scale = 1.0 : f64, causal = true} : (tensor<2x8x16x64xf32>, tensor<2x2x16x64xf32>, tensor<2x2x16x32xf32>) -> tensor<2x8x16x32xf32>
+  return
+}
+
 // CHECK-LABEL: func.func @data_movement
 // CHECK: whittle.reshape %{{[a-z0-9_]+}} {shape = array<i64: 6, 4>} : (tensor<2x3x4xf32>) -> tensor<6x4xf32>
 // CHECK-NEXT: whittle.transpose %{{[a-z0-9_]+}} {perm = array<i64: 2, 0, 1>} : (tensor<2x3x4xf32>) -> tensor<4x2x3xf32>

@@ -1,0 +1,226 @@
+//===- FuseAttention.cpp - softmax(scale Q K^T + mask) V -> attention -----===//
+//
+// One pattern, rooted at the P V matmul, that recognizes attention however
+// the exporter ordered or spelled it. It fires only when the rewrite cannot
+// change what the graph computes beyond rounding: each value it removes has
+// no other use, the softmax runs over the keys, the mask is added before
+// the softmax, and scales are scalar constants (so they commute with the
+// matmul).
+//
+//===----------------------------------------------------------------------===//
+
+#include "whittle/Dialect/Whittle.h"
+#include "whittle/Passes/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Matchers.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+namespace whittle {
+#define GEN_PASS_DEF_WHITTLEFUSEATTENTION
+#include "passes/Passes.h.inc"
+} // namespace whittle
+
+using namespace mlir;
+using namespace whittle;
+
+namespace {
+
+RankedTensorType typeOf(Value v) { return cast<RankedTensorType>(v.getType()); }
+
+/// The value of a splat floating-point constant, if `v` is one.
+std::optional<double> scalarConstant(Value v) {
+  DenseElementsAttr attr;
+  if (!matchPattern(v, m_Constant(&attr)) || !attr.isSplat() ||
+      !isa<FloatType>(attr.getElementType()))
+    return std::nullopt;
+  return attr.getSplatValue<APFloat>().convertToDouble();
+}
+
+/// Peels Mul/Div by scalar constants off `v` (each peeled op must have one
+/// use), multiplying them into `scale`.
+Value peelScales(Value v, double &scale) {
+  while (Operation *op = v.getDefiningOp()) {
+    if (auto mul = dyn_cast<MulOp>(op)) {
+      if (!mul->hasOneUse())
+        break;
+      if (auto c = scalarConstant(mul.getRhs())) {
+        scale *= *c;
+        v = mul.getLhs();
+        continue;
+      }
+      if (auto c = scalarConstant(mul.getLhs())) {
+        scale *= *c;
+        v = mul.getRhs();
+        continue;
+      }
+      break;
+    }
+    if (auto div = dyn_cast<DivOp>(op)) {
+      auto c = scalarConstant(div.getRhs());
+      if (!div->hasOneUse() || !c || *c == 0.0)
+        break;
+      scale /= *c;
+      v = div.getLhs();
+      continue;
+    }
+    break;
+  }
+  return v;
+}
+
+/// For a [B, Hkv * g, T, D] value spelled repeat_kv (reshape or unsqueeze to
+/// [B, Hkv, 1, T, D], expand to g, reshape back), the unrepeated
+/// [B, Hkv, T, D] value; else `v`.
+Value peelRepeatHeads(Value v) {
+  auto back = v.getDefiningOp<ReshapeOp>();
+  if (!back || !back->hasOneUse())
+    return v;
+  auto expand = back.getInput().getDefiningOp<ExpandOp>();
+  if (!expand || !expand->hasOneUse())
+    return v;
+  Value src = expand.getInput();
+  Operation *split = src.getDefiningOp();
+  if (!split || !split->hasOneUse() || !isa<ReshapeOp, UnsqueezeOp>(split))
+    return v;
+  Value base = split->getOperand(0);
+  auto baseType = typeOf(base), splitType = typeOf(src),
+       expandType = typeOf(expand.getResult()), outType = typeOf(v);
+  if (baseType.getRank() != 4 || splitType.getRank() != 5 ||
+      !baseType.hasStaticShape() || !outType.hasStaticShape())
+    return v;
+  ArrayRef<int64_t> b = baseType.getShape(), s = splitType.getShape(),
+                    e = expandType.getShape(), o = outType.getShape();
+  bool splitOk =
+      s[0] == b[0] && s[1] == b[1] && s[2] == 1 && s[3] == b[2] && s[4] == b[3];
+  bool expandOk = e[0] == s[0] && e[1] == s[1] && e[3] == s[3] && e[4] == s[4];
+  bool backOk =
+      o[0] == e[0] && o[1] == e[1] * e[2] && o[2] == e[3] && o[3] == e[4];
+  return splitOk && expandOk && backOk ? base : v;
+}
+
+struct FuseAttentionPattern : OpRewritePattern<MatMulOp> {
+  FuseAttentionPattern(MLIRContext *ctx, llvm::Statistic &fused,
+                       llvm::Statistic &grouped)
+      : OpRewritePattern(ctx), fused(fused), grouped(grouped) {}
+
+  LogicalResult matchAndRewrite(MatMulOp pv,
+                                PatternRewriter &rewriter) const override {
+    auto softmax = pv.getLhs().getDefiningOp<SoftmaxOp>();
+    if (!softmax || !softmax->hasOneUse())
+      return rewriter.notifyMatchFailure(pv, "lhs is not a one-use softmax");
+    auto probs = typeOf(softmax.getResult());
+    if (probs.getRank() != 4 || softmax.getAxis() != 3 ||
+        !isa<FloatType>(probs.getElementType()))
+      return rewriter.notifyMatchFailure(pv, "softmax is not over the keys of "
+                                             "4-D scores");
+    Value s = softmax.getInput();
+    if (!s.hasOneUse())
+      return failure();
+
+    // scores (+ mask): the mask is the side that is not the scores chain.
+    double scale = 1.0;
+    Value mask;
+    MatMulOp qk;
+    auto scoresOf = [&](Value v, double &sc) -> MatMulOp {
+      Value peeled = peelScales(v, sc);
+      auto mm = peeled.getDefiningOp<MatMulOp>();
+      return mm && mm->hasOneUse() ? mm : MatMulOp();
+    };
+    if (auto add = s.getDefiningOp<AddOp>()) {
+      double scLhs = 1.0, scRhs = 1.0;
+      if (MatMulOp mm = scoresOf(add.getLhs(), scLhs)) {
+        qk = mm, mask = add.getRhs(), scale = scLhs;
+      } else if (MatMulOp mm = scoresOf(add.getRhs(), scRhs)) {
+        qk = mm, mask = add.getLhs(), scale = scRhs;
+      }
+    }
+    if (!qk) {
+      mask = Value();
+      scale = 1.0;
+      qk = scoresOf(s, scale);
+    }
+    if (!qk)
+      return rewriter.notifyMatchFailure(pv, "no Q K^T matmul under the "
+                                             "softmax");
+
+    // Q, with its scales; K^T: scales, then a transpose of K.
+    Value q = peelScales(qk.getLhs(), scale);
+    Value kt = peelScales(qk.getRhs(), scale);
+    auto transpose = kt.getDefiningOp<TransposeOp>();
+    if (!transpose || !transpose->hasOneUse())
+      return rewriter.notifyMatchFailure(pv, "K^T is not a transpose");
+    ArrayRef<int64_t> perm = transpose.getPerm();
+    Value k = transpose.getInput();
+    bool fromBTHD = perm == ArrayRef<int64_t>{0, 2, 3, 1};
+    if (perm != ArrayRef<int64_t>{0, 1, 3, 2} && !fromBTHD)
+      return rewriter.notifyMatchFailure(pv, "K^T transposes other dims");
+    // A scale on K before the transpose.
+    if (!fromBTHD)
+      k = peelScales(k, scale);
+    Value v = pv.getRhs();
+
+    auto qType = typeOf(q), vType = typeOf(v);
+    if (qType.getRank() != 4 || vType.getRank() != 4 ||
+        typeOf(k).getRank() != 4 || !qType.hasStaticShape() ||
+        !vType.hasStaticShape() || !typeOf(k).hasStaticShape())
+      return rewriter.notifyMatchFailure(pv, "not 4-D static Q, K, V");
+    if (fromBTHD) {
+      // [B, T, H, D] -> [B, H, T, D]; the transpose to [B, H, D, T] goes.
+      k = TransposeOp::create(rewriter, transpose.getLoc(), k,
+                              rewriter.getDenseI64ArrayAttr({0, 2, 1, 3}));
+    }
+    Value kBase = peelRepeatHeads(k), vBase = peelRepeatHeads(v);
+    // Grouped heads only when both K and V were repeated alike.
+    if (typeOf(kBase).getDimSize(1) != typeOf(vBase).getDimSize(1))
+      kBase = k, vBase = v;
+    auto kType = typeOf(kBase);
+    vType = typeOf(vBase);
+    if (qType.getDimSize(0) != kType.getDimSize(0) ||
+        kType.getDimSize(0) != vType.getDimSize(0) ||
+        qType.getDimSize(3) != kType.getDimSize(3) ||
+        kType.getDimSize(1) != vType.getDimSize(1) ||
+        kType.getDimSize(2) != vType.getDimSize(2) ||
+        qType.getDimSize(1) % kType.getDimSize(1) != 0 ||
+        qType.getElementType() != kType.getElementType() ||
+        qType.getElementType() != vType.getElementType())
+      return rewriter.notifyMatchFailure(pv, "Q, K, V shapes do not form "
+                                             "attention");
+    if (mask) {
+      auto m = typeOf(mask);
+      SmallVector<int64_t> scores = {qType.getDimSize(0), qType.getDimSize(1),
+                                     qType.getDimSize(2), kType.getDimSize(2)},
+                           shape;
+      if (m.getElementType() != qType.getElementType() || m.getRank() > 4 ||
+          failed(broadcastShapes(scores, m.getShape(), shape)) ||
+          ArrayRef<int64_t>(shape) != ArrayRef<int64_t>(scores))
+        return rewriter.notifyMatchFailure(pv, "mask does not broadcast to "
+                                               "the scores");
+    }
+    // Named after the softmax: the ONNX node that identifies the site.
+    auto attention = AttentionOp::create(
+        rewriter, softmax.getLoc(), q, kBase, vBase, mask,
+        rewriter.getF64FloatAttr(scale), rewriter.getBoolAttr(false));
+    rewriter.replaceOp(pv, attention.getResult());
+    ++fused;
+    if (kType.getDimSize(1) != qType.getDimSize(1))
+      ++grouped;
+    return success();
+  }
+
+  llvm::Statistic &fused;
+  llvm::Statistic &grouped;
+};
+
+struct FuseAttentionPass
+    : whittle::impl::WhittleFuseAttentionBase<FuseAttentionPass> {
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    patterns.add<FuseAttentionPattern>(&getContext(), numFused, numGrouped);
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      return signalPassFailure();
+  }
+};
+
+} // namespace

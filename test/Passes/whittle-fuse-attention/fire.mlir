@@ -1,0 +1,74 @@
+// RUN: whittle-opt --whittle-fuse-attention --split-input-file %s | FileCheck %s
+
+// BERT: K^T from [B, T, H, D] in one transpose, scores / sqrt(d), additive
+// key-padding mask kept [B, 1, 1, T].
+// CHECK-LABEL: func.func @bert
+// CHECK: %[[K:.*]] = whittle.transpose %arg1 {perm = array<i64: 0, 2, 1, 3>}
+// CHECK-NEXT: %[[A:.*]] = whittle.attention %arg0, %[[K]], %arg2, %arg3 {scale = 2.500000e-01 : f64} : (tensor<2x4x8x16xf32>, tensor<2x4x8x16xf32>, tensor<2x4x8x16xf32>, tensor<2x1x1x8xf32>) -> tensor<2x4x8x16xf32>
+// CHECK-NEXT: return %[[A]]
+// CHECK-NOT: whittle.softmax
+func.func @bert(%q: tensor<2x4x8x16xf32>, %k: tensor<2x8x4x16xf32>, %v: tensor<2x4x8x16xf32>, %m: tensor<2x1x1x8xf32>) -> tensor<2x4x8x16xf32> {
+  %kt = whittle.transpose %k {perm = array<i64: 0, 2, 3, 1>} : (tensor<2x8x4x16xf32>) -> tensor<2x4x16x8xf32>
+  %s = whittle.matmul %q, %kt : (tensor<2x4x8x16xf32>, tensor<2x4x16x8xf32>) -> tensor<2x4x8x8xf32>
+  %c = whittle.constant dense<4.0> : tensor<f32>
+  %d = whittle.div %s, %c : (tensor<2x4x8x8xf32>, tensor<f32>) -> tensor<2x4x8x8xf32>
+  %a = whittle.add %d, %m : (tensor<2x4x8x8xf32>, tensor<2x1x1x8xf32>) -> tensor<2x4x8x8xf32>
+  %p = whittle.softmax %a {axis = 3 : i64} : (tensor<2x4x8x8xf32>) -> tensor<2x4x8x8xf32>
+  %o = whittle.matmul %p, %v : (tensor<2x4x8x8xf32>, tensor<2x4x8x16xf32>) -> tensor<2x4x8x16xf32>
+  return %o : tensor<2x4x8x16xf32>
+}
+
+// -----
+
+// PyTorch's SDPA export: sqrt(scale) on both Q and K (before K's transpose),
+// mask on the left of the add.
+// CHECK-LABEL: func.func @sdpa
+// CHECK: whittle.attention %arg0, %arg1, %arg2, %arg3 {scale = 2.500000e-01 : f64}
+// CHECK-NOT: whittle.softmax
+func.func @sdpa(%q: tensor<1x2x4x16xf32>, %k: tensor<1x2x4x16xf32>, %v: tensor<1x2x4x16xf32>, %m: tensor<4x4xf32>) -> tensor<1x2x4x16xf32> {
+  %c = whittle.constant dense<0.5> : tensor<f32>
+  %qs = whittle.mul %q, %c : (tensor<1x2x4x16xf32>, tensor<f32>) -> tensor<1x2x4x16xf32>
+  %ks = whittle.mul %c, %k : (tensor<f32>, tensor<1x2x4x16xf32>) -> tensor<1x2x4x16xf32>
+  %kt = whittle.transpose %ks {perm = array<i64: 0, 1, 3, 2>} : (tensor<1x2x4x16xf32>) -> tensor<1x2x16x4xf32>
+  %s = whittle.matmul %qs, %kt : (tensor<1x2x4x16xf32>, tensor<1x2x16x4xf32>) -> tensor<1x2x4x4xf32>
+  %a = whittle.add %m, %s : (tensor<4x4xf32>, tensor<1x2x4x4xf32>) -> tensor<1x2x4x4xf32>
+  %p = whittle.softmax %a {axis = 3 : i64} : (tensor<1x2x4x4xf32>) -> tensor<1x2x4x4xf32>
+  %o = whittle.matmul %p, %v : (tensor<1x2x4x4xf32>, tensor<1x2x4x16xf32>) -> tensor<1x2x4x16xf32>
+  return %o : tensor<1x2x4x16xf32>
+}
+
+// -----
+
+// No scale, no mask (ViT-like without the division).
+// CHECK-LABEL: func.func @plain
+// CHECK: whittle.attention %arg0, %arg1, %arg2 {scale = 1.000000e+00 : f64}
+func.func @plain(%q: tensor<1x2x4x8xf32>, %k: tensor<1x2x4x8xf32>, %v: tensor<1x2x4x8xf32>) -> tensor<1x2x4x8xf32> {
+  %kt = whittle.transpose %k {perm = array<i64: 0, 1, 3, 2>} : (tensor<1x2x4x8xf32>) -> tensor<1x2x8x4xf32>
+  %s = whittle.matmul %q, %kt : (tensor<1x2x4x8xf32>, tensor<1x2x8x4xf32>) -> tensor<1x2x4x4xf32>
+  %p = whittle.softmax %s {axis = 3 : i64} : (tensor<1x2x4x4xf32>) -> tensor<1x2x4x4xf32>
+  %o = whittle.matmul %p, %v : (tensor<1x2x4x4xf32>, tensor<1x2x4x8xf32>) -> tensor<1x2x4x8xf32>
+  return %o : tensor<1x2x4x8xf32>
+}
+
+// -----
+
+// Grouped-query attention through repeat_kv (unsqueeze, expand, reshape):
+// the op reads the 2 unrepeated key/value heads.
+// CHECK-LABEL: func.func @gqa
+// CHECK: whittle.attention %arg0, %arg1, %arg2 {scale = 2.500000e-01 : f64} : (tensor<1x4x6x16xf32>, tensor<1x2x6x16xf32>, tensor<1x2x6x16xf32>) -> tensor<1x4x6x16xf32>
+// CHECK-NOT: whittle.expand
+func.func @gqa(%q: tensor<1x4x6x16xf32>, %k: tensor<1x2x6x16xf32>, %v: tensor<1x2x6x16xf32>) -> tensor<1x4x6x16xf32> {
+  %k5 = whittle.unsqueeze %k {axes = array<i64: 2>} : (tensor<1x2x6x16xf32>) -> tensor<1x2x1x6x16xf32>
+  %ke = whittle.expand %k5 {shape = array<i64: 1, 2, 2, 6, 16>} : (tensor<1x2x1x6x16xf32>) -> tensor<1x2x2x6x16xf32>
+  %kr = whittle.reshape %ke {shape = array<i64: 1, 4, 6, 16>} : (tensor<1x2x2x6x16xf32>) -> tensor<1x4x6x16xf32>
+  %v5 = whittle.reshape %v {shape = array<i64: 1, 2, 1, 6, 16>} : (tensor<1x2x6x16xf32>) -> tensor<1x2x1x6x16xf32>
+  %ve = whittle.expand %v5 {shape = array<i64: 1, 2, 2, 6, 16>} : (tensor<1x2x1x6x16xf32>) -> tensor<1x2x2x6x16xf32>
+  %vr = whittle.reshape %ve {shape = array<i64: 1, 4, 6, 16>} : (tensor<1x2x2x6x16xf32>) -> tensor<1x4x6x16xf32>
+  %kt = whittle.transpose %kr {perm = array<i64: 0, 1, 3, 2>} : (tensor<1x4x6x16xf32>) -> tensor<1x4x16x6xf32>
+  %s = whittle.matmul %q, %kt : (tensor<1x4x6x16xf32>, tensor<1x4x16x6xf32>) -> tensor<1x4x6x6xf32>
+  %c = whittle.constant dense<0.25> : tensor<f32>
+  %sc = whittle.mul %s, %c : (tensor<1x4x6x6xf32>, tensor<f32>) -> tensor<1x4x6x6xf32>
+  %p = whittle.softmax %sc {axis = 3 : i64} : (tensor<1x4x6x6xf32>) -> tensor<1x4x6x6xf32>
+  %o = whittle.matmul %p, %vr : (tensor<1x4x6x6xf32>, tensor<1x4x6x16xf32>) -> tensor<1x4x6x16xf32>
+  return %o : tensor<1x4x6x16xf32>
+}
