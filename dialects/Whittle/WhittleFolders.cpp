@@ -839,6 +839,16 @@ OpFoldResult TransposeOp::fold(FoldAdaptor adaptor) {
     isIdentity &= perm[i] == i;
   if (isIdentity)
     return ifSameType(getInput(), getResult());
+  // transpose(transpose(x, inner), perm) is one transpose of x, folded in
+  // place so that a chain costs one copy.
+  if (auto inner = getInput().getDefiningOp<TransposeOp>()) {
+    SmallVector<int64_t> composed;
+    for (int64_t p : perm)
+      composed.push_back(inner.getPerm()[p]);
+    setPerm(composed);
+    getInputMutable().assign(inner.getInput());
+    return getResult();
+  }
   SmallVector<int64_t> strides = getStrides(getInput().getType().getShape());
   return moveElements(getType(), adaptor.getInput(),
                       [&](ArrayRef<int64_t> index) {

@@ -55,8 +55,9 @@ struct AttentionOpLowering : OpRewritePattern<AttentionOp> {
     Value k = repeatHeads(rewriter, loc, op.getKey(), group);
     Value v = repeatHeads(rewriter, loc, op.getValue(), group);
 
-    Value kt = TransposeOp::create(rewriter, loc, k,
-                                   rewriter.getDenseI64ArrayAttr({0, 1, 3, 2}));
+    // Folds into K's own transpose when it has one ([B, T, H, D] keys).
+    Value kt = rewriter.createOrFold<TransposeOp>(
+        loc, k, rewriter.getDenseI64ArrayAttr({0, 1, 3, 2}));
     Value s = MatMulOp::create(rewriter, loc, op.getQuery(), kt);
     auto scalarType = RankedTensorType::get({}, elt);
     if (op.getScale().convertToDouble() != 1.0) {

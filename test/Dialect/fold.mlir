@@ -500,3 +500,15 @@ func.func @no_fold_weights() -> (tensor<2x2xf32>, tensor<2x2xf32>, tensor<257x25
     }
   }
 #-}
+
+// Two transposes compose into one; a chain that restores the order folds
+// away.
+// CHECK-LABEL: func.func @transpose_chain
+// CHECK-NEXT: %[[T:.*]] = whittle.transpose %arg0 {perm = array<i64: 0, 2, 3, 1>} : (tensor<2x8x4x16xf32>) -> tensor<2x4x16x8xf32>
+// CHECK-NEXT: return %[[T]], %arg0
+func.func @transpose_chain(%x: tensor<2x8x4x16xf32>) -> (tensor<2x4x16x8xf32>, tensor<2x8x4x16xf32>) {
+  %0 = whittle.transpose %x {perm = array<i64: 0, 2, 1, 3>} : (tensor<2x8x4x16xf32>) -> tensor<2x4x8x16xf32>
+  %1 = whittle.transpose %0 {perm = array<i64: 0, 1, 3, 2>} : (tensor<2x4x8x16xf32>) -> tensor<2x4x16x8xf32>
+  %2 = whittle.transpose %0 {perm = array<i64: 0, 2, 1, 3>} : (tensor<2x4x8x16xf32>) -> tensor<2x8x4x16xf32>
+  return %1, %2 : tensor<2x4x16x8xf32>, tensor<2x8x4x16xf32>
+}
