@@ -3,6 +3,7 @@
 #include "whittle/Driver/Compiler.h"
 
 #include "whittle/Dialect/Whittle.h"
+#include "whittle/Driver/Report.h"
 #include "whittle/Passes/Passes.h"
 #include "whittle/Target/Backend.h"
 #include "whittle/Target/TargetInfo.h"
@@ -244,6 +245,15 @@ LogicalResult whittle::compileModel(const CompileOptions &options,
     return failure();
   ModuleOp module = loaded->get();
 
+  CompileReport report;
+  if (!options.reportPath.empty()) {
+    if (auto name = module->getAttrOfType<StringAttr>("whittle.model_name"))
+      report.model = name.str();
+    report.target = target->name;
+    report.cpu = target->cpu;
+    report.before = summarizeGraph(module);
+  }
+
   // Graph level: the imported whittle graph, cleaned up.
   {
     PassManager pm(&context);
@@ -252,6 +262,17 @@ LogicalResult whittle::compileModel(const CompileOptions &options,
       return failure();
   }
   OutputFiles outputs;
+  if (!options.reportPath.empty()) {
+    report.after = summarizeGraph(module);
+    if (options.reportPath == "-") {
+      printReportSummary(report, llvm::errs());
+    } else if (failed(writeText(outputs, options.reportPath,
+                                [&](llvm::raw_ostream &os) {
+                                  writeReportJson(report, os);
+                                }))) {
+      return failure();
+    }
+  }
   if (options.emit == EmitKind::MLIR) {
     if (failed(writeText(outputs, outputPath, [&](llvm::raw_ostream &os) {
           printGraph(module, options.emitWeights, os);

@@ -60,6 +60,11 @@ static cl::opt<bool>
     reportTiles("report-tiles", cl::cat(compileCategory),
                 cl::desc("Print the tile sizes chosen for each matmul"),
                 cl::init(false));
+static cl::opt<std::string> reportPath(
+    "report", cl::cat(compileCategory),
+    cl::desc("Write what the graph passes did as JSON to FILE ('-': a "
+             "readable summary on stderr)"),
+    cl::value_desc("FILE"));
 static cl::opt<bool> noVectorize("no-vectorize", cl::cat(compileCategory),
                                  cl::desc("Emit scalar loops only"),
                                  cl::init(false));
@@ -111,6 +116,7 @@ int main(int argc, char **argv) {
   options.optLevel = optLevel - '0';
   options.vectorize = !noVectorize;
   options.reportTiles = reportTiles;
+  options.reportPath = reportPath;
   options.parallelize = !noParallel;
   options.parallelMinWork = parallelMinWork;
 

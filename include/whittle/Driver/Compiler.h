@@ -34,6 +34,9 @@ struct CompileOptions {
   bool vectorize = true;
   /// Report the tile sizes chosen for each contraction as remarks.
   bool reportTiles = false;
+  /// Where to write the compile report (JSON), "-" for a readable summary
+  /// on stderr, empty for none.
+  std::string reportPath;
   bool parallelize = true;
   int64_t parallelMinWork = 32768;
 };

@@ -1,0 +1,52 @@
+//===- Report.h - What the compiler did to a model --------------*- C++ -*-===//
+//
+// The compile report (`whittle-compile --report=FILE.json`): one JSON object
+// whose sections say what the graph passes did. Keys that tools rely on are
+// never renamed (see docs/cli.md).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef WHITTLE_DRIVER_REPORT_H
+#define WHITTLE_DRIVER_REPORT_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <string>
+#include <vector>
+
+namespace whittle {
+
+struct AttentionSite {
+  std::string node;
+  int64_t heads = 0, kvHeads = 0, headDim = 0;
+  bool causal = false;
+  std::string mask; ///< "none", "padding" or "additive".
+};
+
+/// Facts about a whittle graph at one point of the pipeline.
+struct GraphSummary {
+  std::vector<AttentionSite> attention;
+  int64_t unfusedSoftmax = 0;
+  /// Bytes of constant data.
+  int64_t weightsBytes = 0;
+  /// 2 x multiply-adds of the contractions (matmul, gemm, conv, attention)
+  /// of one forward pass; elementwise work is not counted.
+  int64_t flops = 0;
+};
+
+GraphSummary summarizeGraph(mlir::ModuleOp module);
+
+struct CompileReport {
+  std::string model, target, cpu;
+  GraphSummary before; ///< As imported.
+  GraphSummary after;  ///< After the graph passes.
+};
+
+void writeReportJson(const CompileReport &report, llvm::raw_ostream &os);
+/// The readable form of --report=-.
+void printReportSummary(const CompileReport &report, llvm::raw_ostream &os);
+
+} // namespace whittle
+
+#endif // WHITTLE_DRIVER_REPORT_H

@@ -1,0 +1,123 @@
+//===- Report.cpp - What the compiler did to a model ----------------------===//
+
+#include "whittle/Driver/Report.h"
+
+#include "whittle/Dialect/Whittle.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/JSON.h"
+
+using namespace mlir;
+using namespace whittle;
+
+static int64_t product(ArrayRef<int64_t> dims) {
+  int64_t n = 1;
+  for (int64_t d : dims)
+    n *= ShapedType::isDynamic(d) ? 1 : d;
+  return n;
+}
+
+static std::string nodeName(Location loc) {
+  if (auto name = dyn_cast<NameLoc>(loc))
+    return name.getName().str();
+  if (auto fused = dyn_cast<FusedLoc>(loc))
+    for (Location inner : fused.getLocations())
+      if (auto name = dyn_cast<NameLoc>(inner))
+        return name.getName().str();
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  loc.print(os);
+  return text;
+}
+
+GraphSummary whittle::summarizeGraph(ModuleOp module) {
+  GraphSummary s;
+  module.walk([&](Operation *op) {
+    if (auto constant = dyn_cast<ConstantOp>(op)) {
+      auto type = cast<ShapedType>(constant.getType());
+      unsigned bits = type.getElementType().getIntOrFloatBitWidth();
+      s.weightsBytes += product(type.getShape()) * std::max(1u, bits / 8);
+    } else if (auto mm = dyn_cast<MatMulOp>(op)) {
+      auto lhs = cast<ShapedType>(mm.getLhs().getType());
+      auto out = cast<ShapedType>(mm.getResult().getType());
+      int64_t k = lhs.getShape().back();
+      s.flops +=
+          2 * product(out.getShape()) * (ShapedType::isDynamic(k) ? 1 : k);
+    } else if (auto gemm = dyn_cast<GemmOp>(op)) {
+      auto a = cast<ShapedType>(gemm.getA().getType());
+      int64_t k = a.getDimSize(gemm.getTransA() ? 0 : 1);
+      s.flops += 2 * product(gemm.getResult().getType().getShape()) * k;
+    } else if (auto conv = dyn_cast<ConvOp>(op)) {
+      auto w = cast<ShapedType>(conv.getWeight().getType());
+      // Each output element reads Cin/g x kh x kw weights.
+      s.flops += 2 * product(conv.getResult().getType().getShape()) *
+                 product(w.getShape().drop_front());
+    } else if (auto att = dyn_cast<AttentionOp>(op)) {
+      auto q = att.getQuery().getType(), k = att.getKey().getType(),
+           v = att.getValue().getType();
+      int64_t pairs =
+          q.getDimSize(0) * q.getDimSize(1) * q.getDimSize(2) * k.getDimSize(2);
+      s.flops += 2 * pairs * (q.getDimSize(3) + v.getDimSize(3));
+      AttentionSite site;
+      site.node = nodeName(att.getLoc());
+      site.heads = q.getDimSize(1);
+      site.kvHeads = k.getDimSize(1);
+      site.headDim = q.getDimSize(3);
+      site.causal = att.getCausal();
+      site.mask = "none";
+      if (Value mask = att.getMask()) {
+        // A mask that varies only along the keys pads keys out.
+        ArrayRef<int64_t> m = cast<ShapedType>(mask.getType()).getShape();
+        bool padding = m.size() >= 2 && m[m.size() - 2] == 1 &&
+                       (m.size() < 3 || m[m.size() - 3] == 1);
+        site.mask = padding ? "padding" : "additive";
+      }
+      s.attention.push_back(site);
+    } else if (isa<SoftmaxOp>(op)) {
+      ++s.unfusedSoftmax;
+    }
+  });
+  return s;
+}
+
+void whittle::writeReportJson(const CompileReport &r, llvm::raw_ostream &os) {
+  llvm::json::Array sites;
+  for (const AttentionSite &a : r.after.attention)
+    sites.push_back(llvm::json::Object{{"node", a.node},
+                                       {"heads", a.heads},
+                                       {"kv_heads", a.kvHeads},
+                                       {"head_dim", a.headDim},
+                                       {"causal", a.causal},
+                                       {"mask", a.mask}});
+  llvm::json::Object root{
+      {"model", r.model},
+      {"target", r.target},
+      {"cpu", r.cpu},
+      {"attention",
+       llvm::json::Object{
+           {"fused", static_cast<int64_t>(r.after.attention.size())},
+           {"unfused_softmax", r.after.unfusedSoftmax},
+           {"sites", std::move(sites)}}},
+      {"weights_bytes", r.after.weightsBytes},
+      {"weights_bytes_before", r.before.weightsBytes},
+      {"flops", r.after.flops},
+      {"flops_before", r.before.flops}};
+  os << llvm::formatv("{0:2}", llvm::json::Value(std::move(root))) << "\n";
+}
+
+void whittle::printReportSummary(const CompileReport &r,
+                                 llvm::raw_ostream &os) {
+  os << "report for " << r.model << " (" << r.target << ", " << r.cpu << "):\n";
+  os << "  attention: " << r.after.attention.size() << " fused, "
+     << r.after.unfusedSoftmax << " softmax left unfused\n";
+  for (const AttentionSite &a : r.after.attention)
+    os << "    " << a.node << ": " << a.heads << " heads (" << a.kvHeads
+       << " kv), head_dim " << a.headDim << (a.causal ? ", causal" : "")
+       << ", mask " << a.mask << "\n";
+  os << "  weights: " << r.after.weightsBytes << " bytes (imported "
+     << r.before.weightsBytes << ")\n";
+  os << "  flops: " << r.after.flops << " per forward pass (imported "
+     << r.before.flops << ")\n";
+}
