@@ -28,9 +28,15 @@ def WhittleFuseAttention
     Q K^T with K^T a transpose of K's last two dims or of a [B, T, H, D]
     key in one permutation. Grouped-query attention spelled as
     reshape/unsqueeze + expand + reshape (repeat_kv) keeps the unrepeated
-    key/value heads. Every intermediate (scores, probabilities) must have
-    exactly one use, so a pattern never fires where a value it would
-    remove is read elsewhere (for example returned as an output).
+    key/value heads. A Where(causal pattern, scores, fill <= -1e4) before
+    the softmax (GPT-2's tril buffer, a constant lower-triangular mask)
+    becomes causal = true; it computes the same as the select whenever a
+    row keeps a visible key with a finite score (always, for the causal
+    pattern alone; a padding mask that also hides every visible key of a
+    row is the one case where the select's uniform row differs). Every
+    intermediate (scores, probabilities) must have exactly one use, so a
+    pattern never fires where a value it would remove is read elsewhere
+    (for example returned as an output).
   }];
   let statistics = [
     Statistic<"numFused", "fused", "Attentions fused">,

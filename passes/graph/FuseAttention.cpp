@@ -13,6 +13,7 @@
 #include "whittle/Passes/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
@@ -28,6 +29,13 @@ using namespace whittle;
 namespace {
 
 RankedTensorType typeOf(Value v) { return cast<RankedTensorType>(v.getType()); }
+
+int64_t product(ArrayRef<int64_t> dims) {
+  int64_t n = 1;
+  for (int64_t d : dims)
+    n *= d;
+  return n;
+}
 
 /// The value of a splat floating-point constant, if `v` is one.
 std::optional<double> scalarConstant(Value v) {
@@ -100,6 +108,102 @@ Value peelRepeatHeads(Value v) {
   return splitOk && expandOk && backOk ? base : v;
 }
 
+/// Whether every element of constant `v` is non-zero (dense or resource
+/// constants of any int or float type; -0.0 counts as zero).
+bool allNonZero(Value v) {
+  ElementsAttr attr;
+  if (!matchPattern(v, m_Constant(&attr)))
+    return false;
+  Type elt = attr.getElementType();
+  if (auto dense = dyn_cast<DenseElementsAttr>(attr)) {
+    if (isa<FloatType>(elt))
+      return llvm::none_of(dense.getValues<APFloat>(),
+                           [](const APFloat &x) { return x.isZero(); });
+    return llvm::none_of(dense.getValues<APInt>(),
+                         [](const APInt &x) { return x.isZero(); });
+  }
+  auto resource = dyn_cast<DenseResourceElementsAttr>(attr);
+  AsmResourceBlob *blob =
+      resource ? resource.getRawHandle().getBlob() : nullptr;
+  unsigned bytes = elt.getIntOrFloatBitWidth() / 8;
+  if (!blob || bytes == 0)
+    return false;
+  ArrayRef<char> data = blob->getData();
+  for (size_t i = 0; i + bytes <= data.size(); i += bytes) {
+    bool nonZero = false;
+    for (unsigned b = 0; b < bytes; ++b) {
+      uint8_t byte = static_cast<uint8_t>(data[i + b]);
+      // The sign bit alone (the top byte's 0x80) is -0.0 for floats.
+      if (isa<FloatType>(elt) && b == bytes - 1)
+        byte &= 0x7f;
+      nonZero |= byte != 0;
+    }
+    if (!nonZero)
+      return false;
+  }
+  return true;
+}
+
+/// Whether `cond` is the boolean causal pattern over [.., tq, tk] with
+/// leading unit dims: query i sees key j iff j <= i + (tk - tq). Recognized
+/// as a constant, or as a lower Trilu of an all-non-zero constant (cast to
+/// bool), as exporters write tril(ones) and registered causal buffers.
+bool isCausalCondition(Value cond, int64_t tq, int64_t tk) {
+  auto type = typeOf(cond);
+  if (type.getRank() < 2 || !type.hasStaticShape() ||
+      type.getDimSize(type.getRank() - 2) != tq ||
+      type.getDimSize(type.getRank() - 1) != tk ||
+      product(type.getShape()) != tq * tk)
+    return false;
+  // Leading unit dims only reshape the pattern.
+  while (Operation *op = cond.getDefiningOp()) {
+    if (!isa<UnsqueezeOp, ReshapeOp>(op) ||
+        product(typeOf(op->getOperand(0)).getShape()) != tq * tk)
+      break;
+    cond = op->getOperand(0);
+  }
+  auto shape = typeOf(cond).getShape();
+  if (shape.size() < 2 || shape[shape.size() - 2] != tq || shape.back() != tk)
+    return false;
+  DenseElementsAttr dense;
+  if (matchPattern(cond, m_Constant(&dense)) &&
+      dense.getElementType().isInteger(1)) {
+    int64_t n = 0;
+    for (bool keep : dense.getValues<bool>()) {
+      int64_t i = n / tk, j = n % tk;
+      if (keep != (j <= i + (tk - tq)))
+        return false;
+      ++n;
+    }
+    return true;
+  }
+  Value x = cond;
+  if (auto cast = x.getDefiningOp<CastOp>()) {
+    if (!cast.getTo().isInteger(1))
+      return false;
+    x = cast.getInput();
+  } else if (!typeOf(x).getElementType().isInteger(1)) {
+    return false;
+  }
+  auto trilu = x.getDefiningOp<TriluOp>();
+  return trilu && !trilu.getUpper() && trilu.getK() == tk - tq &&
+         allNonZero(trilu.getInput());
+}
+
+/// Where(causal, x, fill) with a fill that no finite score reaches:
+/// equivalent to excluding the hidden keys (causal = true) whenever a row
+/// keeps a key, which the causal pattern guarantees for the scores.
+Value peelCausalSelect(Value v, int64_t tq, int64_t tk, bool &causal) {
+  auto where = v.getDefiningOp<WhereOp>();
+  if (!where || !where->hasOneUse())
+    return v;
+  std::optional<double> fill = scalarConstant(where.getY());
+  if (!fill || *fill > -1e4 || !isCausalCondition(where.getCondition(), tq, tk))
+    return v;
+  causal = true;
+  return where.getX();
+}
+
 struct FuseAttentionPattern : OpRewritePattern<MatMulOp> {
   FuseAttentionPattern(MLIRContext *ctx, llvm::Statistic &fused,
                        llvm::Statistic &grouped)
@@ -121,25 +225,34 @@ struct FuseAttentionPattern : OpRewritePattern<MatMulOp> {
 
     // scores (+ mask): the mask is the side that is not the scores chain.
     double scale = 1.0;
+    bool causal = false;
     Value mask;
     MatMulOp qk;
-    auto scoresOf = [&](Value v, double &sc) -> MatMulOp {
+    int64_t tq = probs.getDimSize(2), tk = probs.getDimSize(3);
+    // Scales, then a causal select (GPT-2 masks before its padding add),
+    // then scales again, down to Q K^T.
+    auto scoresOf = [&](Value v, double &sc, bool &isCausal) -> MatMulOp {
       Value peeled = peelScales(v, sc);
+      Value unselected = peelCausalSelect(peeled, tq, tk, isCausal);
+      if (unselected != peeled)
+        peeled = peelScales(unselected, sc);
       auto mm = peeled.getDefiningOp<MatMulOp>();
       return mm && mm->hasOneUse() ? mm : MatMulOp();
     };
     if (auto add = s.getDefiningOp<AddOp>()) {
       double scLhs = 1.0, scRhs = 1.0;
-      if (MatMulOp mm = scoresOf(add.getLhs(), scLhs)) {
-        qk = mm, mask = add.getRhs(), scale = scLhs;
-      } else if (MatMulOp mm = scoresOf(add.getRhs(), scRhs)) {
-        qk = mm, mask = add.getLhs(), scale = scRhs;
+      bool cLhs = false, cRhs = false;
+      if (MatMulOp mm = scoresOf(add.getLhs(), scLhs, cLhs)) {
+        qk = mm, mask = add.getRhs(), scale = scLhs, causal = cLhs;
+      } else if (MatMulOp mm = scoresOf(add.getRhs(), scRhs, cRhs)) {
+        qk = mm, mask = add.getLhs(), scale = scRhs, causal = cRhs;
       }
     }
     if (!qk) {
       mask = Value();
       scale = 1.0;
-      qk = scoresOf(s, scale);
+      causal = false;
+      qk = scoresOf(s, scale, causal);
     }
     if (!qk)
       return rewriter.notifyMatchFailure(pv, "no Q K^T matmul under the "
@@ -201,7 +314,7 @@ struct FuseAttentionPattern : OpRewritePattern<MatMulOp> {
     // Named after the softmax: the ONNX node that identifies the site.
     auto attention = AttentionOp::create(
         rewriter, softmax.getLoc(), q, kBase, vBase, mask,
-        rewriter.getF64FloatAttr(scale), rewriter.getBoolAttr(false));
+        rewriter.getF64FloatAttr(scale), rewriter.getBoolAttr(causal));
     rewriter.replaceOp(pv, attention.getResult());
     ++fused;
     if (kType.getDimSize(1) != qType.getDimSize(1))

@@ -72,3 +72,43 @@ func.func @gqa(%q: tensor<1x4x6x16xf32>, %k: tensor<1x2x6x16xf32>, %v: tensor<1x
   %o = whittle.matmul %p, %vr : (tensor<1x4x6x6xf32>, tensor<1x4x6x16xf32>) -> tensor<1x4x6x16xf32>
   return %o : tensor<1x4x6x16xf32>
 }
+
+// -----
+
+// GPT-2: Where(tril(ones) as bool, scores / sqrt(d), finfo.min), then the
+// additive padding mask: causal = true, the padding mask stays.
+// CHECK-LABEL: func.func @gpt2_causal
+// CHECK: whittle.attention %arg0, %arg1, %arg2, %arg3 {causal = true, scale = 2.500000e-01 : f64}
+// CHECK-NOT: whittle.where
+func.func @gpt2_causal(%q: tensor<1x2x4x16xf32>, %k: tensor<1x2x4x16xf32>, %v: tensor<1x2x4x16xf32>, %m: tensor<1x1x1x4xf32>) -> tensor<1x2x4x16xf32> {
+  %kt = whittle.transpose %k {perm = array<i64: 0, 1, 3, 2>} : (tensor<1x2x4x16xf32>) -> tensor<1x2x16x4xf32>
+  %s = whittle.matmul %q, %kt : (tensor<1x2x4x16xf32>, tensor<1x2x16x4xf32>) -> tensor<1x2x4x4xf32>
+  %c = whittle.constant dense<4.0> : tensor<f32>
+  %d = whittle.div %s, %c : (tensor<1x2x4x4xf32>, tensor<f32>) -> tensor<1x2x4x4xf32>
+  %ones = whittle.constant dense<1.0> : tensor<4x4xf32>
+  %t = whittle.trilu %ones {upper = false} : (tensor<4x4xf32>) -> tensor<4x4xf32>
+  %b = whittle.cast %t {to = i1} : (tensor<4x4xf32>) -> tensor<4x4xi1>
+  %b4 = whittle.reshape %b {shape = array<i64: 1, 1, 4, 4>} : (tensor<4x4xi1>) -> tensor<1x1x4x4xi1>
+  %min = whittle.constant dense<-3.40282347E+38> : tensor<f32>
+  %w = whittle.where %b4, %d, %min : (tensor<1x1x4x4xi1>, tensor<1x2x4x4xf32>, tensor<f32>) -> tensor<1x2x4x4xf32>
+  %a = whittle.add %w, %m : (tensor<1x2x4x4xf32>, tensor<1x1x1x4xf32>) -> tensor<1x2x4x4xf32>
+  %p = whittle.softmax %a {axis = 3 : i64} : (tensor<1x2x4x4xf32>) -> tensor<1x2x4x4xf32>
+  %o = whittle.matmul %p, %v : (tensor<1x2x4x4xf32>, tensor<1x2x4x16xf32>) -> tensor<1x2x4x16xf32>
+  return %o : tensor<1x2x4x16xf32>
+}
+
+// -----
+
+// A constant lower-triangular boolean mask (a folded causal buffer slice).
+// CHECK-LABEL: func.func @causal_constant
+// CHECK: whittle.attention %arg0, %arg1, %arg2 {causal = true, scale = 1.000000e+00 : f64}
+func.func @causal_constant(%q: tensor<1x1x3x8xf32>, %k: tensor<1x1x3x8xf32>, %v: tensor<1x1x3x8xf32>) -> tensor<1x1x3x8xf32> {
+  %kt = whittle.transpose %k {perm = array<i64: 0, 1, 3, 2>} : (tensor<1x1x3x8xf32>) -> tensor<1x1x8x3xf32>
+  %s = whittle.matmul %q, %kt : (tensor<1x1x3x8xf32>, tensor<1x1x8x3xf32>) -> tensor<1x1x3x3xf32>
+  %b = whittle.constant dense<[[[[true, false, false], [true, true, false], [true, true, true]]]]> : tensor<1x1x3x3xi1>
+  %ninf = whittle.constant dense<0xFF800000> : tensor<f32>
+  %w = whittle.where %b, %s, %ninf : (tensor<1x1x3x3xi1>, tensor<1x1x3x3xf32>, tensor<f32>) -> tensor<1x1x3x3xf32>
+  %p = whittle.softmax %w {axis = 3 : i64} : (tensor<1x1x3x3xf32>) -> tensor<1x1x3x3xf32>
+  %o = whittle.matmul %p, %v : (tensor<1x1x3x3xf32>, tensor<1x1x3x8xf32>) -> tensor<1x1x3x8xf32>
+  return %o : tensor<1x1x3x8xf32>
+}
