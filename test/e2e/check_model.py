@@ -85,6 +85,9 @@ def main():
     p.add_argument("--atol", default="1e-4")
     p.add_argument("--compile-arg", action="append", default=[],
                    help="extra whittle-compile argument (repeatable)")
+    p.add_argument("--expect-attention", type=int, metavar="N",
+                   help="require the compile report to show N fused attentions and "
+                        "no unfused softmax")
     p.add_argument("--ort-optimize", metavar="LEVEL", choices=ORT_LEVELS,
                    help="compile the model as ONNX Runtime's optimizer at LEVEL saves it")
     args = p.parse_args()
@@ -116,7 +119,17 @@ def main():
         lib = os.path.join(args.work, f"{args.name}.ort_{args.ort_optimize}.so")
     with open(os.path.join(model_dir, "compile_flags.txt")) as f:
         flags = shlex.split(f.read())
-    run(["whittle-compile", model, "-o", lib] + flags + args.compile_arg)
+    report = lib + ".report.json"
+    run(["whittle-compile", model, "-o", lib, "--report=" + report] + flags + args.compile_arg)
+    if args.expect_attention is not None:
+        with open(report) as f:
+            attention = json.load(f)["attention"]
+        print(f"report: {attention['fused']} attentions fused, "
+              f"{attention['unfused_softmax']} softmax unfused", flush=True)
+        if attention["fused"] != args.expect_attention or attention["unfused_softmax"]:
+            print(f"error: expected {args.expect_attention} fused attentions and no "
+                  "unfused softmax", file=sys.stderr)
+            sys.exit(1)
     run(["whittle-run", lib, "--test-data", os.path.join(model_dir, "test_data_set_0"),
          "--atol", args.atol])
     suffix = f" (onnxruntime-optimized, {args.ort_optimize})" if args.ort_optimize else ""
