@@ -187,11 +187,10 @@ TensorImporter::externalData(const onnx::TensorProto &tensor,
 // Tensors
 //===----------------------------------------------------------------------===//
 
-FailureOr<ElementsAttr> TensorImporter::makeElements(RankedTensorType type,
-                                                     ArrayRef<char> bytes,
-                                                     bool borrowed,
-                                                     StringRef name,
-                                                     Location tensorLoc) {
+FailureOr<ElementsAttr>
+TensorImporter::makeElements(RankedTensorType type, ArrayRef<char> bytes,
+                             bool borrowed, StringRef name, Location tensorLoc,
+                             std::string *releasable) {
   Type elt = type.getElementType();
   int64_t n = type.getNumElements();
   size_t eltBytes = elementByteSize(elt);
@@ -222,9 +221,18 @@ FailureOr<ElementsAttr> TensorImporter::makeElements(RankedTensorType type,
   AsmResourceBlob blob;
   if (borrowed && llvm::isAddrAligned(llvm::Align(eltBytes), bytes.data())) {
     // Zero-copy: the blob points into the model storage and keeps it alive.
+    // When the blob goes (a pass that repacked the weight released it), the
+    // protobuf string it borrowed is freed too, unless another blob shares
+    // it.
+    std::string *owner = releasable;
+    if (owner && ++storage->borrowers[owner] > 1)
+      owner = nullptr;
     blob = AsmResourceBlob(
         bytes, eltBytes,
-        [keepAlive = storage](void *, size_t, size_t) { (void)keepAlive; },
+        [keepAlive = storage, owner](void *, size_t, size_t) {
+          if (owner && keepAlive->borrowers[owner] == 1)
+            std::string().swap(*owner);
+        },
         /*dataIsMutable=*/false);
   } else {
     blob = HeapAsmResourceBlob::allocateAndCopyWithAlign(bytes, eltBytes);
@@ -271,7 +279,10 @@ TensorImporter::convertTensor(const onnx::TensorProto &tensor,
     return makeElements(
         type,
         ArrayRef<char>(tensor.raw_data().data(), tensor.raw_data().size()),
-        /*borrowed=*/true, name, tensorLoc);
+        /*borrowed=*/true, name, tensorLoc,
+        // The storage owns the tensor, so its bytes may be freed with the
+        // blob.
+        const_cast<std::string *>(&tensor.raw_data()));
 
   // Typed fields. Those whose C++ type matches the element type are
   // borrowed; the rest are narrowed into a temporary buffer.

@@ -13,6 +13,7 @@
 #include "mlir/IR/BuiltinAttributeInterfaces.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/Location.h"
+#include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/Support/MemoryBuffer.h"
 
@@ -30,6 +31,9 @@ struct ModelStorage {
   llvm::StringMap<std::unique_ptr<llvm::MemoryBuffer>> externalFiles;
   /// Values of frozen graph inputs (--freeze-input), by input name.
   llvm::StringMap<onnx::TensorProto> frozenTensors;
+  /// How many blobs borrow each tensor's raw_data: only a string with one
+  /// borrower is freed when that blob is released.
+  llvm::DenseMap<const std::string *, int> borrowers;
 };
 
 /// The MLIR element type of an ONNX element type, or null. Unsigned ONNX
@@ -48,10 +52,13 @@ public:
   convertTensor(const onnx::TensorProto &tensor, mlir::Location loc,
                 llvm::StringRef name);
   /// Wraps `bytes` (ONNX raw layout) as an attribute of `type`. When
-  /// `borrowed`, the bytes live in the model storage and are not copied.
+  /// `borrowed`, the bytes live in the model storage and are not copied;
+  /// `releasable` is the storage string they live in, freed when the blob
+  /// is.
   mlir::FailureOr<mlir::ElementsAttr>
   makeElements(mlir::RankedTensorType type, llvm::ArrayRef<char> bytes,
-               bool borrowed, llvm::StringRef name, mlir::Location loc);
+               bool borrowed, llvm::StringRef name, mlir::Location loc,
+               std::string *releasable = nullptr);
 
   ModelStorage &modelStorage() { return *storage; }
 

@@ -220,6 +220,31 @@ struct WhittleTileKernelsPass
   /// (zero-padded) and rewrites `c` over the packed layout with loops
   /// (m, nb, k, ni). Returns the new contraction, or nullopt when B is not a
   /// constant (or the layout does not allow it).
+  /// Erases a weight constant that packing left unused and frees its bytes
+  /// when no other op holds them, so that a model's weights are not resident
+  /// twice (imported and packed) for the rest of the compile.
+  void releaseWeight(IRRewriter &rewriter, Value b) {
+    auto cst = b.getDefiningOp<arith::ConstantOp>();
+    if (!cst)
+      return;
+    auto resource = dyn_cast<DenseResourceElementsAttr>(cst.getValue());
+    for (auto it = packedCache.begin(); it != packedCache.end();) {
+      auto current = it++;
+      if (current->first.first == b)
+        packedCache.erase(current);
+    }
+    rewriter.eraseOp(cst);
+    if (!resource)
+      return;
+    bool shared = false;
+    getOperation().walk([&](arith::ConstantOp other) {
+      if (auto r = dyn_cast<DenseResourceElementsAttr>(other.getValue()))
+        shared |= r.getRawHandle() == resource.getRawHandle();
+    });
+    if (!shared)
+      resource.getRawHandle().getResource()->setBlob(AsmResourceBlob());
+  }
+
   std::optional<Contraction> packConstantRhs(IRRewriter &rewriter,
                                              Contraction &c, int64_t nr,
                                              int64_t padTo) {
@@ -321,7 +346,7 @@ struct WhittleTileKernelsPass
                                  rewriter.getIndexAttr(1)});
     rewriter.replaceOp(op, result);
     if (b.use_empty())
-      rewriter.eraseOp(b.getDefiningOp());
+      releaseWeight(rewriter, b);
 
     Contraction p;
     p.op = cast<linalg::LinalgOp>(generic.getOperation());
