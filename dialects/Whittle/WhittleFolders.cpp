@@ -849,6 +849,10 @@ OpFoldResult TransposeOp::fold(FoldAdaptor adaptor) {
     getInputMutable().assign(inner.getInput());
     return getResult();
   }
+  // Only a constant input folds from here on, and only its shape is surely
+  // static: strides of a dynamic dim would overflow.
+  if (!denseOperand(adaptor.getInput()))
+    return {};
   SmallVector<int64_t> strides = getStrides(getInput().getType().getShape());
   return moveElements(getType(), adaptor.getInput(),
                       [&](ArrayRef<int64_t> index) {
@@ -886,6 +890,9 @@ OpFoldResult SliceOp::fold(FoldAdaptor adaptor) {
       llvm::all_of(steps, [](int64_t s) { return s == 1; }) &&
       input.hasStaticShape() && getSizes() == input.getShape())
     return ifSameType(getInput(), getResult());
+  // As in TransposeOp::fold: strides only for a constant (static) input.
+  if (!denseOperand(adaptor.getInput()))
+    return {};
   SmallVector<int64_t> strides = getStrides(input.getShape());
   return moveElements(
       getType(), adaptor.getInput(), [&](ArrayRef<int64_t> index) {
@@ -983,6 +990,9 @@ OpFoldResult TriluOp::fold(FoldAdaptor adaptor) {
   if (!ShapedType::isDynamic(rows) && !ShapedType::isDynamic(cols) &&
       (rows == 0 || cols == 0 || (keep(rows - 1, 0) && keep(0, cols - 1))))
     return getInput();
+  // As in TransposeOp::fold: strides only for a constant (static) input.
+  if (!denseOperand(adaptor.getInput()))
+    return {};
   SmallVector<int64_t> strides = getStrides(input.getShape());
   return moveElements(
       getType(), adaptor.getInput(),

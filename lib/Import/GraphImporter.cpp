@@ -41,6 +41,7 @@
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/zero_copy_stream_impl.h>
 #include <onnx/defs/parser.h>
+#include <onnx/defs/schema.h>
 #include <onnx/onnx_pb.h>
 #include <onnx/shape_inference/implementation.h>
 #include <onnx/version_converter/convert.h>
@@ -138,6 +139,16 @@ findUnconvertibleNode(const onnx::ModelProto &model) {
   llvm::StringMap<const onnx::TensorProto *> initializers;
   for (const onnx::TensorProto &t : graph.initializer())
     initializers[t.name()] = &t;
+  // One converter for every node: ConvertVersion builds a fresh one (copying
+  // every op schema) per call, which made this loop take seconds on a model
+  // of a few hundred nodes. `from` is the opset ConvertVersion would pick.
+  onnx::version_conversion::DefaultVersionConverter converter;
+  int64_t from = 0;
+  for (const onnx::OperatorSetIdProto &id : model.opset_import())
+    if (isDefaultDomain(id.domain())) {
+      from = id.version();
+      break;
+    }
   for (const onnx::NodeProto &node : graph.node()) {
     if (!isDefaultDomain(node.domain()))
       continue;
@@ -167,12 +178,71 @@ findUnconvertibleNode(const onnx::ModelProto &model) {
     for (const std::string &out : node.output())
       declare(g->mutable_output(), out);
     try {
-      (void)onnx::version_conversion::ConvertVersion(single, kMinOpset);
+      (void)converter.convert_version(single, onnx::OpSetID(from),
+                                      onnx::OpSetID(kMinOpset));
     } catch (const std::exception &) {
       return &node;
     }
   }
   return nullptr;
+}
+
+/// The first default-domain node, subgraphs included, that fails its ONNX
+/// schema check (input/output counts, required attributes and their types).
+/// ONNX 1.12's shape inference and version adapters read required attributes
+/// without checking that they exist, so such a node crashes them.
+static const onnx::NodeProto *findInvalidNode(const onnx::GraphProto &graph,
+                                              int64_t opset,
+                                              std::string &error) {
+  for (const onnx::NodeProto &node : graph.node()) {
+    for (const onnx::AttributeProto &attr : node.attribute()) {
+      if (attr.has_g())
+        if (const onnx::NodeProto *n = findInvalidNode(attr.g(), opset, error))
+          return n;
+      for (const onnx::GraphProto &g : attr.graphs())
+        if (const onnx::NodeProto *n = findInvalidNode(g, opset, error))
+          return n;
+    }
+    if (!isDefaultDomain(node.domain()))
+      continue;
+    const onnx::OpSchema *schema =
+        onnx::OpSchemaRegistry::Schema(node.op_type(), opset, "");
+    if (!schema)
+      continue;
+    try {
+      schema->Verify(node);
+    } catch (const std::exception &e) {
+      error = StringRef(e.what()).trim().str();
+      return &node;
+    }
+  }
+  return nullptr;
+}
+
+/// Whether a Softmax, LogSoftmax or Hardmax node (subgraphs included) has an
+/// axis other than the last, for which the 12 -> 13 adapter needs the
+/// input's rank (old semantics: flatten at axis).
+static bool softmaxNeedsRank(const onnx::GraphProto &graph) {
+  for (const onnx::NodeProto &node : graph.node()) {
+    for (const onnx::AttributeProto &attr : node.attribute()) {
+      if (attr.has_g() && softmaxNeedsRank(attr.g()))
+        return true;
+      for (const onnx::GraphProto &g : attr.graphs())
+        if (softmaxNeedsRank(g))
+          return true;
+    }
+    if (!isDefaultDomain(node.domain()) ||
+        !llvm::is_contained({"Softmax", "LogSoftmax", "Hardmax"},
+                            StringRef(node.op_type())))
+      continue;
+    int64_t axis = 1; // the default below opset 13
+    for (const onnx::AttributeProto &attr : node.attribute())
+      if (attr.name() == "axis")
+        axis = attr.i();
+    if (axis != -1)
+      return true;
+  }
+  return false;
 }
 
 /// Upgrades an opset-7..12 model to opset 13 with ONNX's version converter,
@@ -183,6 +253,34 @@ findUnconvertibleNode(const onnx::ModelProto &model) {
 /// dims filled in.
 LogicalResult Importer::upgradeOpset() {
   onnx::ModelProto &model = storage->model;
+  // ONNX 1.12's IR import (inside ConvertVersion) dereferences a null value
+  // for a top-level graph output that nothing defines, and its inference
+  // functions one for a missing required attribute: reject both first.
+  {
+    const onnx::GraphProto &graph = model.graph();
+    llvm::StringSet<> defined;
+    for (const onnx::ValueInfoProto &in : graph.input())
+      defined.insert(in.name());
+    // Below IR version 4 an initializer defines a value only as an input.
+    if (model.ir_version() >= 4)
+      for (const onnx::TensorProto &t : graph.initializer())
+        defined.insert(t.name());
+    for (const onnx::NodeProto &n : graph.node())
+      for (const std::string &out : n.output())
+        defined.insert(out);
+    for (const onnx::ValueInfoProto &out : graph.output())
+      if (!out.name().empty() && !defined.contains(out.name()))
+        return emitError(fileLoc) << "graph output '" << out.name()
+                                  << "' is not produced by any node";
+    std::string error;
+    if (const onnx::NodeProto *n = findInvalidNode(graph, opset, error)) {
+      std::string name = n->name().empty() ? n->op_type() : n->name();
+      return emitError(NameLoc::get(StringAttr::get(&ctx, name), fileLoc))
+             << "node '" << name << "' (" << n->op_type()
+             << "): cannot be upgraded from opset " << opset << " to "
+             << kMinOpset << ": " << error;
+    }
+  }
   // Shape tensors stay: shape inference reads their values.
   constexpr size_t kMinMovedBytes = 4096;
   llvm::StringMap<std::string> rawData;
@@ -204,10 +302,14 @@ LogicalResult Importer::upgradeOpset() {
   int64_t from = opset;
   onnx::ModelProto converted;
   std::string error;
-  try {
-    onnx::shape_inference::InferShapes(model);
-  } catch (const std::exception &) {
-    // Best effort: most adapters need no shapes.
+  // libonnx's shape inference trusts declared shapes (a rank-0 weight
+  // crashes ConvTranspose's), so it runs only for the adapters that need it.
+  if (softmaxNeedsRank(model.graph())) {
+    try {
+      onnx::shape_inference::InferShapes(model);
+    } catch (const std::exception &) {
+      // Best effort: the converter reports what it still cannot do.
+    }
   }
   try {
     converted = onnx::version_conversion::ConvertVersion(model, kMinOpset);
@@ -571,6 +673,25 @@ static LogicalResult parseModel(StringRef path, onnx::ModelProto &model,
   return success();
 }
 
+/// Parses a binary ModelProto from memory. The message copies what it keeps
+/// (raw_data included), so `bytes` need not outlive the model.
+static LogicalResult parseModelBytes(StringRef bytes, onnx::ModelProto &model,
+                                     Location fileLoc) {
+  if (bytes.size() > static_cast<size_t>(INT_MAX))
+    return emitError(fileLoc)
+           << "ONNX model too large (" << bytes.size()
+           << " bytes; protobuf reads at most " << INT_MAX << ")";
+  google::protobuf::io::CodedInputStream coded(
+      reinterpret_cast<const uint8_t *>(bytes.data()),
+      static_cast<int>(bytes.size()));
+  coded.SetTotalBytesLimit(INT_MAX);
+  if (!model.ParseFromCodedStream(&coded) || !coded.ConsumedEntireMessage() ||
+      !model.has_graph())
+    return emitError(fileLoc) << "cannot parse ONNX model (truncated or not "
+                                 "an ONNX ModelProto)";
+  return success();
+}
+
 FailureOr<OwningOpRef<ModuleOp>>
 whittle::importOnnxFile(StringRef path, const ImportOptions &options,
                         MLIRContext &context) {
@@ -578,6 +699,18 @@ whittle::importOnnxFile(StringRef path, const ImportOptions &options,
   Location fileLoc = FileLineColLoc::get(&context, path, 0, 0);
   auto storage = std::make_shared<ModelStorage>();
   if (failed(parseModel(path, storage->model, fileLoc)))
+    return failure();
+  Importer importer(context, std::move(storage), path, options);
+  return importer.run();
+}
+
+FailureOr<OwningOpRef<ModuleOp>>
+whittle::importOnnxBuffer(StringRef bytes, StringRef path,
+                          const ImportOptions &options, MLIRContext &context) {
+  context.loadDialect<WhittleDialect, func::FuncDialect>();
+  Location fileLoc = FileLineColLoc::get(&context, path, 0, 0);
+  auto storage = std::make_shared<ModelStorage>();
+  if (failed(parseModelBytes(bytes, storage->model, fileLoc)))
     return failure();
   Importer importer(context, std::move(storage), path, options);
   return importer.run();

@@ -39,6 +39,15 @@ mlir::FailureOr<mlir::OwningOpRef<mlir::ModuleOp>>
 importOnnxFile(llvm::StringRef path, const ImportOptions &options,
                mlir::MLIRContext &context);
 
+/// Imports a binary ONNX model (serialized ModelProto) held in memory; the
+/// bytes need not outlive the module. `path` only names the model in
+/// diagnostics and gives the directory that external data is confined to and
+/// resolved against (a directory that does not exist makes every external
+/// tensor fail to import).
+mlir::FailureOr<mlir::OwningOpRef<mlir::ModuleOp>>
+importOnnxBuffer(llvm::StringRef bytes, llvm::StringRef path,
+                 const ImportOptions &options, mlir::MLIRContext &context);
+
 /// Parses "NAME=1x128" (a scalar is "NAME=") into `options.inputShapes`.
 /// Returns false and sets `error` when the text is malformed.
 bool parseInputShapeOption(llvm::StringRef text, ImportOptions &options,
