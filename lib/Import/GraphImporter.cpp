@@ -245,7 +245,7 @@ static bool softmaxNeedsRank(const onnx::GraphProto &graph) {
   return false;
 }
 
-/// Upgrades an opset-7..12 model to opset 13 with ONNX's version converter,
+/// Upgrades an opset-1..12 model to opset 13 with ONNX's version converter,
 /// so that the handlers only know opset-13+ semantics. The converter copies
 /// the whole model; the weights' bytes are moved out around it and back into
 /// the converted model, so they are never duplicated. Some adapters (Softmax

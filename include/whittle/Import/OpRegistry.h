@@ -82,7 +82,7 @@ private:
 /// models (from kMinUpgradableOpset) are upgraded to kMinOpset first.
 constexpr int64_t kMinOpset = 13;
 constexpr int64_t kMaxOpset = 21;
-constexpr int64_t kMinUpgradableOpset = 7;
+constexpr int64_t kMinUpgradableOpset = 1;
 
 // One registration function per op family (lib/Import/*Ops.cpp).
 void registerElementwiseOps(OpRegistry &registry);
