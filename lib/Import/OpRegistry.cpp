@@ -20,6 +20,7 @@ const OpRegistry &OpRegistry::get() {
     registerDataMovementOps(r);
     registerConstantOps(r);
     registerContribOps(r);
+    registerAttentionOps(r);
     r.sort();
     return r;
   }();

@@ -133,6 +133,42 @@ def embed_and_rotary_cases():
                             ("sin", np.sin(angles).astype(np.float32))])
 
 
+def attention_cases():
+    bsz, seq, hid, heads = 2, 5, 8, 2
+    x = rand([bsz, seq, hid], 40)
+    w, bias = rand([hid, 3 * hid], 41), rand([3 * hid], 42)
+    raw = np.array([[1, 1, 1, 0, 0], [1, 1, 1, 1, 1]], np.int32)
+    lengths = np.array([3, 5], np.int32)
+    yield case("attention_raw_mask",
+               helper.make_node("Attention", ["X", "W", "B", "M"], ["Y"], domain=MS,
+                                num_heads=heads),
+               [("X", x), ("M", raw)], ["Y"], weights=[("W", w), ("B", bias)])
+    yield case("attention_lengths_unidirectional",
+               helper.make_node("Attention", ["X", "W", "B", "M"], ["Y"], domain=MS,
+                                num_heads=heads, unidirectional=1),
+               [("X", x), ("M", lengths)], ["Y"], weights=[("W", w), ("B", bias)])
+    yield case("attention_bias_scale",
+               helper.make_node("Attention", ["X", "W", "B", "", "", "AB"], ["Y"], domain=MS,
+                                num_heads=heads, scale=0.3),
+               [("X", x), ("AB", rand([1, heads, seq, seq], 43))], ["Y"],
+               weights=[("W", w), ("B", bias)])
+    q, k, v = rand([bsz, seq, hid], 44), rand([bsz, 7, hid], 45), rand([bsz, 7, hid], 46)
+    kpm = np.array([[1, 1, 1, 1, 1, 0, 0], [1, 1, 1, 1, 1, 1, 1]], np.int32)
+    yield case("mha_key_padding_bias",
+               helper.make_node("MultiHeadAttention", ["Q", "K", "V", "B", "M"], ["Y"],
+                                domain=MS, num_heads=heads),
+               [("Q", q), ("K", k), ("V", v), ("M", kpm)], ["Y"],
+               weights=[("B", rand([3 * hid], 47))])
+    yield case("mha_attention_bias",
+               helper.make_node("MultiHeadAttention", ["Q", "K", "V", "", "", "AB"], ["Y"],
+                                domain=MS, num_heads=heads),
+               [("Q", q), ("K", k), ("V", v), ("AB", rand([bsz, 1, seq, 7], 48))], ["Y"])
+    yield case("mha_unidirectional",
+               helper.make_node("MultiHeadAttention", ["Q", "K", "V"], ["Y"], domain=MS,
+                                num_heads=heads, unidirectional=1),
+               [("Q", q), ("K", q), ("V", rand([bsz, seq, hid], 49))], ["Y"])
+
+
 def run(cmd):
     print("$ " + " ".join(shlex.quote(c) for c in cmd), flush=True)
     return subprocess.call(cmd)
@@ -151,8 +187,8 @@ def main():
         return 77
     os.makedirs(args.work, exist_ok=True)
     import itertools
-    for name, model, inputs, outputs, numpy_ref in itertools.chain(cases(),
-                                                                   embed_and_rotary_cases()):
+    for name, model, inputs, outputs, numpy_ref in itertools.chain(
+            cases(), embed_and_rotary_cases(), attention_cases()):
         if args.only and name not in args.only:
             continue
         d = os.path.join(args.work, name)

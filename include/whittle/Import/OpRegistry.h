@@ -92,6 +92,7 @@ void registerNormalizationOps(OpRegistry &registry);
 void registerDataMovementOps(OpRegistry &registry);
 void registerConstantOps(OpRegistry &registry);
 void registerContribOps(OpRegistry &registry);
+void registerAttentionOps(OpRegistry &registry);
 
 } // namespace whittle
 
