@@ -108,9 +108,18 @@ LogicalResult importIdentity(NodeBinder &b) {
 }
 
 LogicalResult importDropout(NodeBinder &b) {
-  Value x;
-  if (b.tensor(0, x))
+  Value x, training;
+  if (b.tensor(0, x) || b.optionalTensor(2, training))
     return failure();
+  // Training mode drops at random: only a constant false is inference.
+  if (training) {
+    double mode;
+    if (b.constantScalar(training, "training_mode", mode))
+      return failure();
+    if (mode != 0.0)
+      return b.error() << "training-mode Dropout (random output) is not "
+                          "supported";
+  }
   if (!b.isConsumed(1))
     return b.setResults(x);
   // Inference: nothing is dropped, so the mask is all true.
