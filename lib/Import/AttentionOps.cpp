@@ -16,6 +16,7 @@
 #include "whittle/Import/OpRegistry.h"
 
 #include <cmath>
+#include <limits>
 
 using namespace mlir;
 using namespace whittle;
@@ -228,6 +229,64 @@ LogicalResult importMultiHeadAttention(NodeBinder &b) {
   return attend(b, q, k, v, mask, heads, scale, unidirectional);
 }
 
+/// com.microsoft GroupQueryAttention (query, key, value, past_key?,
+/// past_value?, seqlens_k, total_sequence_length, cos_cache?, sin_cache?),
+/// prefill: no past, every batch row's keys valid up to seqlens_k + 1,
+/// causal. present_key/value are the new keys and values in [B, Hkv, S, H].
+LogicalResult importGroupQueryAttention(NodeBinder &b) {
+  Value q, k, v, pastKey, pastValue, seqlens, total, cosCache;
+  int64_t heads, kvHeads, doRotary, window;
+  float scale, softcap;
+  if (b.tensor(0, q) || b.optionalTensor(1, k) || b.optionalTensor(2, v) ||
+      b.optionalTensor(3, pastKey) || b.optionalTensor(4, pastValue) ||
+      b.tensor(5, seqlens) || b.tensor(6, total) ||
+      b.optionalTensor(7, cosCache) || b.attr("num_heads", heads, 0) ||
+      b.attr("kv_num_heads", kvHeads, 0) || b.attr("scale", scale, 0.0f) ||
+      b.attr("do_rotary", doRotary, 0) ||
+      b.attr("local_window_size", window, -1) ||
+      b.attr("softcap", softcap, 0.0f))
+    return failure();
+  if (heads <= 0 || kvHeads <= 0 || heads % kvHeads != 0)
+    return b.error() << "num_heads (" << heads
+                     << ") must be a positive multiple of kv_num_heads ("
+                     << kvHeads << ")";
+  if (!k || !v)
+    return b.error() << "packed QKV (no key/value inputs) is not supported";
+  if (pastKey || pastValue)
+    return b.error() << "past key/value (decoding with a cache) is not "
+                        "supported";
+  if (doRotary || cosCache)
+    return b.error() << "do_rotary is not supported; rotate with "
+                        "RotaryEmbedding first";
+  if (window != -1 || softcap != 0.0f)
+    return b.error() << "local_window_size and softcap are not supported";
+  if (staticRank3(b, q, "query") || staticRank3(b, k, "key") ||
+      staticRank3(b, v, "value"))
+    return failure();
+  auto qType = NodeBinder::typeOf(q);
+  int64_t batch = qType.getDimSize(0), seq = qType.getDimSize(1);
+  // Keys j <= seqlens_k[b] are valid: lengths seqlens_k + 1.
+  Value one = b.scalarConstant(NodeBinder::elementType(seqlens), 1), lengths,
+        mask;
+  if (b.create<AddOp>(lengths, seqlens, one) ||
+      keyMask(b, lengths, batch, seq, qType.getElementType(),
+              -std::numeric_limits<float>::infinity(), mask))
+    return failure();
+  Value qh = q, kh = k, vh = v, y;
+  if (splitHeads(b, qh, heads) || splitHeads(b, kh, kvHeads) ||
+      splitHeads(b, vh, kvHeads))
+    return failure();
+  int64_t headSize = NodeBinder::typeOf(qh).getDimSize(3);
+  double s = scale != 0.0f ? widenFloat(scale)
+                           : 1.0 / std::sqrt(static_cast<double>(headSize));
+  OpBuilder &builder = b.getBuilder();
+  if (b.create<AttentionOp>(y, qh, kh, vh, mask, builder.getF64FloatAttr(s),
+                            builder.getBoolAttr(true)) ||
+      mergeHeads(b, y))
+    return failure();
+  return b.setResults({y, kh, vh});
+}
+
 } // namespace
 
 void whittle::registerAttentionOps(OpRegistry &r) {
@@ -240,4 +299,8 @@ void whittle::registerAttentionOps(OpRegistry &r) {
         "separate [B, S, hidden] query/key/value (no packed layouts), "
         "prefill (no past); bias; key_padding_mask as [batch, keys] or "
         "[batch] lengths; attention_bias; unidirectional");
+  r.add("com.microsoft", "GroupQueryAttention", 1, importGroupQueryAttention,
+        "attention",
+        "prefill (no past): causal, keys valid up to seqlens_k; present "
+        "key/value outputs; no do_rotary, local window or softcap");
 }

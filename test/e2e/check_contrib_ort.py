@@ -169,6 +169,20 @@ def attention_cases():
                [("Q", q), ("K", q), ("V", rand([bsz, seq, hid], 49))], ["Y"])
 
 
+def gqa_cases():
+    # ORT wants head sizes that are multiples of 8.
+    bsz, seq, d = 2, 5, 8
+    q, k, v = rand([bsz, seq, 4 * d], 50), rand([bsz, seq, 2 * d], 51), rand([bsz, seq, 2 * d], 52)
+    total = np.array(seq, np.int32)
+    for name, lens in (("gqa_prefill", [4, 4]), ("gqa_prefill_padded", [4, 2])):
+        yield case(name,
+                   helper.make_node("GroupQueryAttention",
+                                    ["Q", "K", "V", "", "", "L", "T"], ["Y", "PK", "PV"],
+                                    domain=MS, num_heads=4, kv_num_heads=2),
+                   [("Q", q), ("K", k), ("V", v), ("L", np.array(lens, np.int32)),
+                    ("T", total)], ["Y", "PK", "PV"])
+
+
 def run(cmd):
     print("$ " + " ".join(shlex.quote(c) for c in cmd), flush=True)
     return subprocess.call(cmd)
@@ -188,7 +202,7 @@ def main():
     os.makedirs(args.work, exist_ok=True)
     import itertools
     for name, model, inputs, outputs, numpy_ref in itertools.chain(
-            cases(), embed_and_rotary_cases(), attention_cases()):
+            cases(), embed_and_rotary_cases(), attention_cases(), gqa_cases()):
         if args.only and name not in args.only:
             continue
         d = os.path.join(args.work, name)
