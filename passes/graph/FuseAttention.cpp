@@ -50,27 +50,26 @@ std::optional<double> scalarConstant(Value v) {
 /// use), multiplying them into `scale`.
 Value peelScales(Value v, double &scale) {
   while (Operation *op = v.getDefiningOp()) {
-    if (auto mul = dyn_cast<MulOp>(op)) {
-      if (!mul->hasOneUse())
-        break;
-      if (auto c = scalarConstant(mul.getRhs())) {
-        scale *= *c;
-        v = mul.getLhs();
-        continue;
-      }
-      if (auto c = scalarConstant(mul.getLhs())) {
-        scale *= *c;
-        v = mul.getRhs();
-        continue;
-      }
+    if (!isa<MulOp, DivOp>(op) || !op->hasOneUse())
       break;
+    Value lhs = op->getOperand(0), rhs = op->getOperand(1);
+    // A constant that broadcasts the other operand to a larger shape is
+    // more than a scale.
+    auto keepsShape = [&](Value x) { return x.getType() == v.getType(); };
+    if (auto c = scalarConstant(rhs); c && keepsShape(lhs)) {
+      if (isa<DivOp>(op)) {
+        if (*c == 0.0)
+          break;
+        scale /= *c;
+      } else {
+        scale *= *c;
+      }
+      v = lhs;
+      continue;
     }
-    if (auto div = dyn_cast<DivOp>(op)) {
-      auto c = scalarConstant(div.getRhs());
-      if (!div->hasOneUse() || !c || *c == 0.0)
-        break;
-      scale /= *c;
-      v = div.getLhs();
+    if (auto c = scalarConstant(lhs); c && isa<MulOp>(op) && keepsShape(rhs)) {
+      scale *= *c;
+      v = rhs;
       continue;
     }
     break;

@@ -132,3 +132,19 @@ func.func @zero_fill(%q: tensor<1x1x3x8xf32>, %k: tensor<1x1x3x8xf32>, %v: tenso
   %o = whittle.matmul %p, %v : (tensor<1x1x3x3xf32>, tensor<1x1x3x8xf32>) -> tensor<1x1x3x8xf32>
   return %o : tensor<1x1x3x8xf32>
 }
+
+// -----
+
+// A splat "scale" that broadcasts the scores to more batches is not a
+// scale.
+// CHECK-LABEL: func.func @broadcasting_scale
+// CHECK-NOT: whittle.attention
+func.func @broadcasting_scale(%q: tensor<1x2x4x8xf32>, %k: tensor<1x2x4x8xf32>, %v: tensor<1x2x4x8xf32>) -> tensor<3x2x4x8xf32> {
+  %kt = whittle.transpose %k {perm = array<i64: 0, 1, 3, 2>} : (tensor<1x2x4x8xf32>) -> tensor<1x2x8x4xf32>
+  %s = whittle.matmul %q, %kt : (tensor<1x2x4x8xf32>, tensor<1x2x8x4xf32>) -> tensor<1x2x4x4xf32>
+  %c = whittle.constant dense<0.5> : tensor<3x2x4x4xf32>
+  %sc = whittle.mul %s, %c : (tensor<1x2x4x4xf32>, tensor<3x2x4x4xf32>) -> tensor<3x2x4x4xf32>
+  %p = whittle.softmax %sc {axis = 3 : i64} : (tensor<3x2x4x4xf32>) -> tensor<3x2x4x4xf32>
+  %o = whittle.matmul %p, %v : (tensor<3x2x4x4xf32>, tensor<1x2x4x8xf32>) -> tensor<3x2x4x8xf32>
+  return %o : tensor<3x2x4x8xf32>
+}
