@@ -2,6 +2,8 @@
 
 #include "whittle/Dialect/Whittle.h"
 
+#include "llvm/Support/MathExtras.h"
+
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/OpImplementation.h"
@@ -661,8 +663,8 @@ LogicalResult ConcatOp::inferReturnTypes(MLIRContext *,
     int64_t d = rankedType(v).getDimSize(axis);
     if (ShapedType::isDynamic(d) || ShapedType::isDynamic(shape[axis]))
       shape[axis] = ShapedType::kDynamic;
-    else
-      shape[axis] += d;
+    else if (llvm::AddOverflow(shape[axis], d, shape[axis]))
+      return inferError(loc, "concatenated dimension overflows 64 bits");
   }
   types.push_back(withShape(first, shape));
   return success();
@@ -678,7 +680,8 @@ LogicalResult SplitOp::verify() {
   for (int64_t s : getSizes()) {
     if (s < 0)
       return emitOpError("sizes must be non-negative");
-    total += s;
+    if (llvm::AddOverflow(total, s, total))
+      return emitOpError("sizes overflow 64 bits");
   }
   int64_t dim = input.getDimSize(getAxis());
   if (!ShapedType::isDynamic(dim) && total != dim)
