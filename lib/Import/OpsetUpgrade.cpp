@@ -179,6 +179,20 @@ LogicalResult whittle::import::upgradeToMinOpset(onnx::ModelProto &model,
       if (!out.name().empty() && !defined.contains(out.name()))
         return emitError(fileLoc) << "graph output '" << out.name()
                                   << "' is not produced by any node";
+    // Only ops the importer knows are worth upgrading (none is renamed into a
+    // supported one), and rejecting the rest first keeps libonnx's adapters
+    // for ops Whittle never imports (Upsample's reads inputs it does not
+    // check) out of reach of malformed models.
+    for (const onnx::NodeProto &n : model.graph().node()) {
+      if (!isDefaultDomain(n.domain()) ||
+          OpRegistry::get().earliestVersion("", n.op_type()))
+        continue;
+      std::string name = n.name().empty() ? n.op_type() : n.name();
+      return emitError(NameLoc::get(StringAttr::get(&ctx, name), fileLoc))
+             << "unsupported operator '" << n.op_type()
+             << "' (domain 'ai.onnx', opset " << opset << ") in node '" << name
+             << "'";
+    }
     std::string error;
     if (const onnx::NodeProto *n = findInvalidNode(graph, opset, error)) {
       std::string name = n->name().empty() ? n->op_type() : n->name();

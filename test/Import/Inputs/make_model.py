@@ -27,16 +27,16 @@ def old_opset(version=11):
     return helper.make_model(graph, opset_imports=[helper.make_opsetid("", version)])
 
 
-def old_pad():
-    """A Relu, then an opset-9 Pad without its required `pads` attribute,
-    which ONNX's version converter cannot carry to opset 13."""
+def old_softmax():
+    """An opset-11 Softmax over axis 1 of an input of unknown rank: the
+    12 -> 13 adapter needs the rank and fails, naming the node."""
     nodes = [helper.make_node("Relu", ["X"], ["R"], name="relu"),
-             helper.make_node("Pad", ["R"], ["Y"], name="pad")]
+             helper.make_node("Softmax", ["R"], ["Y"], name="sm", axis=1)]
     graph = helper.make_graph(
         nodes, "g",
-        [helper.make_tensor_value_info("X", TensorProto.FLOAT, [1, 2])],
-        [helper.make_tensor_value_info("Y", TensorProto.FLOAT, [1, 2])])
-    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 9)])
+        [helper.make_tensor_value_info("X", TensorProto.FLOAT, None)],
+        [helper.make_tensor_value_info("Y", TensorProto.FLOAT, None)])
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 11)])
 
 
 def external_data(path):
@@ -113,7 +113,7 @@ def main():
         external_location(path, sys.argv[3])
         return
     model = {"named-unsupported": named_unsupported, "old-opset": old_opset,
-             "opset6": lambda: old_opset(6), "old-pad": old_pad,
+             "opset6": lambda: old_opset(6), "old-softmax": old_softmax,
              "typed-fields": typed_fields}[kind]()
     onnx.save_model(model, path)
 
