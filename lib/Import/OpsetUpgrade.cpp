@@ -181,16 +181,23 @@ LogicalResult whittle::import::upgradeToMinOpset(onnx::ModelProto &model,
                                   << "' is not produced by any node";
     // Only ops the importer knows are worth upgrading (none is renamed into a
     // supported one), and rejecting the rest first keeps libonnx's adapters
-    // for ops Whittle never imports (Upsample's reads inputs it does not
-    // check) out of reach of malformed models.
+    // and IR import away from ops Whittle never imports (Upsample's adapter
+    // reads inputs it does not check; a node of an undeclared domain
+    // crashes the IR import).
+    llvm::StringMap<int64_t> versions;
+    for (const onnx::OperatorSetIdProto &id : model.opset_import())
+      versions[OpRegistry::canonicalDomain(id.domain())] = id.version();
     for (const onnx::NodeProto &n : model.graph().node()) {
-      if (!isDefaultDomain(n.domain()) ||
-          OpRegistry::get().earliestVersion("", n.op_type()))
+      StringRef domain = OpRegistry::canonicalDomain(n.domain());
+      if (versions.contains(domain) &&
+          OpRegistry::get().earliestVersion(domain, n.op_type()))
         continue;
       std::string name = n.name().empty() ? n.op_type() : n.name();
+      auto it = versions.find(domain);
       return emitError(NameLoc::get(StringAttr::get(&ctx, name), fileLoc))
-             << "unsupported operator '" << n.op_type()
-             << "' (domain 'ai.onnx', opset " << opset << ") in node '" << name
+             << "unsupported operator '" << n.op_type() << "' (domain '"
+             << OpRegistry::displayDomain(domain) << "', opset "
+             << (it == versions.end() ? 0 : it->second) << ") in node '" << name
              << "'";
     }
     std::string error;
