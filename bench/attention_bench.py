@@ -29,7 +29,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import benchlib as B  # noqa: E402
-from gemm_bench import fma_peak  # noqa: E402
+from gemm_bench import fma_peak, threads_peak  # noqa: E402
 
 HEADS, HEAD_DIM = 12, 64
 
@@ -98,15 +98,10 @@ def main():
     p.add_argument("--no-doc", action="store_true", help="do not rewrite docs/benchmarks.md")
     p.add_argument("--doc", default=B.DOC)
     args = p.parse_args()
-    cpus = [int(c) for c in args.cpus.split(",")] if args.cpus else B.default_cpus(args.threads)
-    machine = B.machine_info()
-    if machine["loadavg"] > 0.5 * machine["cpus"]:
-        B.log(f"warning: load average {machine['loadavg']:.1f} on {machine['cpus']} CPUs; "
-              f"numbers will be low and noisy")
+    cpus, machine = B.cpus_and_machine(args.cpus, args.threads)
     errors = []
     peak = fma_peak(args.threads, cpus, args.peak_seconds, args.timeout)
-    best = {t: max(r.values()) for t, r in peak["results"].items()}
-    peak_t = max(best.get(args.threads, 0.0), args.threads * best.get(1, 0.0)) or None
+    peak_t, _ = threads_peak(peak, args.threads)
     tools = {"compile": B.find_whittle_tool("whittle-compile", None, args.bin_dir),
              "run": B.find_whittle_tool("whittle-run", None, args.bin_dir)}
     ort_version = None

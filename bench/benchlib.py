@@ -236,6 +236,17 @@ def machine_info():
     return info
 
 
+def cpus_and_machine(cpus_arg, threads):
+    """The CPU list (--cpus, or the first `threads` allowed) and machine_info(),
+    warning when the machine is busy."""
+    cpus = [int(c) for c in cpus_arg.split(",")] if cpus_arg else default_cpus(threads)
+    machine = machine_info()
+    if machine["loadavg"] > 0.5 * machine["cpus"]:
+        log(f"warning: load average {machine['loadavg']:.1f} on {machine['cpus']} CPUs; "
+            f"numbers will be low and noisy")
+    return cpus, machine
+
+
 def machine_line(info):
     s = f"{info['cpu']}, {info['cpus']} CPUs"
     if "cores" in info:

@@ -85,6 +85,14 @@ def fma_peak(threads, cpus, seconds, timeout):
     return {"compiler": os.path.basename(cc), "results": peak}
 
 
+def threads_peak(peak, threads):
+    """The T-thread peak: the larger of the measured T-thread number and T
+    times the 1-thread number, so that cores shared with other work while
+    fma_peak ran do not inflate "% of peak"."""
+    best = {t: max(r.values()) for t, r in peak["results"].items()}
+    return max(best.get(threads, 0.0), threads * best.get(1, 0.0)) or None, best
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--threads", type=int, default=2)
@@ -103,11 +111,7 @@ def main():
     p.add_argument("--no-doc", action="store_true", help="do not rewrite docs/benchmarks.md")
     p.add_argument("--doc", default=B.DOC)
     args = p.parse_args()
-    cpus = [int(c) for c in args.cpus.split(",")] if args.cpus else B.default_cpus(args.threads)
-    machine = B.machine_info()
-    if machine["loadavg"] > 0.5 * machine["cpus"]:
-        B.log(f"warning: load average {machine['loadavg']:.1f} on {machine['cpus']} CPUs; "
-              f"numbers will be low and noisy")
+    cpus, machine = B.cpus_and_machine(args.cpus, args.threads)
     errors = []
 
     try:
@@ -115,11 +119,7 @@ def main():
     except B.BenchError as e:
         B.log(f"error: {e}")
         return 1
-    # The T-thread peak: the larger of the measured T-thread number and T times
-    # the 1-thread number, so that cores shared with other work while
-    # fma_peak ran do not inflate "% of peak".
-    best = {t: max(r.values()) for t, r in peak["results"].items()}
-    peak_t = max(best.get(args.threads, 0.0), args.threads * best.get(1, 0.0)) or None
+    peak_t, best = threads_peak(peak, args.threads)
     peak["peak_t_gflops"] = peak_t
     contended = (args.threads > 1 and 1 in best and args.threads in best
                  and best[args.threads] < 0.8 * args.threads * best[1])

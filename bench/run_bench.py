@@ -310,12 +310,7 @@ def main():
     if args.threads < 1 or args.reps < 1 or args.iterations < 1:
         p.error("--threads, --reps and --iterations must be at least 1")
     args.models_dir = os.path.abspath(args.models_dir)
-    cpus = ([int(c) for c in args.cpus.split(",")] if args.cpus else B.default_cpus(args.threads))
-
-    machine = B.machine_info()
-    if machine["loadavg"] > 0.5 * machine["cpus"]:
-        B.log(f"warning: load average {machine['loadavg']:.1f} on {machine['cpus']} CPUs; "
-              f"timings will be noisy")
+    cpus, machine = B.cpus_and_machine(args.cpus, args.threads)
     tools = {}
     for key, tool, explicit in (("compile", "whittle-compile", args.whittle_compile),
                                 ("run", "whittle-run", args.whittle_run)):
