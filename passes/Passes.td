@@ -69,6 +69,46 @@ def WhittleFuseElementwise
   let dependentDialects = ["mlir::linalg::LinalgDialect"];
 }
 
+def WhittleTileAttention
+    : Pass<"whittle-tile-attention", "mlir::func::FuncOp"> {
+  let summary = "Lower whittle.attention to a streaming (online-softmax) kernel";
+  let description = [{
+    Runs after convert-whittle-to-linalg, which leaves f32 attentions with
+    static shapes in place, and before tile-kernels. Each whittle.attention
+    becomes scf.forall over (batch, head, query chunk) on tensors; inside,
+    blocks of `block-q` query rows stream blocks of `block-k` keys, keep the
+    running maximum and sum per row, rescale the accumulator and add P V, so
+    that at most one block of scores exists at a time (in vector registers).
+    Causal attentions stop each query block's key loop at its diagonal.
+    Both contractions are broadcast FMAs on full vectors (keys along the
+    lanes for Q K^T, against K transposed once to [B, Hkv, D, Tk]; the value
+    dim along the lanes for P V); the exponentials are math.exp, which the
+    LLVM legalization turns into a vector polynomial. Block sizes derive
+    from the vector width and register count unless given.
+  }];
+  let options = [
+    Option<"vectorWidthBits", "vector-width", "unsigned", "256",
+           "Width of the widest profitable SIMD register in bits">,
+    Option<"numVectorRegisters", "vector-registers", "unsigned", "16",
+           "Architectural vector registers">,
+    Option<"blockQ", "block-q", "int64_t", "0",
+           "Query rows per register block; 0 derives it from the registers">,
+    Option<"blockK", "block-k", "int64_t", "0",
+           "Keys per score block; 0 uses two vectors">,
+    Option<"reportTiles", "report-tiles", "bool", "false",
+           "Emit a remark with the block sizes chosen for each attention">
+  ];
+  let statistics = [
+    Statistic<"numAttentionTiled", "attentions-tiled",
+              "Attentions lowered to the streaming kernel">
+  ];
+  let dependentDialects = [
+    "mlir::linalg::LinalgDialect", "mlir::scf::SCFDialect",
+    "mlir::tensor::TensorDialect", "mlir::vector::VectorDialect",
+    "mlir::arith::ArithDialect", "mlir::math::MathDialect"
+  ];
+}
+
 def WhittleTileKernels : Pass<"whittle-tile-kernels", "mlir::func::FuncOp"> {
   let summary = "Tile, pack and vectorize linalg kernels for the target";
   let description = [{
@@ -180,6 +220,12 @@ def ConvertWhittleToLinalg : Pass<"convert-whittle-to-linalg", "mlir::ModuleOp">
               "Constant, shape and data movement ops lowered">,
     Statistic<"numAttention", "attention-ops",
               "Attention ops lowered (unfused reference form)">
+  ];
+  let options = [
+    Option<"streamingAttention", "streaming-attention", "bool", "false",
+           "Leave f32 whittle.attention ops with static shapes for "
+           "whittle-tile-attention instead of lowering them to the unfused "
+           "reference form">
   ];
   let dependentDialects = [
     "mlir::linalg::LinalgDialect", "mlir::tensor::TensorDialect",

@@ -295,6 +295,7 @@ LogicalResult whittle::compileModel(const CompileOptions &options,
     backend.target = *target;
     backend.optLevel = options.optLevel;
     backend.vectorize = options.vectorize;
+    backend.streamingAttention = options.streamingAttention;
     backend.reportTiles = options.reportTiles;
     backend.parallelize = options.parallelize;
     backend.parallelMinWork = options.parallelMinWork;

@@ -29,6 +29,11 @@ struct BackendPipelineOptions
   Option<bool> vectorize{*this, "vectorize",
                          llvm::cl::desc("Tile and vectorize kernels"),
                          llvm::cl::init(true)};
+  Option<bool> streamingAttention{
+      *this, "streaming-attention",
+      llvm::cl::desc("Lower attention to the streaming kernel (otherwise the "
+                     "unfused reference form)"),
+      llvm::cl::init(true)};
   Option<bool> parallelize{*this, "parallelize",
                            llvm::cl::desc("Run parallel loops as executor "
                                           "tasks"),
@@ -42,7 +47,10 @@ struct BackendPipelineOptions
 
 void whittle::buildLoweringPipeline(OpPassManager &pm,
                                     const BackendOptions &options) {
-  pm.addPass(createConvertWhittleToLinalg());
+  ConvertWhittleToLinalgOptions conversion;
+  conversion.streamingAttention =
+      options.vectorize && options.streamingAttention;
+  pm.addPass(createConvertWhittleToLinalg(conversion));
   buildBackendPipeline(pm, options);
 }
 
@@ -69,6 +77,7 @@ void whittle::registerAllWhittlePasses() {
         BackendOptions backend;
         backend.target = *target;
         backend.vectorize = opts.vectorize;
+        backend.streamingAttention = opts.streamingAttention;
         backend.parallelize = opts.parallelize;
         backend.parallelMinWork = opts.parallelMinWork;
         buildLoweringPipeline(pm, backend);

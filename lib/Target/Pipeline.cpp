@@ -16,6 +16,22 @@ using namespace mlir;
 
 void whittle::buildBackendPipeline(OpPassManager &pm,
                                    const BackendOptions &options) {
+  // Attention first: the transpose of K that its kernel adds is then tiled
+  // and vectorized with everything else.
+  const TargetInfo &target = options.target;
+  // AVX-512 (even used at 256 bits) and AArch64 have 32 vector registers.
+  bool avx512 = StringRef(target.features).contains("+avx512f") ||
+                StringRef(target.cpu).contains("avx512");
+  unsigned vectorRegisters = (avx512 || target.name == "aarch64") ? 32 : 16;
+  if (options.vectorize && options.streamingAttention) {
+    WhittleTileAttentionOptions attentionOptions;
+    attentionOptions.vectorWidthBits = target.vectorWidthBits;
+    attentionOptions.numVectorRegisters = vectorRegisters;
+    attentionOptions.reportTiles = options.reportTiles;
+    pm.addNestedPass<func::FuncOp>(
+        createWhittleTileAttention(attentionOptions));
+  }
+
   // Tensor level: fuse producers into consumers so elementwise chains become
   // one loop nest and intermediate tensors disappear. With kernels tiled,
   // fusion must not pull producers into contractions (recomputation).
@@ -28,15 +44,10 @@ void whittle::buildBackendPipeline(OpPassManager &pm,
 
   // Tile for caches and registers, pack constant weights, vectorize.
   if (options.vectorize) {
-    const TargetInfo &target = options.target;
     WhittleTileKernelsOptions tileOptions;
     tileOptions.vectorWidthBits = target.vectorWidthBits;
     tileOptions.reportTiles = options.reportTiles;
-    // AVX-512 (even used at 256 bits) and AArch64 have 32 vector registers.
-    bool avx512 = StringRef(target.features).contains("+avx512f") ||
-                  StringRef(target.cpu).contains("avx512");
-    tileOptions.numVectorRegisters =
-        (avx512 || target.name == "aarch64") ? 32 : 16;
+    tileOptions.numVectorRegisters = vectorRegisters;
     tileOptions.l1CacheBytes = target.l1CacheBytes;
     tileOptions.l2CacheBytes = target.l2CacheBytes;
     pm.addNestedPass<func::FuncOp>(createWhittleTileKernels(tileOptions));

@@ -68,6 +68,11 @@ static cl::opt<std::string> reportPath(
 static cl::opt<bool> noVectorize("no-vectorize", cl::cat(compileCategory),
                                  cl::desc("Emit scalar loops only"),
                                  cl::init(false));
+static cl::opt<std::string> attentionKernel(
+    "attention-kernel", cl::cat(compileCategory),
+    cl::desc("Kernel for fused attention: 'streaming' (online softmax, the "
+             "default) or 'reference' (scores materialized, as unfused)"),
+    cl::value_desc("streaming|reference"), cl::init("streaming"));
 static cl::opt<bool> noParallel("no-parallel", cl::cat(compileCategory),
                                 cl::desc("Do not use the executor"),
                                 cl::init(false));
@@ -115,6 +120,13 @@ int main(int argc, char **argv) {
   options.freezeInputs.assign(freezeInputs.begin(), freezeInputs.end());
   options.optLevel = optLevel - '0';
   options.vectorize = !noVectorize;
+  if (attentionKernel != "streaming" && attentionKernel != "reference") {
+    llvm::errs() << "whittle-compile: error: --attention-kernel must be "
+                    "'streaming' or 'reference', not '"
+                 << attentionKernel << "'\n";
+    return 1;
+  }
+  options.streamingAttention = attentionKernel == "streaming";
   options.reportTiles = reportTiles;
   options.reportPath = reportPath;
   options.parallelize = !noParallel;

@@ -59,6 +59,9 @@ struct BackendOptions {
   unsigned optLevel = 2;
   /// Tile and vectorize linalg ops (otherwise plain scalar loops).
   bool vectorize = true;
+  /// Lower whittle.attention to the streaming (online-softmax) kernel; with
+  /// false, or without vectorize, to the unfused reference form.
+  bool streamingAttention = true;
   /// Report the tile sizes chosen for each contraction as remarks.
   bool reportTiles = false;
   /// Outline parallel loops and run them through the executor.

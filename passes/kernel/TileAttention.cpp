@@ -1,0 +1,410 @@
+//===- TileAttention.cpp - whittle.attention as a streaming kernel --------===//
+//
+// Lowers whittle.attention (f32, static shapes) to a flash-style loop nest on
+// tensors that never materializes the scores:
+//
+//   forall (batch, head, query chunk)           -- one executor task each
+//     for query block of `block-q` rows         -- rows past the chunk clamp
+//       for key block of `block-k` keys < limit -- causal: stops at diagonal
+//         S = Q_blk K^T_blk     (broadcast-FMA over D, keys along lanes)
+//         online softmax: running max m, sum l, rescale of the accumulator
+//         acc += P V_blk        (broadcast-FMA over keys, Dv along lanes)
+//       O = acc / l
+//
+// Everything a block needs lives in vector SSA values (registers), so the
+// tasks need no scratch memory. K is transposed once to [B, Hkv, D, Tk]
+// (composed with the transpose that usually produced it) so that both
+// contractions read their vector operand with unit stride. Rows of a
+// partial query block are clamped to the chunk's last row: they recompute
+// and rewrite that row with identical values instead of needing a masked
+// tail. A row whose running max is still -inf uses 0 as its offset, so
+// that fully masked leading blocks do not poison the sums with NaN; a row
+// with no visible key at all ends as 0/0 = NaN, like the reference softmax.
+//
+// This runs before tile-kernels, so the transpose it creates is tiled and
+// vectorized like any other.
+//
+//===----------------------------------------------------------------------===//
+
+#include "whittle/Dialect/Whittle.h"
+#include "whittle/Passes/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/ImplicitLocOpBuilder.h"
+
+#include <limits>
+
+namespace whittle {
+#define GEN_PASS_DEF_WHITTLETILEATTENTION
+#include "passes/Passes.h.inc"
+} // namespace whittle
+
+using namespace mlir;
+
+namespace {
+
+/// Block sizes of one attention kernel.
+struct AttentionTiles {
+  int64_t blockQ;    // query rows per register block
+  int64_t blockK;    // keys per score vector
+  int64_t chunkRows; // query rows per task (a multiple of blockQ)
+};
+
+bool isStaticF32(Value v) {
+  auto type = dyn_cast<RankedTensorType>(v.getType());
+  return type && type.hasStaticShape() && type.getElementType().isF32();
+}
+
+/// Attentions this kernel handles: f32 with static shapes.
+bool isStreamable(whittle::AttentionOp op) {
+  return isStaticF32(op.getQuery()) && isStaticF32(op.getKey()) &&
+         isStaticF32(op.getValue()) && isStaticF32(op.getResult()) &&
+         (!op.getMask() || isStaticF32(op.getMask()));
+}
+
+/// K [B, H, T, D] -> [B, H, D, T]. When K is itself a transpose, the two
+/// compose into one, so a [B, T, H, D] key is read once.
+Value transposeKeys(ImplicitLocOpBuilder &b, Value key) {
+  SmallVector<int64_t> perm = {0, 1, 3, 2};
+  Value source = key;
+  if (auto producer = key.getDefiningOp<linalg::TransposeOp>()) {
+    ArrayRef<int64_t> inner = producer.getPermutation();
+    for (int64_t &p : perm)
+      p = inner[p];
+    source = producer.getInput();
+  }
+  auto srcType = cast<RankedTensorType>(source.getType());
+  SmallVector<int64_t> shape;
+  for (int64_t p : perm)
+    shape.push_back(srcType.getDimSize(p));
+  Value empty =
+      tensor::EmptyOp::create(b, shape, srcType.getElementType()).getResult();
+  return linalg::TransposeOp::create(b, source, empty, perm).getResult()[0];
+}
+
+class StreamingAttentionBuilder {
+public:
+  StreamingAttentionBuilder(ImplicitLocOpBuilder &b, whittle::AttentionOp op,
+                            const AttentionTiles &tiles)
+      : b(b), op(op), tiles(tiles) {
+    auto qType = op.getQuery().getType();
+    auto kType = op.getKey().getType();
+    auto vType = op.getValue().getType();
+    batch = qType.getDimSize(0);
+    heads = qType.getDimSize(1);
+    tq = qType.getDimSize(2);
+    headDim = qType.getDimSize(3);
+    kvHeads = kType.getDimSize(1);
+    tk = kType.getDimSize(2);
+    valueDim = vType.getDimSize(3);
+    f32 = b.getF32Type();
+    scoreType = VectorType::get({tiles.blockK}, f32);
+    rowType = VectorType::get({valueDim}, f32);
+  }
+
+  Value build() {
+    query = op.getQuery();
+    value = op.getValue();
+    mask = op.getMask();
+    keysT = transposeKeys(b, op.getKey());
+    Value init =
+        tensor::EmptyOp::create(b, op.getResult().getType().getShape(), f32)
+            .getResult();
+    int64_t chunks = llvm::divideCeil(tq, tiles.chunkRows);
+    auto forall = scf::ForallOp::create(
+        b,
+        ArrayRef<OpFoldResult>{b.getIndexAttr(batch), b.getIndexAttr(heads),
+                               b.getIndexAttr(chunks)},
+        ValueRange{init}, std::nullopt);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(forall.getBody());
+    buildTask(forall);
+    return forall.getResult(0);
+  }
+
+private:
+  Value idx(int64_t v) { return arith::ConstantIndexOp::create(b, v); }
+  Value f32Const(double v) {
+    return arith::ConstantOp::create(b, b.getF32FloatAttr(v));
+  }
+  Value splat(Value scalar, VectorType type) {
+    return vector::BroadcastOp::create(b, type, scalar);
+  }
+  Value minIndex(Value x, Value y) { return arith::MinSIOp::create(b, x, y); }
+
+  /// One task: the rows [c0, c0 + rows) of one (batch, head).
+  void buildTask(scf::ForallOp forall) {
+    SmallVector<Value> ivs = forall.getInductionVars();
+    batchIv = ivs[0];
+    headIv = ivs[1];
+    kvHeadIv = arith::DivUIOp::create(b, headIv, idx(heads / kvHeads));
+    Value c0 = arith::MulIOp::create(b, ivs[2], idx(tiles.chunkRows));
+    Value rows =
+        minIndex(idx(tiles.chunkRows), arith::SubIOp::create(b, idx(tq), c0));
+    Value out = forall.getRegionIterArgs()[0];
+    auto tileType =
+        RankedTensorType::get({ShapedType::kDynamic, valueDim}, f32);
+    SmallVector<OpFoldResult> offsets = {batchIv, headIv, c0,
+                                         b.getIndexAttr(0)};
+    SmallVector<OpFoldResult> sizes = {b.getIndexAttr(1), b.getIndexAttr(1),
+                                       rows, b.getIndexAttr(valueDim)};
+    SmallVector<OpFoldResult> strides(4, b.getIndexAttr(1));
+    Value tile = tensor::ExtractSliceOp::create(b, tileType, out, offsets,
+                                                sizes, strides);
+    Value lastRow = arith::SubIOp::create(b, rows, idx(1));
+    auto blocks = scf::ForOp::create(
+        b, idx(0), rows, idx(tiles.blockQ), ValueRange{tile},
+        [&](OpBuilder &nested, Location loc, Value q0, ValueRange args) {
+          OpBuilder::InsertionGuard inner(b);
+          b.setInsertionPoint(nested.getInsertionBlock(),
+                              nested.getInsertionPoint());
+          Value t = buildQueryBlock(c0, q0, lastRow, args[0]);
+          scf::YieldOp::create(b, t);
+        });
+    b.setInsertionPointToStart(forall.getTerminator().getBody());
+    tensor::ParallelInsertSliceOp::create(b, blocks.getResult(0), out, offsets,
+                                          sizes, strides);
+  }
+
+  /// Rows c0 + min(q0 + i, lastRow) for i < blockQ, written into `tile`.
+  Value buildQueryBlock(Value c0, Value q0, Value lastRow, Value tile) {
+    SmallVector<Value> localRows, globalRows;
+    for (int64_t i = 0; i < tiles.blockQ; ++i) {
+      Value r = minIndex(arith::AddIOp::create(b, q0, idx(i)), lastRow);
+      localRows.push_back(r);
+      globalRows.push_back(arith::AddIOp::create(b, c0, r));
+    }
+    // Query i sees keys j < limit_i: all of them, or j <= i + (tk - tq).
+    SmallVector<Value> limits;
+    for (Value r : globalRows)
+      limits.push_back(
+          op.getCausal()
+              ? minIndex(idx(tk), arith::AddIOp::create(b, r, idx(tk - tq + 1)))
+              : idx(tk));
+    Value keyBound = limits.back(); // the last row sees the most keys
+
+    SmallVector<Value> inits;
+    Value zeroRow = arith::ConstantOp::create(
+        b, rowType, DenseElementsAttr::get(rowType, 0.0f));
+    Value zeroScores = arith::ConstantOp::create(
+        b, scoreType, DenseElementsAttr::get(scoreType, 0.0f));
+    Value minusInf = f32Const(-std::numeric_limits<float>::infinity());
+    for (int64_t i = 0; i < tiles.blockQ; ++i)
+      inits.push_back(zeroRow); // accumulators
+    for (int64_t i = 0; i < tiles.blockQ; ++i)
+      inits.push_back(zeroScores); // lane-wise running sums
+    for (int64_t i = 0; i < tiles.blockQ; ++i)
+      inits.push_back(minusInf); // running maxima
+    auto keyLoop = scf::ForOp::create(
+        b, idx(0), keyBound, idx(tiles.blockK), inits,
+        [&](OpBuilder &nested, Location loc, Value j0, ValueRange args) {
+          OpBuilder::InsertionGuard inner(b);
+          b.setInsertionPoint(nested.getInsertionBlock(),
+                              nested.getInsertionPoint());
+          SmallVector<Value> next =
+              buildKeyBlock(globalRows, limits, j0, args, zeroScores);
+          scf::YieldOp::create(b, next);
+        });
+
+    int64_t n = tiles.blockQ;
+    for (int64_t i = 0; i < n; ++i) {
+      Value acc = keyLoop.getResult(i);
+      Value sum = vector::ReductionOp::create(b, vector::CombiningKind::ADD,
+                                              keyLoop.getResult(n + i));
+      Value o = arith::DivFOp::create(b, acc, splat(sum, rowType));
+      tile = vector::TransferWriteOp::create(b, o, tile,
+                                             ValueRange{localRows[i], idx(0)},
+                                             ArrayRef<bool>{true})
+                 .getResult();
+    }
+    return tile;
+  }
+
+  /// One key block [j0, j0 + blockK): scores, online softmax, P V.
+  SmallVector<Value> buildKeyBlock(ArrayRef<Value> rows, ArrayRef<Value> limits,
+                                   Value j0, ValueRange state,
+                                   Value zeroScores) {
+    int64_t n = tiles.blockQ;
+    bool keysInBounds = tk % tiles.blockK == 0;
+    Value zero = f32Const(0.0);
+
+    // S = Q K^T over the head dim: one K^T row (keys along the lanes) feeds
+    // a broadcast FMA per query row.
+    SmallVector<Value> scoreInits(n, zeroScores);
+    auto dLoop = scf::ForOp::create(
+        b, idx(0), idx(headDim), idx(1), scoreInits,
+        [&](OpBuilder &nested, Location loc, Value d, ValueRange acc) {
+          OpBuilder::InsertionGuard inner(b);
+          b.setInsertionPoint(nested.getInsertionBlock(),
+                              nested.getInsertionPoint());
+          Value kRow = vector::TransferReadOp::create(
+              b, scoreType, keysT, ValueRange{batchIv, kvHeadIv, d, j0}, zero,
+              ArrayRef<bool>{keysInBounds});
+          SmallVector<Value> updated;
+          for (int64_t i = 0; i < n; ++i) {
+            Value qs = tensor::ExtractOp::create(
+                b, query, ValueRange{batchIv, headIv, rows[i], d});
+            updated.push_back(
+                vector::FMAOp::create(b, splat(qs, scoreType), kRow, acc[i]));
+          }
+          scf::YieldOp::create(b, updated);
+        });
+
+    auto i32Vec = VectorType::get({tiles.blockK}, b.getI32Type());
+    SmallVector<int32_t> laneIds;
+    for (int64_t l = 0; l < tiles.blockK; ++l)
+      laneIds.push_back(l);
+    Value lanes = arith::ConstantOp::create(
+        b, i32Vec, DenseElementsAttr::get(i32Vec, ArrayRef<int32_t>(laneIds)));
+    auto toI32 = [&](Value v) {
+      return arith::IndexCastOp::create(b, b.getI32Type(), v);
+    };
+    Value keyIds = arith::AddIOp::create(b, lanes, splat(toI32(j0), i32Vec));
+    Value minusInf =
+        splat(f32Const(-std::numeric_limits<float>::infinity()), scoreType);
+    double scale = op.getScale().convertToDouble();
+
+    SmallVector<Value> acc, sums, maxima, probs;
+    for (int64_t i = 0; i < n; ++i) {
+      Value s = dLoop.getResult(i);
+      if (scale != 1.0)
+        s = arith::MulFOp::create(b, s, splat(f32Const(scale), scoreType));
+      if (mask)
+        s = arith::AddFOp::create(b, s, maskRow(rows[i], j0));
+      Value visible =
+          arith::CmpIOp::create(b, arith::CmpIPredicate::slt, keyIds,
+                                splat(toI32(limits[i]), i32Vec));
+      s = arith::SelectOp::create(b, visible, s, minusInf);
+      Value oldMax = state[2 * n + i];
+      Value blockMax =
+          vector::ReductionOp::create(b, vector::CombiningKind::MAXIMUMF, s);
+      Value newMax = arith::MaximumFOp::create(b, oldMax, blockMax);
+      Value noneYet = arith::CmpFOp::create(
+          b, arith::CmpFPredicate::OEQ, newMax,
+          f32Const(-std::numeric_limits<float>::infinity()));
+      Value offset = arith::SelectOp::create(b, noneYet, zero, newMax);
+      Value p = math::ExpOp::create(
+          b, arith::SubFOp::create(b, s, splat(offset, scoreType)));
+      Value alpha =
+          math::ExpOp::create(b, arith::SubFOp::create(b, oldMax, offset));
+      sums.push_back(
+          vector::FMAOp::create(b, state[n + i], splat(alpha, scoreType), p));
+      acc.push_back(arith::MulFOp::create(b, state[i], splat(alpha, rowType)));
+      maxima.push_back(newMax);
+      probs.push_back(p);
+    }
+
+    // acc += P V: one V row (Dv along the lanes) per key, broadcast FMAs per
+    // query row. Keys past the end read the last row; their P is 0.
+    for (int64_t jj = 0; jj < tiles.blockK; ++jj) {
+      Value key = arith::AddIOp::create(b, j0, idx(jj));
+      if (!keysInBounds)
+        key = minIndex(key, idx(tk - 1));
+      Value vRow = vector::TransferReadOp::create(
+          b, rowType, value, ValueRange{batchIv, kvHeadIv, key, idx(0)}, zero,
+          ArrayRef<bool>{true});
+      for (int64_t i = 0; i < n; ++i) {
+        Value pij =
+            vector::ExtractOp::create(b, probs[i], ArrayRef<int64_t>{jj});
+        acc[i] = vector::FMAOp::create(b, splat(pij, rowType), vRow, acc[i]);
+      }
+    }
+    SmallVector<Value> next = acc;
+    next.append(sums);
+    next.append(maxima);
+    return next;
+  }
+
+  /// The mask's scores for one query row and key block, broadcast along the
+  /// dims where the mask has extent 1 (numpy rules, right-aligned).
+  Value maskRow(Value row, Value j0) {
+    auto type = cast<RankedTensorType>(mask.getType());
+    int64_t rank = type.getRank();
+    SmallVector<Value> full = {batchIv, headIv, row, j0};
+    SmallVector<Value> indices;
+    for (int64_t i = 0; i < rank; ++i) {
+      int64_t dim = 4 - rank + i;
+      indices.push_back(type.getDimSize(i) == 1 ? idx(0) : full[dim]);
+    }
+    if (rank == 0 || type.getDimSize(rank - 1) == 1)
+      return splat(tensor::ExtractOp::create(b, mask, indices), scoreType);
+    return vector::TransferReadOp::create(
+        b, scoreType, mask, indices, f32Const(0.0),
+        ArrayRef<bool>{tk % tiles.blockK == 0});
+  }
+
+  ImplicitLocOpBuilder &b;
+  whittle::AttentionOp op;
+  AttentionTiles tiles;
+  int64_t batch, heads, kvHeads, tq, tk, headDim, valueDim;
+  Type f32;
+  VectorType scoreType, rowType;
+  Value query, keysT, value, mask;
+  Value batchIv, headIv, kvHeadIv;
+};
+
+struct WhittleTileAttentionPass
+    : whittle::impl::WhittleTileAttentionBase<WhittleTileAttentionPass> {
+  using Base::Base;
+
+  AttentionTiles chooseTiles(whittle::AttentionOp op) const {
+    auto qType = op.getQuery().getType();
+    int64_t batchHeads = qType.getDimSize(0) * qType.getDimSize(1);
+    int64_t tq = qType.getDimSize(2);
+    int64_t valueDim = op.getValue().getType().getDimSize(3);
+    int64_t lanes = std::max<int64_t>(1, vectorWidthBits / 32);
+    AttentionTiles t;
+    // Two score vectors per row amortize the softmax's reductions.
+    t.blockK = blockK > 0 ? blockK : 2 * lanes;
+    // Rows whose accumulators, score vectors and one V row fit in the
+    // register file (at least one; LLVM spills the rest).
+    int64_t rowVectors = llvm::divideCeil(valueDim, lanes);
+    int64_t perRow = rowVectors + t.blockK / lanes + 1;
+    int64_t fit = (int64_t(numVectorRegisters) - rowVectors - 2) / perRow;
+    t.blockQ = blockQ > 0 ? blockQ : std::clamp<int64_t>(fit, 1, 4);
+    t.blockQ = std::min(t.blockQ, tq);
+    // Enough tasks to balance threads (the causal triangle makes the last
+    // chunks the heaviest): about 128 in all.
+    int64_t blocks = llvm::divideCeil(tq, t.blockQ);
+    int64_t perTask = std::max<int64_t>(
+        1, llvm::divideCeil(blocks * batchHeads, int64_t(128)));
+    t.chunkRows = std::min(blocks, perTask) * t.blockQ;
+    return t;
+  }
+
+  void runOnOperation() override {
+    SmallVector<whittle::AttentionOp> ops;
+    getOperation().walk([&](whittle::AttentionOp op) {
+      if (isStreamable(op))
+        ops.push_back(op);
+    });
+    for (whittle::AttentionOp op : ops) {
+      AttentionTiles tiles = chooseTiles(op);
+      ImplicitLocOpBuilder b(op.getLoc(), op);
+      Value result = StreamingAttentionBuilder(b, op, tiles).build();
+      if (reportTiles)
+        op.emitRemark() << "tile-attention: block-q=" << tiles.blockQ
+                        << " block-k=" << tiles.blockK
+                        << " chunk=" << tiles.chunkRows;
+      if (auto forall = result.getDefiningOp<scf::ForallOp>())
+        forall->setAttr(
+            "whittle.attention_tiles",
+            b.getDictionaryAttr(
+                {b.getNamedAttr("block_q", b.getI64IntegerAttr(tiles.blockQ)),
+                 b.getNamedAttr("block_k", b.getI64IntegerAttr(tiles.blockK)),
+                 b.getNamedAttr("chunk",
+                                b.getI64IntegerAttr(tiles.chunkRows))}));
+      op.getResult().replaceAllUsesWith(result);
+      op.erase();
+      ++numAttentionTiled;
+    }
+  }
+};
+
+} // namespace
