@@ -25,7 +25,9 @@ void whittle::buildBackendPipeline(OpPassManager &pm,
   unsigned vectorRegisters = (avx512 || target.name == "aarch64") ? 32 : 16;
   if (options.vectorize && options.streamingAttention) {
     WhittleTileAttentionOptions attentionOptions;
-    attentionOptions.vectorWidthBits = target.vectorWidthBits;
+    // Its register blocks are sized for the registers LLVM will use for its
+    // wide vectors: full 512-bit ones on AVX-512.
+    attentionOptions.vectorWidthBits = avx512 ? 512 : target.vectorWidthBits;
     attentionOptions.numVectorRegisters = vectorRegisters;
     attentionOptions.reportTiles = options.reportTiles;
     pm.addNestedPass<func::FuncOp>(

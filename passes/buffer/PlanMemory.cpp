@@ -38,6 +38,63 @@ struct Buffer {
   int64_t offset = -1;
 };
 
+/// Whether every user of `buffer` and of the views of it sits (through its
+/// ancestor in `block`) before `end` in `block`, or is `end` itself.
+bool allUsesBefore(Value buffer, Block *block, Operation *end) {
+  for (Operation *user : buffer.getUsers()) {
+    if (user == end)
+      continue;
+    Operation *top = block->findAncestorOpInBlock(*user);
+    if (!top || !top->isBeforeInBlock(end))
+      return false;
+    if (isa<ViewLikeOpInterface>(user))
+      for (Value result : user->getResults())
+        if (!allUsesBefore(result, block, end))
+          return false;
+  }
+  return true;
+}
+
+/// A buffer that ends its life copied whole, through a reshape, into an
+/// output parameter of the function (a result that bufferization produced
+/// in another shape than the output's) is placed in that output instead:
+/// the copy and the workspace space go. The output must be written by that
+/// copy alone, and nothing may use the buffer after it.
+void forwardReshapedOutputs(func::FuncOp func) {
+  Block &entry = func.getBody().front();
+  SmallVector<memref::CopyOp> copies;
+  for (auto copy : entry.getOps<memref::CopyOp>())
+    copies.push_back(copy);
+  for (memref::CopyOp copy : copies) {
+    auto out = dyn_cast<BlockArgument>(copy.getTarget());
+    if (!out || out.getOwner() != &entry || !out.hasOneUse())
+      continue;
+    Operation *reshape = copy.getSource().getDefiningOp();
+    if (!reshape ||
+        !isa<memref::ExpandShapeOp, memref::CollapseShapeOp>(reshape))
+      continue;
+    auto alloc = reshape->getOperand(0).getDefiningOp<memref::AllocOp>();
+    if (!alloc || alloc->getBlock() != &entry ||
+        !alloc.getType().getLayout().isIdentity() ||
+        !cast<MemRefType>(out.getType()).getLayout().isIdentity() ||
+        !allUsesBefore(alloc.getResult(), &entry, copy))
+      continue;
+    OpBuilder builder(alloc);
+    Value replacement;
+    if (auto expand = dyn_cast<memref::ExpandShapeOp>(reshape))
+      replacement = memref::CollapseShapeOp::create(
+          builder, alloc.getLoc(), alloc.getType(), out,
+          expand.getReassociationIndices());
+    else
+      replacement = memref::ExpandShapeOp::create(
+          builder, alloc.getLoc(), alloc.getType(), out,
+          cast<memref::CollapseShapeOp>(reshape).getReassociationIndices());
+    copy.erase();
+    alloc.getResult().replaceAllUsesWith(replacement);
+    alloc.erase();
+  }
+}
+
 struct WhittlePlanMemoryPass
     : whittle::impl::WhittlePlanMemoryBase<WhittlePlanMemoryPass> {
   using Base::Base;
@@ -51,6 +108,7 @@ struct WhittlePlanMemoryPass
       module.emitError("whittle-plan-memory: alignment must be a power of 2");
       return signalPassFailure();
     }
+    forwardReshapedOutputs(func);
 
     // Pre-order numbering; lastNested[op] is the largest number inside op.
     DenseMap<Operation *, int64_t> order, lastNested;

@@ -238,6 +238,10 @@ struct FuseAttentionPattern : OpRewritePattern<MatMulOp> {
       auto mm = peeled.getDefiningOp<MatMulOp>();
       return mm && mm->hasOneUse() ? mm : MatMulOp();
     };
+    // A causal select may also enclose the mask's add (Where over
+    // scores + mask, as some exporters order it).
+    bool outerCausal = false;
+    s = peelCausalSelect(s, tq, tk, outerCausal);
     if (auto add = s.getDefiningOp<AddOp>()) {
       double scLhs = 1.0, scRhs = 1.0;
       bool cLhs = false, cRhs = false;
@@ -256,6 +260,7 @@ struct FuseAttentionPattern : OpRewritePattern<MatMulOp> {
     if (!qk)
       return rewriter.notifyMatchFailure(pv, "no Q K^T matmul under the "
                                              "softmax");
+    causal |= outerCausal;
 
     // Q, with its scales; K^T: scales, then a transpose of K.
     Value q = peelScales(qk.getLhs(), scale);

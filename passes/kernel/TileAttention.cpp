@@ -12,14 +12,17 @@
 //       O = acc / l
 //
 // Everything a block needs lives in vector SSA values (registers), so the
-// tasks need no scratch memory. K is transposed once to [B, Hkv, D, Tk]
-// (composed with the transpose that usually produced it) so that both
-// contractions read their vector operand with unit stride. Rows of a
-// partial query block are clamped to the chunk's last row: they recompute
-// and rewrite that row with identical values instead of needing a masked
-// tail. A row whose running max is still -inf uses 0 as its offset, so
-// that fully masked leading blocks do not poison the sums with NaN; a row
-// with no visible key at all ends as 0/0 = NaN, like the reference softmax.
+// tasks need no scratch memory. K is packed once into key-block panels
+// [B, Hkv, Tk/Bk, D, Bk] (composed with the transpose that usually produced
+// it) so that both contractions read their vector operand with unit stride.
+// Rows of a partial query block are clamped to the chunk's last row: they
+// recompute and rewrite that row with identical values instead of needing a
+// masked tail. Scores are kept in base-2 units and exponentiated by a
+// polynomial 2^x (cheaper than exp, and exact to f32 rounding). A row whose
+// running max is still -inf uses 0 as its offset, so that fully masked leading
+// blocks do not poison the sums with NaN; keys hidden by causality or the
+// sequence end weigh exactly 0, so a row with no visible key ends as
+// 0/0 = NaN, like the reference softmax over -inf.
 //
 // This runs before tile-kernels, so the transpose it creates is tiled and
 // vectorized like any other.
@@ -35,6 +38,7 @@
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Tensor/Utils/Utils.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/ImplicitLocOpBuilder.h"
 
@@ -68,24 +72,55 @@ bool isStreamable(whittle::AttentionOp op) {
          (!op.getMask() || isStaticF32(op.getMask()));
 }
 
-/// K [B, H, T, D] -> [B, H, D, T]. When K is itself a transpose, the two
-/// compose into one, so a [B, T, H, D] key is read once.
-Value transposeKeys(ImplicitLocOpBuilder &b, Value key) {
-  SmallVector<int64_t> perm = {0, 1, 3, 2};
+/// K [B, H, Tk, D] packed into key blocks [B, H, Tk/Bk, D, Bk] (zero
+/// padded to whole blocks), so that the block a score step reads is one
+/// contiguous D x Bk panel instead of D rows Tk apart (which alias in the
+/// cache at long sequences). When K is itself a transpose, the two compose
+/// into one, so a [B, T, H, D] key is read once.
+Value packKeys(ImplicitLocOpBuilder &b, Value key, int64_t blockK) {
+  SmallVector<int64_t> perm = {0, 1, 2, 3};
   Value source = key;
   if (auto producer = key.getDefiningOp<linalg::TransposeOp>()) {
-    ArrayRef<int64_t> inner = producer.getPermutation();
-    for (int64_t &p : perm)
-      p = inner[p];
+    perm.assign(producer.getPermutation().begin(),
+                producer.getPermutation().end());
     source = producer.getInput();
   }
   auto srcType = cast<RankedTensorType>(source.getType());
+  Type elt = srcType.getElementType();
+  int64_t seqDim = perm[2];
+  int64_t tk = srcType.getDimSize(seqDim);
+  int64_t blocks = llvm::divideCeil(tk, blockK);
+  if (blocks * blockK != tk) {
+    SmallVector<int64_t> padded(srcType.getShape());
+    padded[seqDim] = blocks * blockK;
+    Value zero = arith::ConstantOp::create(b, b.getZeroAttr(elt));
+    source = tensor::createPadHighOp(RankedTensorType::get(padded, elt), source,
+                                     zero, /*nofold=*/false, b.getLoc(), b);
+  }
+  // Split the sequence dim of the source into (block, key in block).
+  SmallVector<int64_t> expanded;
+  SmallVector<ReassociationIndices> reassociation;
+  for (int64_t i = 0; i < srcType.getRank(); ++i) {
+    int64_t first = expanded.size();
+    if (i == seqDim) {
+      expanded.append({blocks, blockK});
+      reassociation.push_back({first, first + 1});
+    } else {
+      expanded.push_back(srcType.getDimSize(i));
+      reassociation.push_back({first});
+    }
+  }
+  Value split = tensor::ExpandShapeOp::create(
+      b, RankedTensorType::get(expanded, elt), source, reassociation);
+  auto at = [&](int64_t dim) { return dim < seqDim ? dim : dim + 1; };
+  SmallVector<int64_t> packedPerm = {at(perm[0]), at(perm[1]), seqDim,
+                                     at(perm[3]), seqDim + 1};
   SmallVector<int64_t> shape;
-  for (int64_t p : perm)
-    shape.push_back(srcType.getDimSize(p));
-  Value empty =
-      tensor::EmptyOp::create(b, shape, srcType.getElementType()).getResult();
-  return linalg::TransposeOp::create(b, source, empty, perm).getResult()[0];
+  for (int64_t p : packedPerm)
+    shape.push_back(expanded[p]);
+  Value empty = tensor::EmptyOp::create(b, shape, elt).getResult();
+  return linalg::TransposeOp::create(b, split, empty, packedPerm)
+      .getResult()[0];
 }
 
 class StreamingAttentionBuilder {
@@ -112,7 +147,7 @@ public:
     query = op.getQuery();
     value = op.getValue();
     mask = op.getMask();
-    keysT = transposeKeys(b, op.getKey());
+    keysT = packKeys(b, op.getKey(), tiles.blockK);
     Value init =
         tensor::EmptyOp::create(b, op.getResult().getType().getShape(), f32)
             .getResult();
@@ -137,6 +172,42 @@ private:
     return vector::BroadcastOp::create(b, type, scalar);
   }
   Value minIndex(Value x, Value y) { return arith::MinSIOp::create(b, x, y); }
+  /// A constant of `type` (f32 or a vector of f32) with every element `v`.
+  Value floatLike(Type type, double v) {
+    Value c = f32Const(v);
+    if (auto vec = dyn_cast<VectorType>(type))
+      return splat(c, vec);
+    return c;
+  }
+
+  /// 2^x for x <= 0 (or -inf), elementwise on f32 or a vector of f32:
+  /// x = n + r with n integral and |r| <= 1/2, 2^r from a degree-5
+  /// polynomial (relative error 8e-8, below f32 rounding), 2^n added to
+  /// the exponent bits. x is clamped to -125, where 2^x ~ 2e-38 is still a
+  /// normal number: a hidden key weighs at most 2^-125 of the row's largest.
+  Value exp2NonPositive(Value x) {
+    Type type = x.getType();
+    Type intType = b.getI32Type();
+    if (auto vec = dyn_cast<VectorType>(type))
+      intType = VectorType::get(vec.getShape(), intType);
+    x = arith::MaxNumFOp::create(b, x, floatLike(type, -125.0));
+    Value n = math::RoundEvenOp::create(b, x);
+    Value r = arith::SubFOp::create(b, x, n);
+    static constexpr double coefficients[] = {
+        1.0000001192092896,  0.6931469440460205,   0.24022121727466583,
+        0.05550742521882057, 0.009675459936261177, 0.0013266970636323094};
+    Value poly = floatLike(type, coefficients[5]);
+    for (int i = 4; i >= 0; --i)
+      poly = math::FmaOp::create(b, poly, r, floatLike(type, coefficients[i]));
+    Value shift = arith::ConstantOp::create(b, b.getI32IntegerAttr(23));
+    if (auto vec = dyn_cast<VectorType>(intType))
+      shift = splat(shift, vec);
+    Value exponent =
+        arith::ShLIOp::create(b, arith::FPToSIOp::create(b, intType, n), shift);
+    Value bits = arith::BitcastOp::create(b, intType, poly);
+    return arith::BitcastOp::create(b, type,
+                                    arith::AddIOp::create(b, bits, exponent));
+  }
 
   /// One task: the rows [c0, c0 + rows) of one (batch, head).
   void buildTask(scf::ForallOp forall) {
@@ -234,6 +305,7 @@ private:
     bool keysInBounds = tk % tiles.blockK == 0;
     Value zero = f32Const(0.0);
 
+    Value keyBlock = arith::DivUIOp::create(b, j0, idx(tiles.blockK));
     // S = Q K^T over the head dim: one K^T row (keys along the lanes) feeds
     // a broadcast FMA per query row.
     SmallVector<Value> scoreInits(n, zeroScores);
@@ -244,8 +316,9 @@ private:
           b.setInsertionPoint(nested.getInsertionBlock(),
                               nested.getInsertionPoint());
           Value kRow = vector::TransferReadOp::create(
-              b, scoreType, keysT, ValueRange{batchIv, kvHeadIv, d, j0}, zero,
-              ArrayRef<bool>{keysInBounds});
+              b, scoreType, keysT,
+              ValueRange{batchIv, kvHeadIv, keyBlock, d, idx(0)}, zero,
+              ArrayRef<bool>{true});
           SmallVector<Value> updated;
           for (int64_t i = 0; i < n; ++i) {
             Value qs = tensor::ExtractOp::create(
@@ -268,31 +341,41 @@ private:
     Value keyIds = arith::AddIOp::create(b, lanes, splat(toI32(j0), i32Vec));
     Value minusInf =
         splat(f32Const(-std::numeric_limits<float>::infinity()), scoreType);
-    double scale = op.getScale().convertToDouble();
+    // Scores in base-2 units (scale * log2(e) folded into one multiply), so
+    // that the exponentials are 2^x without a further scaling.
+    constexpr double log2e = 1.4426950408889634;
+    double scale = op.getScale().convertToDouble() * log2e;
 
     SmallVector<Value> acc, sums, maxima, probs;
     for (int64_t i = 0; i < n; ++i) {
       Value s = dLoop.getResult(i);
-      if (scale != 1.0)
-        s = arith::MulFOp::create(b, s, splat(f32Const(scale), scoreType));
       if (mask)
-        s = arith::AddFOp::create(b, s, maskRow(rows[i], j0));
+        s = vector::FMAOp::create(
+            b, maskRow(rows[i], j0), splat(f32Const(log2e), scoreType),
+            arith::MulFOp::create(b, s, splat(f32Const(scale), scoreType)));
+      else
+        s = arith::MulFOp::create(b, s, splat(f32Const(scale), scoreType));
       Value visible =
           arith::CmpIOp::create(b, arith::CmpIPredicate::slt, keyIds,
                                 splat(toI32(limits[i]), i32Vec));
       s = arith::SelectOp::create(b, visible, s, minusInf);
       Value oldMax = state[2 * n + i];
-      Value blockMax =
-          vector::ReductionOp::create(b, vector::CombiningKind::MAXIMUMF, s);
-      Value newMax = arith::MaximumFOp::create(b, oldMax, blockMax);
+      // No NaN handling in the reduction: a NaN score reaches the output
+      // through the sums anyway.
+      Value blockMax = vector::ReductionOp::create(
+          b, vector::CombiningKind::MAXNUMF, s, arith::FastMathFlags::nnan);
+      Value newMax = arith::MaxNumFOp::create(b, oldMax, blockMax);
       Value noneYet = arith::CmpFOp::create(
           b, arith::CmpFPredicate::OEQ, newMax,
           f32Const(-std::numeric_limits<float>::infinity()));
       Value offset = arith::SelectOp::create(b, noneYet, zero, newMax);
-      Value p = math::ExpOp::create(
-          b, arith::SubFOp::create(b, s, splat(offset, scoreType)));
-      Value alpha =
-          math::ExpOp::create(b, arith::SubFOp::create(b, oldMax, offset));
+      // Hidden keys weigh exactly 0, so that a row with no visible key
+      // ends as 0/0 = NaN, as the reference softmax over -inf does.
+      Value p = arith::SelectOp::create(b, visible,
+                                        exp2NonPositive(arith::SubFOp::create(
+                                            b, s, splat(offset, scoreType))),
+                                        zeroScores);
+      Value alpha = exp2NonPositive(arith::SubFOp::create(b, oldMax, offset));
       sums.push_back(
           vector::FMAOp::create(b, state[n + i], splat(alpha, scoreType), p));
       acc.push_back(arith::MulFOp::create(b, state[i], splat(alpha, rowType)));
@@ -353,21 +436,31 @@ struct WhittleTileAttentionPass
     : whittle::impl::WhittleTileAttentionBase<WhittleTileAttentionPass> {
   using Base::Base;
 
+  /// Block sizes for the target's registers. Measured on D = 64 (see
+  /// docs/benchmarks.md): four vectors of keys per score row, and as many
+  /// query rows as an eighth of the register file (4 with 32 AVX-512
+  /// registers, 2 with 16 AVX2 ones), fewer when their accumulators alone
+  /// would exceed the register file.
   AttentionTiles chooseTiles(whittle::AttentionOp op) const {
     auto qType = op.getQuery().getType();
     int64_t batchHeads = qType.getDimSize(0) * qType.getDimSize(1);
     int64_t tq = qType.getDimSize(2);
     int64_t valueDim = op.getValue().getType().getDimSize(3);
     int64_t lanes = std::max<int64_t>(1, vectorWidthBits / 32);
+    int64_t registers = numVectorRegisters;
     AttentionTiles t;
-    // Two score vectors per row amortize the softmax's reductions.
-    t.blockK = blockK > 0 ? blockK : 2 * lanes;
-    // Rows whose accumulators, score vectors and one V row fit in the
-    // register file (at least one; LLVM spills the rest).
+    // Short sequences: no more whole vectors of keys than there are keys.
+    int64_t tk = op.getKey().getType().getDimSize(2);
+    t.blockK =
+        blockK > 0
+            ? blockK
+            : std::min<int64_t>(4 * lanes, llvm::divideCeil(tk, lanes) * lanes);
     int64_t rowVectors = llvm::divideCeil(valueDim, lanes);
-    int64_t perRow = rowVectors + t.blockK / lanes + 1;
-    int64_t fit = (int64_t(numVectorRegisters) - rowVectors - 2) / perRow;
-    t.blockQ = blockQ > 0 ? blockQ : std::clamp<int64_t>(fit, 1, 4);
+    t.blockQ = std::clamp<int64_t>(registers / 8, 1, 4);
+    while (t.blockQ > 1 && t.blockQ * rowVectors > registers)
+      t.blockQ /= 2;
+    if (blockQ > 0)
+      t.blockQ = blockQ;
     t.blockQ = std::min(t.blockQ, tq);
     // Enough tasks to balance threads (the causal triangle makes the last
     // chunks the heaviest): about 128 in all.

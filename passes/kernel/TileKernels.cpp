@@ -303,8 +303,17 @@ struct WhittleTileKernelsPass
     SmallVector<ReassociationIndices> reassoc = {{0}, {1, 2}};
     Value c3;
     if (fill) {
-      Value empty = tensor::EmptyOp::create(rewriter, loc, c3Type.getShape(),
-                                            c3Type.getElementType());
+      // Unpadded, the fill's own destination is viewed as [M, nb, nr], so
+      // that the result is written where the original would have been (a
+      // model output, say) instead of into a temporary that is copied.
+      Value empty =
+          paddedN == c.n
+              ? tensor::ExpandShapeOp::create(rewriter, loc, c3Type,
+                                              fill.getOutputs()[0], reassoc)
+                    .getResult()
+              : tensor::EmptyOp::create(rewriter, loc, c3Type.getShape(),
+                                        c3Type.getElementType())
+                    .getResult();
       c3 = linalg::FillOp::create(rewriter, loc, fill.getInputs()[0], empty)
                .getResult(0);
     } else {

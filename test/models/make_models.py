@@ -507,10 +507,14 @@ def zoo():
         Z[name] = dict(family="bert", cfg=c, opset=opset, dynamic=dynamic, big=big,
                        export_shape=export, test_shape=test)
 
-    def gpt2(name, dynamic, opset=14, big=False):
+    def gpt2(name, dynamic, opset=14, big=False, long_seq=None):
         c = Gpt2Config(vocab=50257, hidden=768, layers=12, heads=12, max_pos=1024) if big \
             else Gpt2Config()
         export = (1, 128) if big else (2, 16)
+        if long_seq:
+            # Long-context attention: d 256, 4 heads, 2 layers at seq long_seq.
+            c = Gpt2Config(vocab=8192, hidden=256, layers=2, heads=4, max_pos=long_seq)
+            export = (1, long_seq)
         test = export if not dynamic else (1, 9)
         Z[name] = dict(family="gpt2", cfg=c, opset=opset, dynamic=dynamic, big=big,
                        export_shape=export, test_shape=test)
@@ -542,6 +546,7 @@ def zoo():
     vit("vit_tiny_opset12", False, opset=12)
     bert("bert_base", False, big=True)
     gpt2("gpt2_small", False, big=True)
+    gpt2("gpt2_long", False, big=True, long_seq=2048)
     return Z
 
 

@@ -112,3 +112,24 @@ func.func @causal_constant(%q: tensor<1x1x3x8xf32>, %k: tensor<1x1x3x8xf32>, %v:
   %o = whittle.matmul %p, %v : (tensor<1x1x3x3xf32>, tensor<1x1x3x8xf32>) -> tensor<1x1x3x8xf32>
   return %o : tensor<1x1x3x8xf32>
 }
+
+// -----
+
+// The causal select may enclose the padding mask's add as well:
+// Where(causal, scores * scale + mask, finfo.min).
+// CHECK-LABEL: func.func @causal_over_mask
+// CHECK: whittle.attention %arg0, %arg1, %arg2, %arg3 {causal = true, scale = 1.250000e-01 : f64}
+// CHECK-NOT: whittle.where
+func.func @causal_over_mask(%q: tensor<1x2x3x8xf32>, %k: tensor<1x2x3x8xf32>, %v: tensor<1x2x3x8xf32>, %m: tensor<1x1x1x3xf32>) -> tensor<1x2x3x8xf32> {
+  %kt = whittle.transpose %k {perm = array<i64: 0, 1, 3, 2>} : (tensor<1x2x3x8xf32>) -> tensor<1x2x8x3xf32>
+  %s = whittle.matmul %q, %kt : (tensor<1x2x3x8xf32>, tensor<1x2x8x3xf32>) -> tensor<1x2x3x3xf32>
+  %c = whittle.constant dense<0.125> : tensor<f32>
+  %d = whittle.mul %s, %c : (tensor<1x2x3x3xf32>, tensor<f32>) -> tensor<1x2x3x3xf32>
+  %a = whittle.add %d, %m : (tensor<1x2x3x3xf32>, tensor<1x1x1x3xf32>) -> tensor<1x2x3x3xf32>
+  %b = whittle.constant dense<[[[[true, false, false], [true, true, false], [true, true, true]]]]> : tensor<1x1x3x3xi1>
+  %min = whittle.constant dense<-3.40282347E+38> : tensor<f32>
+  %w = whittle.where %b, %a, %min : (tensor<1x1x3x3xi1>, tensor<1x2x3x3xf32>, tensor<f32>) -> tensor<1x2x3x3xf32>
+  %p = whittle.softmax %w {axis = 3 : i64} : (tensor<1x2x3x3xf32>) -> tensor<1x2x3x3xf32>
+  %o = whittle.matmul %p, %v : (tensor<1x2x3x3xf32>, tensor<1x2x3x8xf32>) -> tensor<1x2x3x8xf32>
+  return %o : tensor<1x2x3x8xf32>
+}

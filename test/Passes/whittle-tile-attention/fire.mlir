@@ -1,0 +1,48 @@
+// RUN: whittle-opt --whittle-tile-attention='block-q=2 block-k=4' --split-input-file %s | FileCheck %s
+
+// Causal attention with grouped heads and a padding mask: K is packed once
+// into zero-padded key-block panels [B, Hkv, Tk/4, D, 4]; one task per
+// (batch, head, query chunk); query blocks of 2 rows stream key blocks of 4
+// up to the causal bound, with broadcast FMAs and a polynomial 2^x; no
+// score tensor and no whittle op remain.
+// CHECK-LABEL: func.func @causal_gqa
+// CHECK: tensor.pad %arg1 low[0, 0, 0, 0] high[0, 0, 2, 0]
+// CHECK: tensor.expand_shape {{.*}} into tensor<1x2x2x4x8xf32>
+// CHECK: linalg.transpose {{.*}} outs({{.*}} : tensor<1x2x2x8x4xf32>) permutation = [0, 1, 2, 4, 3]
+// CHECK: scf.forall (%[[B:.*]], %[[H:.*]], %[[C:.*]]) in (1, 4, 3) shared_outs
+// CHECK: arith.divui %[[H]], %c2
+// CHECK: scf.for {{.*}} iter_args({{.*}}) -> (tensor<?x8xf32>)
+// CHECK: arith.minsi
+// CHECK: scf.for {{.*}} -> (vector<8xf32>, vector<8xf32>, vector<4xf32>, vector<4xf32>, f32, f32)
+// CHECK: vector.transfer_read {{.*}} : tensor<1x2x2x8x4xf32>, vector<4xf32>
+// CHECK: vector.fma {{.*}} : vector<4xf32>
+// CHECK: vector.transfer_read %arg3{{.*}} : tensor<1x1x1x6xf32>, vector<4xf32>
+// CHECK: vector.reduction <maxnumf>
+// CHECK: math.roundeven {{.*}} : vector<4xf32>
+// CHECK: vector.transfer_read %arg2{{.*}} {in_bounds = [true]} : tensor<1x2x6x8xf32>, vector<8xf32>
+// CHECK: vector.fma {{.*}} : vector<8xf32>
+// CHECK: vector.transfer_write {{.*}} : vector<8xf32>, tensor<?x8xf32>
+// CHECK: tensor.parallel_insert_slice
+// CHECK: {whittle.attention_tiles = {block_k = 4 : i64, block_q = 2 : i64, chunk = 2 : i64}}
+// CHECK-NOT: whittle.attention %
+func.func @causal_gqa(%q: tensor<1x4x6x8xf32>, %k: tensor<1x2x6x8xf32>, %v: tensor<1x2x6x8xf32>, %m: tensor<1x1x1x6xf32>) -> tensor<1x4x6x8xf32> {
+  %0 = whittle.attention %q, %k, %v, %m {scale = 0.5 : f64, causal = true} : (tensor<1x4x6x8xf32>, tensor<1x2x6x8xf32>, tensor<1x2x6x8xf32>, tensor<1x1x1x6xf32>) -> tensor<1x4x6x8xf32>
+  return %0 : tensor<1x4x6x8xf32>
+}
+
+// -----
+
+// A key that is itself a transpose of [B, T, H, D] is packed in one
+// transpose of the original (the composed permutation), without padding
+// when Tk is a whole number of key blocks.
+// CHECK-LABEL: func.func @keys_from_bthd
+// CHECK-NOT: tensor.pad
+// CHECK: tensor.expand_shape %arg1 {{.*}} into tensor<1x2x4x3x16xf32>
+// CHECK: linalg.transpose ins({{.*}} : tensor<1x2x4x3x16xf32>) outs({{.*}} : tensor<1x3x2x16x4xf32>) permutation = [0, 3, 1, 4, 2]
+// CHECK: scf.forall
+func.func @keys_from_bthd(%q: tensor<1x3x8x16xf32>, %kbthd: tensor<1x8x3x16xf32>, %v: tensor<1x3x8x16xf32>) -> tensor<1x3x8x16xf32> {
+  %e = tensor.empty() : tensor<1x3x8x16xf32>
+  %k = linalg.transpose ins(%kbthd : tensor<1x8x3x16xf32>) outs(%e : tensor<1x3x8x16xf32>) permutation = [0, 2, 1, 3]
+  %0 = whittle.attention %q, %k, %v {scale = 0.25 : f64} : (tensor<1x3x8x16xf32>, tensor<1x3x8x16xf32>, tensor<1x3x8x16xf32>) -> tensor<1x3x8x16xf32>
+  return %0 : tensor<1x3x8x16xf32>
+}
