@@ -17,6 +17,9 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/IRMapping.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace whittle {
@@ -44,6 +47,77 @@ bool isAllParallel(Operation *op) {
   auto linalgOp = dyn_cast_or_null<linalg::LinalgOp>(op);
   return linalgOp && linalgOp.getNumLoops() == linalgOp.getNumParallelLoops();
 }
+
+/// Follows `v` up through reshapes while each value has this one use; the
+/// root must be computed here (not an argument or a constant), so that
+/// writing over it is invisible to anyone else.
+bool isDeadAfterUse(Value v) {
+  while (true) {
+    if (!v.hasOneUse())
+      return false;
+    Operation *def = v.getDefiningOp();
+    if (!def || matchPattern(v, m_Constant()))
+      return false;
+    if (!isa<tensor::ExpandShapeOp, tensor::CollapseShapeOp>(def))
+      return true;
+    v = def->getOperand(0);
+  }
+}
+
+/// An elementwise generic writing a fresh tensor writes over an input of
+/// the same type and indexing instead, when it is that input's last reader:
+/// bufferization then computes it in place, and the activation it replaces
+/// needs no second buffer (a matmul's output and its bias + GELU share one).
+struct ReuseDeadInputAsInit : OpRewritePattern<linalg::GenericOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(linalg::GenericOp op,
+                                PatternRewriter &rewriter) const override {
+    if (op.getNumDpsInits() != 1 || !isAllParallel(op) ||
+        !op.hasPureTensorSemantics())
+      return failure();
+    OpOperand *init = op.getDpsInitOperand(0);
+    if (!init->get().getDefiningOp<tensor::EmptyOp>() ||
+        op.payloadUsesValueFromOperand(init))
+      return failure();
+    AffineMap initMap = op.getMatchingIndexingMap(init);
+    OpOperand *reused = nullptr;
+    for (OpOperand *in : op.getDpsInputOperands())
+      if (in->get().getType() == init->get().getType() &&
+          op.getMatchingIndexingMap(in) == initMap &&
+          isDeadAfterUse(in->get())) {
+        reused = in;
+        break;
+      }
+    if (!reused)
+      return failure();
+    SmallVector<Value> inputs;
+    SmallVector<AffineMap> maps;
+    for (OpOperand *in : op.getDpsInputOperands())
+      if (in != reused) {
+        inputs.push_back(in->get());
+        maps.push_back(op.getMatchingIndexingMap(in));
+      }
+    maps.push_back(initMap);
+    Block *oldBody = op.getBody();
+    auto generic = linalg::GenericOp::create(
+        rewriter, op.getLoc(), op.getResultTypes(), inputs,
+        ValueRange{reused->get()}, maps, op.getIteratorTypesArray(),
+        [&](OpBuilder &b, Location, ValueRange args) {
+          IRMapping mapping;
+          unsigned next = 0;
+          for (OpOperand *in : op.getDpsInputOperands()) {
+            BlockArgument old = oldBody->getArgument(in->getOperandNumber());
+            mapping.map(old, in == reused ? args.back() : args[next++]);
+          }
+          mapping.map(oldBody->getArguments().back(), args.back());
+          for (Operation &inner : *oldBody)
+            b.clone(inner, mapping);
+        });
+    rewriter.replaceOp(op, generic.getResults());
+    return success();
+  }
+};
 
 struct WhittleFuseElementwisePass
     : whittle::impl::WhittleFuseElementwiseBase<WhittleFuseElementwisePass> {
@@ -79,6 +153,11 @@ struct WhittleFuseElementwisePass
     linalg::populateFoldReshapeOpsByExpansionPatterns(patterns, reshapeControl);
     linalg::populateEraseUnusedOperandsAndResultsPatterns(patterns);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      return signalPassFailure();
+    // After fusion (so that the fused generics are the ones reusing).
+    RewritePatternSet reuse(ctx);
+    reuse.add<ReuseDeadInputAsInit>(ctx);
+    if (failed(applyPatternsGreedily(getOperation(), std::move(reuse))))
       return signalPassFailure();
   }
 };

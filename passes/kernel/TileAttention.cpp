@@ -41,6 +41,7 @@
 #include "mlir/Dialect/Tensor/Utils/Utils.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/ImplicitLocOpBuilder.h"
+#include "mlir/Transforms/RegionUtils.h"
 
 #include <limits>
 
@@ -123,6 +124,31 @@ Value packKeys(ImplicitLocOpBuilder &b, Value key, int64_t blockK) {
       .getResult()[0];
 }
 
+/// A [B, H, T, D] operand read where it was produced: through the transpose
+/// that made it, when there is one that keeps D innermost, so that the
+/// transposed copy is never needed (the kernel reads rows along D only).
+struct TransposedView {
+  Value source;
+  SmallVector<int64_t> perm = {0, 1, 2, 3};
+
+  explicit TransposedView(Value v) : source(v) {
+    auto producer = v.getDefiningOp<linalg::TransposeOp>();
+    if (producer && producer.getPermutation().back() == 3) {
+      source = producer.getInput();
+      perm.assign(producer.getPermutation().begin(),
+                  producer.getPermutation().end());
+    }
+  }
+
+  /// Source indices of the element at `logical` [b, h, t, d].
+  SmallVector<Value> indices(ArrayRef<Value> logical) const {
+    SmallVector<Value> result(4);
+    for (int64_t i = 0; i < 4; ++i)
+      result[perm[i]] = logical[i];
+    return result;
+  }
+};
+
 class StreamingAttentionBuilder {
 public:
   StreamingAttentionBuilder(ImplicitLocOpBuilder &b, whittle::AttentionOp op,
@@ -144,13 +170,26 @@ public:
   }
 
   Value build() {
-    query = op.getQuery();
-    value = op.getValue();
+    query = TransposedView(op.getQuery());
+    value = TransposedView(op.getValue());
     mask = op.getMask();
     keysT = packKeys(b, op.getKey(), tiles.blockK);
+    // A result consumed only by a transpose that keeps Dv innermost (back
+    // to [B, T, H, Dv], as every model does) is written in that layout.
+    if (op.getResult().hasOneUse())
+      if (auto consumer =
+              dyn_cast<linalg::TransposeOp>(*op.getResult().user_begin());
+          consumer && consumer.getInput() == op.getResult() &&
+          consumer.getPermutation().back() == 3) {
+        replacedTranspose = consumer;
+        outPerm.assign(consumer.getPermutation().begin(),
+                       consumer.getPermutation().end());
+      }
+    auto resultType = cast<RankedTensorType>(
+        replacedTranspose ? replacedTranspose.getResult()[0].getType()
+                          : op.getResult().getType());
     Value init =
-        tensor::EmptyOp::create(b, op.getResult().getType().getShape(), f32)
-            .getResult();
+        tensor::EmptyOp::create(b, resultType.getShape(), f32).getResult();
     int64_t chunks = llvm::divideCeil(tq, tiles.chunkRows);
     auto forall = scf::ForallOp::create(
         b,
@@ -162,6 +201,9 @@ public:
     buildTask(forall);
     return forall.getResult(0);
   }
+
+  /// The transpose of the result that the kernel's output replaces, if any.
+  linalg::TransposeOp replacedTranspose;
 
 private:
   Value idx(int64_t v) { return arith::ConstantIndexOp::create(b, v); }
@@ -221,10 +263,15 @@ private:
     Value out = forall.getRegionIterArgs()[0];
     auto tileType =
         RankedTensorType::get({ShapedType::kDynamic, valueDim}, f32);
-    SmallVector<OpFoldResult> offsets = {batchIv, headIv, c0,
-                                         b.getIndexAttr(0)};
-    SmallVector<OpFoldResult> sizes = {b.getIndexAttr(1), b.getIndexAttr(1),
-                                       rows, b.getIndexAttr(valueDim)};
+    SmallVector<OpFoldResult> logicalOffsets = {batchIv, headIv, c0,
+                                                b.getIndexAttr(0)};
+    SmallVector<OpFoldResult> logicalSizes = {
+        b.getIndexAttr(1), b.getIndexAttr(1), rows, b.getIndexAttr(valueDim)};
+    SmallVector<OpFoldResult> offsets, sizes;
+    for (int64_t p : outPerm) {
+      offsets.push_back(logicalOffsets[p]);
+      sizes.push_back(logicalSizes[p]);
+    }
     SmallVector<OpFoldResult> strides(4, b.getIndexAttr(1));
     Value tile = tensor::ExtractSliceOp::create(b, tileType, out, offsets,
                                                 sizes, strides);
@@ -322,7 +369,7 @@ private:
           SmallVector<Value> updated;
           for (int64_t i = 0; i < n; ++i) {
             Value qs = tensor::ExtractOp::create(
-                b, query, ValueRange{batchIv, headIv, rows[i], d});
+                b, query.source, query.indices({batchIv, headIv, rows[i], d}));
             updated.push_back(
                 vector::FMAOp::create(b, splat(qs, scoreType), kRow, acc[i]));
           }
@@ -390,7 +437,8 @@ private:
       if (!keysInBounds)
         key = minIndex(key, idx(tk - 1));
       Value vRow = vector::TransferReadOp::create(
-          b, rowType, value, ValueRange{batchIv, kvHeadIv, key, idx(0)}, zero,
+          b, rowType, value.source,
+          value.indices({batchIv, kvHeadIv, key, idx(0)}), zero,
           ArrayRef<bool>{true});
       for (int64_t i = 0; i < n; ++i) {
         Value pij =
@@ -428,7 +476,9 @@ private:
   int64_t batch, heads, kvHeads, tq, tk, headDim, valueDim;
   Type f32;
   VectorType scoreType, rowType;
-  Value query, keysT, value, mask;
+  TransposedView query{Value()}, value{Value()};
+  Value keysT, mask;
+  SmallVector<int64_t> outPerm = {0, 1, 2, 3};
   Value batchIv, headIv, kvHeadIv;
 };
 
@@ -480,7 +530,8 @@ struct WhittleTileAttentionPass
     for (whittle::AttentionOp op : ops) {
       AttentionTiles tiles = chooseTiles(op);
       ImplicitLocOpBuilder b(op.getLoc(), op);
-      Value result = StreamingAttentionBuilder(b, op, tiles).build();
+      StreamingAttentionBuilder builder(b, op, tiles);
+      Value result = builder.build();
       if (reportTiles)
         op.emitRemark() << "tile-attention: block-q=" << tiles.blockQ
                         << " block-k=" << tiles.blockK
@@ -493,8 +544,21 @@ struct WhittleTileAttentionPass
                  b.getNamedAttr("block_k", b.getI64IntegerAttr(tiles.blockK)),
                  b.getNamedAttr("chunk",
                                 b.getI64IntegerAttr(tiles.chunkRows))}));
-      op.getResult().replaceAllUsesWith(result);
+      if (linalg::TransposeOp transpose = builder.replacedTranspose) {
+        transpose.getResult()[0].replaceAllUsesWith(result);
+        transpose.erase();
+      } else {
+        op.getResult().replaceAllUsesWith(result);
+      }
+      SmallVector<Operation *> producers;
+      for (Value operand : op->getOperands())
+        if (Operation *def = operand.getDefiningOp())
+          producers.push_back(def);
       op.erase();
+      // The transposes the kernel reads through are dead now.
+      for (Operation *def : producers)
+        if (isa<linalg::TransposeOp>(def) && isOpTriviallyDead(def))
+          def->erase();
       ++numAttentionTiled;
     }
   }

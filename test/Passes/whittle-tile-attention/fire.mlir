@@ -46,3 +46,28 @@ func.func @keys_from_bthd(%q: tensor<1x3x8x16xf32>, %kbthd: tensor<1x8x3x16xf32>
   %0 = whittle.attention %q, %k, %v {scale = 0.25 : f64} : (tensor<1x3x8x16xf32>, tensor<1x3x8x16xf32>, tensor<1x3x8x16xf32>) -> tensor<1x3x8x16xf32>
   return %0 : tensor<1x3x8x16xf32>
 }
+
+// -----
+
+// Q and V are read through the transposes that made them ([B, T, H, D]
+// sources, D still innermost), and the result is written straight into the
+// layout of its consumer transpose back to [B, T, H, Dv]: none of the three
+// transposed copies remains.
+// CHECK-LABEL: func.func @transposed_operands
+// CHECK-NOT: linalg.transpose ins(%arg0
+// CHECK-NOT: linalg.transpose ins(%arg2
+// CHECK: scf.forall {{.*}} -> (tensor<1x8x3x16xf32>)
+// CHECK: tensor.extract_slice %{{.*}}[%{{.*}}, %{{.*}}, %{{.*}}, 0] [1, %{{.*}}, 1, 16] [1, 1, 1, 1] : tensor<1x8x3x16xf32> to tensor<?x16xf32>
+// CHECK: tensor.extract %arg0[%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}] : tensor<1x8x3x16xf32>
+// CHECK: vector.transfer_read %arg2[{{.*}}], %{{.*}} {in_bounds = [true]} : tensor<1x8x3x16xf32>, vector<16xf32>
+// CHECK-NOT: linalg.transpose
+// CHECK: return %{{.*}} : tensor<1x8x3x16xf32>
+func.func @transposed_operands(%qs: tensor<1x8x3x16xf32>, %k: tensor<1x3x8x16xf32>, %vs: tensor<1x8x3x16xf32>) -> tensor<1x8x3x16xf32> {
+  %e = tensor.empty() : tensor<1x3x8x16xf32>
+  %q = linalg.transpose ins(%qs : tensor<1x8x3x16xf32>) outs(%e : tensor<1x3x8x16xf32>) permutation = [0, 2, 1, 3]
+  %v = linalg.transpose ins(%vs : tensor<1x8x3x16xf32>) outs(%e : tensor<1x3x8x16xf32>) permutation = [0, 2, 1, 3]
+  %0 = whittle.attention %q, %k, %v {scale = 0.25 : f64} : (tensor<1x3x8x16xf32>, tensor<1x3x8x16xf32>, tensor<1x3x8x16xf32>) -> tensor<1x3x8x16xf32>
+  %e2 = tensor.empty() : tensor<1x8x3x16xf32>
+  %r = linalg.transpose ins(%0 : tensor<1x3x8x16xf32>) outs(%e2 : tensor<1x8x3x16xf32>) permutation = [0, 2, 1, 3]
+  return %r : tensor<1x8x3x16xf32>
+}
