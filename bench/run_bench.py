@@ -18,6 +18,7 @@ model.onnx [+ test_data_set_0/input_K.pb, compile_flags.txt], or .onnx files.
 import argparse
 import glob
 import os
+import re
 import shlex
 import sys
 
@@ -157,6 +158,9 @@ def bench_model(spec, args, tools, cpus):
             B.log(f"{name}: compiled in {c['wall_s']:.1f} s, peak RSS "
                   f"{B.fmt(rss, '.0f', '?')} MiB")
             whittle_ok = True
+            desc = B.run([tools["run"], so], args.timeout, "whittle-run (signature)").stdout
+            m = re.search(r"workspace: (\d+) bytes", desc)
+            r["workspace_bytes"] = int(m.group(1)) if m else None
         except B.BenchError as e:
             r["errors"].append(str(e))
             B.log(f"{name}: {e}")
@@ -249,8 +253,8 @@ def markdown(results, args, machine, ort_version, cpus):
              f"sequential execution, 1 inter-op thread).")
     L.append("")
     L.append("| model | whittle ms | ORT ms | whittle / ORT | compile s | compile peak RSS MiB "
-             "| model MiB | RSS / model | max abs diff whittle vs ORT |")
-    L.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+             "| model MiB | RSS / model | workspace MiB | max abs diff whittle vs ORT |")
+    L.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     na = "not yet measured"
     for r in results:
         c = r.get("compile") or {}
@@ -264,6 +268,7 @@ def markdown(results, args, machine, ort_version, cpus):
             B.fmt(c.get("peak_rss_mib"), ".0f"),
             B.fmt(r.get("model_mib"), ".1f", "?"),
             B.fmt(c.get("rss_over_model"), ".2f"),
+            B.fmt(r["workspace_bytes"] / 2**20 if r.get("workspace_bytes") else None, ".1f"),
             B.fmt(d, ".2e", na),
         ]) + " |")
     L.append("")

@@ -61,7 +61,11 @@ def WhittleFuseElementwise
     upstream linalg-fuse-elementwise-ops, a layer norm or
     a softmax division is never pulled into a matmul (where it would be
     recomputed for every output column) and contractions stay recognizable
-    for tile-kernels. Reshapes are not propagated.
+    for tile-kernels. Reshapes are not propagated. Afterwards an
+    elementwise generic that writes a fresh tensor writes over one of its
+    inputs instead when that input has its type and indexing and no other
+    reader (up through reshapes, and never a function argument or a
+    constant), so that bufferization computes it in place.
   }];
   let statistics = [
     Statistic<"numFused", "fused", "Producers fused into consumers">
@@ -81,10 +85,13 @@ def WhittleTileAttention
     that at most one block of scores exists at a time (in vector registers).
     Causal attentions stop each query block's key loop at its diagonal.
     Both contractions are broadcast FMAs on full vectors (keys along the
-    lanes for Q K^T, against K transposed once to [B, Hkv, D, Tk]; the value
-    dim along the lanes for P V); the exponentials are math.exp, which the
-    LLVM legalization turns into a vector polynomial. Block sizes derive
-    from the vector width and register count unless given.
+    lanes for Q K^T, against K packed once into key-block panels
+    [B, Hkv, Tk/Bk, D, Bk]; the value dim along the lanes for P V). Q and V
+    are read through the transposes that produced them (D innermost), and
+    a result whose only use is a transpose keeping Dv innermost is written
+    in that layout. Scores are kept in base 2 and exponentiated with a
+    polynomial 2^x. Block sizes derive from the vector width and register
+    count unless given.
   }];
   let options = [
     Option<"vectorWidthBits", "vector-width", "unsigned", "256",
@@ -257,7 +264,10 @@ def WhittleDistinctResults : Pass<"whittle-distinct-results", "mlir::func::FuncO
 def WhittlePlanMemory : Pass<"whittle-plan-memory", "mlir::ModuleOp"> {
   let summary = "Place every static buffer of @main in one workspace argument";
   let description = [{
-    Runs after bufferization. Every `memref.alloc` of static size in the
+    Runs after bufferization. A buffer whose life ends in a whole copy,
+    through an expand/collapse_shape, into an output argument that nothing
+    else touches is replaced by the reshaped output itself (the copy goes).
+    Every other `memref.alloc` of static size in the
     function becomes a `memref.view` into a new trailing workspace argument
     (`memref<Nxi8>`). Offsets come from a greedy, liveness-based allocator:
     buffers whose lifetimes (alloc to last use of any alias) do not overlap

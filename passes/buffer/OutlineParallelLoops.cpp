@@ -10,6 +10,7 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/Matchers.h"
+#include "mlir/Interfaces/ViewLikeInterface.h"
 #include "mlir/Transforms/RegionUtils.h"
 
 namespace whittle {
@@ -27,6 +28,31 @@ bool isRematerializable(Value value) {
   Operation *def = value.getDefiningOp();
   return def &&
          (matchPattern(def, m_Constant()) || isa<memref::GetGlobalOp>(def));
+}
+
+/// A memref that can be passed to a task as a bare pointer.
+bool isPassable(Value value) {
+  auto type = dyn_cast<MemRefType>(value.getType());
+  return type && type.hasStaticShape() && type.getLayout().isIdentity();
+}
+
+/// For a view (subview, reshape, memref.view, ...) whose other operands are
+/// all constants, the chain of views down to a passable base: the task
+/// receives the base and recreates the views (strided Q/K/V slices of a
+/// fused projection, say). Returns the base, or null.
+Value viewBase(Value value, SmallVectorImpl<Operation *> &chain) {
+  while (!isPassable(value)) {
+    Operation *def = value.getDefiningOp();
+    auto view = dyn_cast_or_null<ViewLikeOpInterface>(def);
+    if (!view || def->getNumResults() != 1)
+      return Value();
+    for (Value operand : def->getOperands())
+      if (operand != view.getViewSource() && !isRematerializable(operand))
+        return Value();
+    chain.push_back(def);
+    value = view.getViewSource();
+  }
+  return value;
 }
 
 struct WhittleOutlineParallelLoopsPass
@@ -100,17 +126,35 @@ struct WhittleOutlineParallelLoopsPass
         return false;
       above.insert(bound);
     }
-    SmallVector<Value> captured, rematerialized;
+    llvm::SetVector<Value> captured;
+    SmallVector<Value> rematerialized;
+    llvm::SetVector<Operation *> views;
     for (Value value : above) {
       if (isRematerializable(value)) {
         rematerialized.push_back(value);
         continue;
       }
-      auto type = dyn_cast<MemRefType>(value.getType());
-      if (!type || !type.hasStaticShape() || !type.getLayout().isIdentity())
+      SmallVector<Operation *> chain;
+      Value base = viewBase(value, chain);
+      if (!base)
         return false; // Not passable as a bare pointer.
-      captured.push_back(value);
+      views.insert(chain.begin(), chain.end());
+      if (isRematerializable(base))
+        rematerialized.push_back(base);
+      else
+        captured.insert(base);
     }
+    // Views are recreated in their original order (all sit above the loop
+    // in the function's entry block), with their constant operands.
+    SmallVector<Operation *> viewOrder(views.begin(), views.end());
+    llvm::sort(viewOrder, [](Operation *a, Operation *b) {
+      return a->isBeforeInBlock(b);
+    });
+    for (Operation *view : viewOrder)
+      for (Value operand : view->getOperands())
+        if (isRematerializable(operand) &&
+            !llvm::is_contained(rematerialized, operand))
+          rematerialized.push_back(operand);
 
     MLIRContext *ctx = module.getContext();
     Location loc = loop.getLoc();
@@ -133,7 +177,10 @@ struct WhittleOutlineParallelLoopsPass
     for (auto [i, value] : llvm::enumerate(captured))
       mapping.map(value, body->getArgument(i));
     for (Value value : rematerialized)
-      mapping.map(value, b.clone(*value.getDefiningOp())->getResult(0));
+      if (!mapping.contains(value))
+        mapping.map(value, b.clone(*value.getDefiningOp())->getResult(0));
+    for (Operation *view : viewOrder)
+      b.clone(*view, mapping);
     Value begin = body->getArgument(captured.size());
     Value end = body->getArgument(captured.size() + 1);
     Value lbValue = arith::ConstantIndexOp::create(b, loc, *lb);

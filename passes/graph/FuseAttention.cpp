@@ -18,6 +18,8 @@
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
+#include <cstring>
+
 namespace whittle {
 #define GEN_PASS_DEF_WHITTLEFUSEATTENTION
 #include "passes/Passes.h.inc"
@@ -203,6 +205,121 @@ Value peelCausalSelect(Value v, int64_t tq, int64_t tk, bool &causal) {
   return where.getX();
 }
 
+/// The f32 or f64 values of constant `v` (dense or resource), if it is one.
+std::optional<SmallVector<double>> floatConstantValues(Value v) {
+  ElementsAttr attr;
+  if (!matchPattern(v, m_Constant(&attr)))
+    return std::nullopt;
+  SmallVector<double> values;
+  if (auto dense = dyn_cast<DenseElementsAttr>(attr)) {
+    if (!isa<FloatType>(dense.getElementType()))
+      return std::nullopt;
+    for (const APFloat &x : dense.getValues<APFloat>())
+      values.push_back(x.convertToDouble());
+    return values;
+  }
+  auto resource = dyn_cast<DenseResourceElementsAttr>(attr);
+  AsmResourceBlob *blob =
+      resource ? resource.getRawHandle().getBlob() : nullptr;
+  if (!blob || !attr.getElementType().isF32())
+    return std::nullopt;
+  ArrayRef<char> data = blob->getData();
+  values.reserve(data.size() / sizeof(float));
+  for (size_t i = 0; i + sizeof(float) <= data.size(); i += sizeof(float)) {
+    float x;
+    std::memcpy(&x, data.data() + i, sizeof(float));
+    values.push_back(x);
+  }
+  return values;
+}
+
+/// Whether constant `v` is an additive causal mask over [.., tq, tk] with
+/// leading unit dims: 0 where query i sees key j (j <= i + (tk - tq)) and
+/// at most -1e4 elsewhere, as Llama-style exporters build it
+/// (triu(full(finfo.min), 1)). Adding it hides the same keys as causal =
+/// true whenever a row keeps a visible key with a finite score.
+bool isCausalAdditiveMask(Value v, int64_t tq, int64_t tk) {
+  auto type = typeOf(v);
+  if (type.getRank() < 2 || !type.hasStaticShape() ||
+      type.getDimSize(type.getRank() - 2) != tq ||
+      type.getDimSize(type.getRank() - 1) != tk ||
+      product(type.getShape()) != tq * tk)
+    return false;
+  std::optional<SmallVector<double>> values = floatConstantValues(v);
+  if (!values || int64_t(values->size()) != tq * tk)
+    return false;
+  for (int64_t n = 0; n < tq * tk; ++n) {
+    int64_t i = n / tk, j = n % tk;
+    double x = (*values)[n];
+    if (j <= i + (tk - tq) ? x != 0.0 : !(x <= -1e4))
+      return false;
+  }
+  return true;
+}
+
+/// A mask that is, or adds, a constant additive causal mask becomes causal
+/// = true; returns what is left of the mask (null when nothing is).
+Value peelCausalAdditiveMask(Value mask, int64_t tq, int64_t tk, bool &causal) {
+  if (isCausalAdditiveMask(mask, tq, tk)) {
+    causal = true;
+    return Value();
+  }
+  auto add = mask.getDefiningOp<AddOp>();
+  if (!add)
+    return mask;
+  for (auto [causalSide, rest] : {std::pair(add.getRhs(), add.getLhs()),
+                                  std::pair(add.getLhs(), add.getRhs())})
+    if (isCausalAdditiveMask(causalSide, tq, tk) &&
+        isa<FloatType>(typeOf(rest).getElementType())) {
+      causal = true;
+      return rest;
+    }
+  return mask;
+}
+
+/// A boolean mask applied by selection: Where(keep, scores, fill) or
+/// masked_fill's Where(hide, fill, scores), with a scalar fill that no
+/// finite score reaches. It equals adding Where(keep, 0, fill) (resp.
+/// Where(hide, fill, 0)) to the scores whenever a row keeps a key with a
+/// finite score; with fill -inf or finfo.min, also for rows that keep none.
+struct SelectMask {
+  mutable WhereOp where;
+  bool scoresWhenTrue = true;
+
+  Value scores() const { return scoresWhenTrue ? where.getX() : where.getY(); }
+  Value fill() const { return scoresWhenTrue ? where.getY() : where.getX(); }
+
+  /// The additive form, built only once the whole pattern has matched.
+  Value buildAdditive(PatternRewriter &rewriter) const {
+    Location loc = where.getLoc();
+    auto fillType = typeOf(fill());
+    Value zero = ConstantOp::create(
+        rewriter, loc,
+        DenseElementsAttr::get(
+            fillType, rewriter.getFloatAttr(fillType.getElementType(), 0.0)));
+    Value cond = where.getCondition();
+    return scoresWhenTrue ? WhereOp::create(rewriter, loc, cond, zero, fill())
+                          : WhereOp::create(rewriter, loc, cond, fill(), zero);
+  }
+};
+
+std::optional<SelectMask> matchSelectMask(Value v) {
+  auto where = v.getDefiningOp<WhereOp>();
+  if (!where || !where->hasOneUse())
+    return std::nullopt;
+  auto condType = typeOf(where.getCondition());
+  if (!condType.getElementType().isInteger(1) || condType.getRank() > 4)
+    return std::nullopt;
+  for (bool scoresWhenTrue : {true, false}) {
+    SelectMask m{where, scoresWhenTrue};
+    std::optional<double> fill = scalarConstant(m.fill());
+    if (fill && *fill <= -1e4 && typeOf(m.fill()).getRank() == 0 &&
+        m.scores().getType() == v.getType())
+      return m;
+  }
+  return std::nullopt;
+}
+
 struct FuseAttentionPattern : OpRewritePattern<MatMulOp> {
   FuseAttentionPattern(MLIRContext *ctx, llvm::Statistic &fused,
                        llvm::Statistic &grouped)
@@ -242,7 +359,12 @@ struct FuseAttentionPattern : OpRewritePattern<MatMulOp> {
     // scores + mask, as some exporters order it).
     bool outerCausal = false;
     s = peelCausalSelect(s, tq, tk, outerCausal);
-    if (auto add = s.getDefiningOp<AddOp>()) {
+    // Else a boolean mask by selection (masked_fill): over the scores only.
+    std::optional<SelectMask> selectMask;
+    if (!outerCausal)
+      if ((selectMask = matchSelectMask(s)))
+        s = selectMask->scores();
+    if (auto add = s.getDefiningOp<AddOp>(); add && !selectMask) {
       double scLhs = 1.0, scRhs = 1.0;
       bool cLhs = false, cRhs = false;
       if (MatMulOp mm = scoresOf(add.getLhs(), scLhs, cLhs)) {
@@ -304,6 +426,22 @@ struct FuseAttentionPattern : OpRewritePattern<MatMulOp> {
         qType.getElementType() != vType.getElementType())
       return rewriter.notifyMatchFailure(pv, "Q, K, V shapes do not form "
                                              "attention");
+    if (selectMask) {
+      // Its condition must broadcast to the scores like any mask.
+      SmallVector<int64_t> scores = {qType.getDimSize(0), qType.getDimSize(1),
+                                     qType.getDimSize(2), kType.getDimSize(2)},
+                           shape;
+      if (failed(broadcastShapes(
+              scores, typeOf(selectMask->where.getCondition()).getShape(),
+              shape)) ||
+          ArrayRef<int64_t>(shape) != ArrayRef<int64_t>(scores))
+        return rewriter.notifyMatchFailure(pv, "selection mask does not "
+                                               "broadcast to the scores");
+    }
+    // Llama's runtime mask: padding + a constant causal triangle. The add
+    // may be shared by every layer; it stays for its other users.
+    if (mask)
+      mask = peelCausalAdditiveMask(mask, tq, tk, causal);
     if (mask) {
       auto m = typeOf(mask);
       SmallVector<int64_t> scores = {qType.getDimSize(0), qType.getDimSize(1),
@@ -315,6 +453,9 @@ struct FuseAttentionPattern : OpRewritePattern<MatMulOp> {
         return rewriter.notifyMatchFailure(pv, "mask does not broadcast to "
                                                "the scores");
     }
+    // Nothing may fail from here on: the rewrite starts.
+    if (selectMask)
+      mask = selectMask->buildAdditive(rewriter);
     // Named after the softmax: the ONNX node that identifies the site.
     auto attention = AttentionOp::create(
         rewriter, softmax.getLoc(), q, kBase, vBase, mask,

@@ -35,6 +35,8 @@ def case_list():
         ("t1000_causal_full_mask", 1, 2, 2, 1000, 1000, 64, True, "full"),
         ("t1000_leading_inf", 1, 2, 2, 1000, 1000, 48, False, "leading_inf"),
         ("t7_of_1000_causal", 1, 2, 2, 7, 1000, 64, True, None),
+        ("t130_bool_keep", 2, 2, 2, 130, 130, 64, False, "bool_keep"),
+        ("t128_llama_mask", 2, 4, 2, 128, 128, 64, False, "llama"),
         ("t2048", 1, 2, 2, 2048, 2048, 64, False, "padding"),
         ("t2048_causal", 1, 2, 2, 2048, 2048, 64, True, None),
     ]
@@ -78,7 +80,30 @@ def make_case(d, name, b, hq, hkv, tq, tk, dim, causal, mask_kind, seed):
         mask = np.zeros((1, 1, tq, tk), np.float32)
         for i in range(tq):
             mask[0, 0, i, :(i * 7) % tk] = -np.inf
-    if mask is not None:
+    keep = None
+    if mask_kind == "bool_keep":
+        # A boolean key-padding mask applied by selection (Where(keep, s, -inf)).
+        keep = rng.random((b, 1, 1, tk)) > 0.3
+        keep[..., 0] = True
+        inputs.append(("keep", keep))
+        inits.append(numpy_helper.from_array(np.array(-np.inf, np.float32), "ninf"))
+        nodes.append(helper.make_node("Where", ["keep", "s", "ninf"], ["sm"]))
+        s_name = "sm"
+    elif mask_kind == "llama":
+        # Padding (an input) plus a constant causal triangle of finfo.min,
+        # added before the scores as Llama exporters build it.
+        keep = rng.random((b, 1, 1, tk)) > 0.3
+        keep[..., 0] = True
+        pad = np.where(keep, 0.0, np.finfo(np.float32).min).astype(np.float32)
+        tri = np.triu(np.full((tq, tk), np.finfo(np.float32).min, np.float32),
+                      k=tk - tq + 1)[None, None]
+        inputs.append(("pad", pad))
+        inits.append(numpy_helper.from_array(tri, "tri"))
+        nodes += [helper.make_node("Add", ["pad", "tri"], ["mask"]),
+                  helper.make_node("Add", ["s", "mask"], ["sm"])]
+        s_name = "sm"
+        mask = pad.astype(np.float64) + tri.astype(np.float64)
+    if mask is not None and mask_kind != "llama":
         inputs.append(("mask", mask))
         nodes.append(helper.make_node("Add", ["s", "mask"], ["sm"]))
         s_name = "sm"
@@ -93,7 +118,8 @@ def make_case(d, name, b, hq, hkv, tq, tk, dim, causal, mask_kind, seed):
               helper.make_node("MatMul", ["p", vname], ["y"])]
     graph = helper.make_graph(
         nodes, name,
-        [helper.make_tensor_value_info(n, TensorProto.FLOAT, list(a.shape)) for n, a in inputs],
+        [helper.make_tensor_value_info(n, onnx.mapping.NP_TYPE_TO_TENSOR_TYPE[a.dtype], list(a.shape))
+         for n, a in inputs],
         [helper.make_tensor_value_info("y", TensorProto.FLOAT, [b, hq, tq, dim])], inits)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
     model.ir_version = 8
@@ -108,6 +134,8 @@ def make_case(d, name, b, hq, hkv, tq, tk, dim, causal, mask_kind, seed):
     s = q.astype(np.float64) @ k64.transpose(0, 1, 3, 2) / np.sqrt(dim)
     if mask is not None:
         s = s + mask.astype(np.float64)
+    if mask_kind == "bool_keep":
+        s = np.where(keep, s, -np.inf)
     if causal:
         s = np.where(np.tril(np.ones((tq, tk), bool), k=tk - tq), s, -np.inf)
     p = np.exp(s - s.max(-1, keepdims=True))
@@ -145,13 +173,16 @@ def main():
             print(f"{name}: compile failed\n{c.stderr}")
             failures += 1
             continue
-        fused = json.load(open(report))["attention"]["fused"]
+        att = json.load(open(report))["attention"]
+        fused = att["fused"]
+        site = (att.get("sites") or [{}])[0]
+        kind = f"causal {str(site.get('causal')).lower()}, mask {site.get('mask')}"
         r = subprocess.run([run_bin, so, "--test-data", os.path.join(d, "test_data_set_0"),
                             "--atol", "1e-4"], capture_output=True, text=True)
         last = (r.stdout.strip().splitlines() or [""])[-1]
         ok = r.returncode == 0 and fused == 1
         failures += not ok
-        print(f"{name}: fused {fused}: {last}" + ("" if ok else f" FAILED\n{r.stderr}"))
+        print(f"{name}: fused {fused} ({kind}): {last}" + ("" if ok else f" FAILED\n{r.stderr}"))
     print(f"{failures} failure(s)")
     return 1 if failures else 0
 

@@ -133,3 +133,81 @@ func.func @causal_over_mask(%q: tensor<1x2x3x8xf32>, %k: tensor<1x2x3x8xf32>, %v
   %o = whittle.matmul %p, %v : (tensor<1x2x3x3xf32>, tensor<1x2x3x8xf32>) -> tensor<1x2x3x8xf32>
   return %o : tensor<1x2x3x8xf32>
 }
+
+// -----
+
+// Llama: the padding mask plus a constant additive causal triangle
+// (0 on and below the diagonal, finfo.min above), added once and shared by
+// the layers: causal = true, the padding part stays as the mask.
+// CHECK-LABEL: func.func @llama_causal_additive
+// CHECK: %[[PAD:.*]] = whittle.where
+// CHECK: whittle.attention %arg0, %arg1, %arg2, %[[PAD]] {causal = true, scale = 1.000000e+00 : f64}
+// CHECK-NOT: whittle.add
+func.func @llama_causal_additive(%q: tensor<1x1x3x8xf32>, %k: tensor<1x1x3x8xf32>, %v: tensor<1x1x3x8xf32>, %keep: tensor<1x1x1x3xi1>) -> tensor<1x1x3x8xf32> {
+  %zero = whittle.constant dense<0.0> : tensor<f32>
+  %min = whittle.constant dense<-3.40282347E+38> : tensor<f32>
+  %pad = whittle.where %keep, %zero, %min : (tensor<1x1x1x3xi1>, tensor<f32>, tensor<f32>) -> tensor<1x1x1x3xf32>
+  %tri = whittle.constant dense<[[[[0.0, -3.40282347E+38, -3.40282347E+38], [0.0, 0.0, -3.40282347E+38], [0.0, 0.0, 0.0]]]]> : tensor<1x1x3x3xf32>
+  %m = whittle.add %pad, %tri : (tensor<1x1x1x3xf32>, tensor<1x1x3x3xf32>) -> tensor<1x1x3x3xf32>
+  %kt = whittle.transpose %k {perm = array<i64: 0, 1, 3, 2>} : (tensor<1x1x3x8xf32>) -> tensor<1x1x8x3xf32>
+  %s = whittle.matmul %q, %kt : (tensor<1x1x3x8xf32>, tensor<1x1x8x3xf32>) -> tensor<1x1x3x3xf32>
+  %a = whittle.add %s, %m : (tensor<1x1x3x3xf32>, tensor<1x1x3x3xf32>) -> tensor<1x1x3x3xf32>
+  %p = whittle.softmax %a {axis = 3 : i64} : (tensor<1x1x3x3xf32>) -> tensor<1x1x3x3xf32>
+  %o = whittle.matmul %p, %v : (tensor<1x1x3x3xf32>, tensor<1x1x3x8xf32>) -> tensor<1x1x3x8xf32>
+  return %o : tensor<1x1x3x8xf32>
+}
+
+// -----
+
+// A constant causal triangle alone as the mask: no mask is left.
+// CHECK-LABEL: func.func @causal_additive_only
+// CHECK: whittle.attention %arg0, %arg1, %arg2 {causal = true, scale = 1.000000e+00 : f64}
+func.func @causal_additive_only(%q: tensor<1x1x3x8xf32>, %k: tensor<1x1x3x8xf32>, %v: tensor<1x1x3x8xf32>) -> tensor<1x1x3x8xf32> {
+  %tri = whittle.constant dense<[[[[0.0, -1.0E+4, -1.0E+4], [0.0, 0.0, -1.0E+4], [0.0, 0.0, 0.0]]]]> : tensor<1x1x3x3xf32>
+  %kt = whittle.transpose %k {perm = array<i64: 0, 1, 3, 2>} : (tensor<1x1x3x8xf32>) -> tensor<1x1x8x3xf32>
+  %s = whittle.matmul %q, %kt : (tensor<1x1x3x8xf32>, tensor<1x1x8x3xf32>) -> tensor<1x1x3x3xf32>
+  %a = whittle.add %tri, %s : (tensor<1x1x3x3xf32>, tensor<1x1x3x3xf32>) -> tensor<1x1x3x3xf32>
+  %p = whittle.softmax %a {axis = 3 : i64} : (tensor<1x1x3x3xf32>) -> tensor<1x1x3x3xf32>
+  %o = whittle.matmul %p, %v : (tensor<1x1x3x3xf32>, tensor<1x1x3x8xf32>) -> tensor<1x1x3x8xf32>
+  return %o : tensor<1x1x3x8xf32>
+}
+
+// -----
+
+// A boolean key-padding mask by selection, Where(keep, scores, -inf): it
+// becomes the additive mask Where(keep, 0, -inf), kept [B, 1, 1, Tk].
+// CHECK-LABEL: func.func @boolean_keep_mask
+// CHECK-DAG: %[[ZERO:.*]] = whittle.constant dense<0.000000e+00> : tensor<f32>
+// CHECK-DAG: %[[INF:.*]] = whittle.constant dense<0xFF800000> : tensor<f32>
+// CHECK: %[[M:.*]] = whittle.where %arg3, %[[ZERO]], %[[INF]] : (tensor<2x1x1x4xi1>, tensor<f32>, tensor<f32>) -> tensor<2x1x1x4xf32>
+// CHECK: whittle.attention %arg0, %arg1, %arg2, %[[M]] {scale = 1.250000e-01 : f64}
+func.func @boolean_keep_mask(%q: tensor<2x2x4x8xf32>, %k: tensor<2x2x4x8xf32>, %v: tensor<2x2x4x8xf32>, %keep: tensor<2x1x1x4xi1>) -> tensor<2x2x4x8xf32> {
+  %kt = whittle.transpose %k {perm = array<i64: 0, 1, 3, 2>} : (tensor<2x2x4x8xf32>) -> tensor<2x2x8x4xf32>
+  %s = whittle.matmul %q, %kt : (tensor<2x2x4x8xf32>, tensor<2x2x8x4xf32>) -> tensor<2x2x4x4xf32>
+  %c = whittle.constant dense<0.125> : tensor<f32>
+  %d = whittle.mul %s, %c : (tensor<2x2x4x4xf32>, tensor<f32>) -> tensor<2x2x4x4xf32>
+  %inf = whittle.constant dense<0xFF800000> : tensor<f32>
+  %w = whittle.where %keep, %d, %inf : (tensor<2x1x1x4xi1>, tensor<2x2x4x4xf32>, tensor<f32>) -> tensor<2x2x4x4xf32>
+  %p = whittle.softmax %w {axis = 3 : i64} : (tensor<2x2x4x4xf32>) -> tensor<2x2x4x4xf32>
+  %o = whittle.matmul %p, %v : (tensor<2x2x4x4xf32>, tensor<2x2x4x8xf32>) -> tensor<2x2x4x8xf32>
+  return %o : tensor<2x2x4x8xf32>
+}
+
+// -----
+
+// masked_fill(hide, finfo.min): Where(hide, fill, scores) becomes the
+// additive mask Where(hide, fill, 0).
+// CHECK-LABEL: func.func @masked_fill
+// CHECK-DAG: %[[ZERO:.*]] = whittle.constant dense<0.000000e+00> : tensor<f32>
+// CHECK-DAG: %[[MIN:.*]] = whittle.constant dense<-3.40282347E+38> : tensor<f32>
+// CHECK: %[[M:.*]] = whittle.where %arg3, %[[MIN]], %[[ZERO]]
+// CHECK: whittle.attention %arg0, %arg1, %arg2, %[[M]] {scale = 1.000000e+00 : f64}
+func.func @masked_fill(%q: tensor<1x2x4x8xf32>, %k: tensor<1x2x4x8xf32>, %v: tensor<1x2x4x8xf32>, %hide: tensor<1x1x4x4xi1>) -> tensor<1x2x4x8xf32> {
+  %kt = whittle.transpose %k {perm = array<i64: 0, 1, 3, 2>} : (tensor<1x2x4x8xf32>) -> tensor<1x2x8x4xf32>
+  %s = whittle.matmul %q, %kt : (tensor<1x2x4x8xf32>, tensor<1x2x8x4xf32>) -> tensor<1x2x4x4xf32>
+  %min = whittle.constant dense<-3.40282347E+38> : tensor<f32>
+  %w = whittle.where %hide, %min, %s : (tensor<1x1x4x4xi1>, tensor<f32>, tensor<1x2x4x4xf32>) -> tensor<1x2x4x4xf32>
+  %p = whittle.softmax %w {axis = 3 : i64} : (tensor<1x2x4x4xf32>) -> tensor<1x2x4x4xf32>
+  %o = whittle.matmul %p, %v : (tensor<1x2x4x4xf32>, tensor<1x2x4x8xf32>) -> tensor<1x2x4x8xf32>
+  return %o : tensor<1x2x4x8xf32>
+}

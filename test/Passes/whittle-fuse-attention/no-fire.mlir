@@ -101,10 +101,13 @@ func.func @mask_broadcasts_scores(%q: tensor<1x2x4x8xf32>, %k: tensor<1x2x4x8xf3
 
 // -----
 
-// Where with an upper-triangular (anti-causal) pattern is not causal; the
-// select stays and so does the softmax.
+// Where with an upper-triangular (anti-causal) pattern is not causal: it is
+// an ordinary boolean mask (folded to its additive constant), causal stays
+// false.
 // CHECK-LABEL: func.func @anti_causal
-// CHECK-NOT: whittle.attention
+// CHECK: %[[M:.*]] = whittle.constant dense<{{\[\[\[\[}}0.000000e+00, 0.000000e+00, 0.000000e+00], [0xFF800000, 0.000000e+00, 0.000000e+00], [0xFF800000, 0xFF800000, 0.000000e+00]]]]>
+// CHECK: whittle.attention %arg0, %arg1, %arg2, %[[M]] {scale = 1.000000e+00 : f64}
+// CHECK-NOT: causal
 func.func @anti_causal(%q: tensor<1x1x3x8xf32>, %k: tensor<1x1x3x8xf32>, %v: tensor<1x1x3x8xf32>) -> tensor<1x1x3x8xf32> {
   %kt = whittle.transpose %k {perm = array<i64: 0, 1, 3, 2>} : (tensor<1x1x3x8xf32>) -> tensor<1x1x8x3xf32>
   %s = whittle.matmul %q, %kt : (tensor<1x1x3x8xf32>, tensor<1x1x8x3xf32>) -> tensor<1x1x3x3xf32>
@@ -147,4 +150,40 @@ func.func @broadcasting_scale(%q: tensor<1x2x4x8xf32>, %k: tensor<1x2x4x8xf32>, 
   %p = whittle.softmax %sc {axis = 3 : i64} : (tensor<3x2x4x4xf32>) -> tensor<3x2x4x4xf32>
   %o = whittle.matmul %p, %v : (tensor<3x2x4x4xf32>, tensor<1x2x4x8xf32>) -> tensor<3x2x4x8xf32>
   return %o : tensor<3x2x4x8xf32>
+}
+
+// -----
+
+// A constant triangle whose hidden entries are not far below any score
+// (-1, not <= -1e4) is an ordinary additive mask: it is kept and causal
+// stays false (the attention still fuses).
+// CHECK-LABEL: func.func @weak_triangle_is_not_causal
+// CHECK: %[[TRI:.*]] = whittle.constant
+// CHECK: whittle.attention %arg0, %arg1, %arg2, %[[TRI]] {scale = 1.000000e+00 : f64}
+// CHECK-NOT: causal = true
+func.func @weak_triangle_is_not_causal(%q: tensor<1x1x3x8xf32>, %k: tensor<1x1x3x8xf32>, %v: tensor<1x1x3x8xf32>) -> tensor<1x1x3x8xf32> {
+  %tri = whittle.constant dense<[[[[0.0, -1.0, -1.0], [0.0, 0.0, -1.0], [0.0, 0.0, 0.0]]]]> : tensor<1x1x3x3xf32>
+  %kt = whittle.transpose %k {perm = array<i64: 0, 1, 3, 2>} : (tensor<1x1x3x8xf32>) -> tensor<1x1x8x3xf32>
+  %s = whittle.matmul %q, %kt : (tensor<1x1x3x8xf32>, tensor<1x1x8x3xf32>) -> tensor<1x1x3x3xf32>
+  %a = whittle.add %s, %tri : (tensor<1x1x3x3xf32>, tensor<1x1x3x3xf32>) -> tensor<1x1x3x3xf32>
+  %p = whittle.softmax %a {axis = 3 : i64} : (tensor<1x1x3x3xf32>) -> tensor<1x1x3x3xf32>
+  %o = whittle.matmul %p, %v : (tensor<1x1x3x3xf32>, tensor<1x1x3x8xf32>) -> tensor<1x1x3x8xf32>
+  return %o : tensor<1x1x3x8xf32>
+}
+
+// -----
+
+// A selection whose fill is an ordinary value (-1) is not a mask: the
+// selected scores differ from any additive form, so nothing fuses.
+// CHECK-LABEL: func.func @select_with_finite_fill
+// CHECK-NOT: whittle.attention
+// CHECK: whittle.softmax
+func.func @select_with_finite_fill(%q: tensor<1x2x4x8xf32>, %k: tensor<1x2x4x8xf32>, %v: tensor<1x2x4x8xf32>, %keep: tensor<1x1x1x4xi1>) -> tensor<1x2x4x8xf32> {
+  %kt = whittle.transpose %k {perm = array<i64: 0, 1, 3, 2>} : (tensor<1x2x4x8xf32>) -> tensor<1x2x8x4xf32>
+  %s = whittle.matmul %q, %kt : (tensor<1x2x4x8xf32>, tensor<1x2x8x4xf32>) -> tensor<1x2x4x4xf32>
+  %fill = whittle.constant dense<-1.0> : tensor<f32>
+  %w = whittle.where %keep, %s, %fill : (tensor<1x1x1x4xi1>, tensor<1x2x4x4xf32>, tensor<f32>) -> tensor<1x2x4x4xf32>
+  %p = whittle.softmax %w {axis = 3 : i64} : (tensor<1x2x4x4xf32>) -> tensor<1x2x4x4xf32>
+  %o = whittle.matmul %p, %v : (tensor<1x2x4x4xf32>, tensor<1x2x4x8xf32>) -> tensor<1x2x4x8xf32>
+  return %o : tensor<1x2x4x8xf32>
 }
