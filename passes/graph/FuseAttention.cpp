@@ -145,16 +145,22 @@ bool allNonZero(Value v) {
   return true;
 }
 
+/// Whether `v` is [.., tq, tk] with only unit dims in front (one plane of
+/// queries x keys, shared by every batch and head).
+bool isQueryKeyPlane(Value v, int64_t tq, int64_t tk) {
+  auto type = typeOf(v);
+  return type.getRank() >= 2 && type.hasStaticShape() &&
+         type.getDimSize(type.getRank() - 2) == tq &&
+         type.getDimSize(type.getRank() - 1) == tk &&
+         product(type.getShape()) == tq * tk;
+}
+
 /// Whether `cond` is the boolean causal pattern over [.., tq, tk] with
 /// leading unit dims: query i sees key j iff j <= i + (tk - tq). Recognized
 /// as a constant, or as a lower Trilu of an all-non-zero constant (cast to
 /// bool), as exporters write tril(ones) and registered causal buffers.
 bool isCausalCondition(Value cond, int64_t tq, int64_t tk) {
-  auto type = typeOf(cond);
-  if (type.getRank() < 2 || !type.hasStaticShape() ||
-      type.getDimSize(type.getRank() - 2) != tq ||
-      type.getDimSize(type.getRank() - 1) != tk ||
-      product(type.getShape()) != tq * tk)
+  if (!isQueryKeyPlane(cond, tq, tk))
     return false;
   // Leading unit dims only reshape the pattern.
   while (Operation *op = cond.getDefiningOp()) {
@@ -239,11 +245,7 @@ std::optional<SmallVector<double>> floatConstantValues(Value v) {
 /// (triu(full(finfo.min), 1)). Adding it hides the same keys as causal =
 /// true whenever a row keeps a visible key with a finite score.
 bool isCausalAdditiveMask(Value v, int64_t tq, int64_t tk) {
-  auto type = typeOf(v);
-  if (type.getRank() < 2 || !type.hasStaticShape() ||
-      type.getDimSize(type.getRank() - 2) != tq ||
-      type.getDimSize(type.getRank() - 1) != tk ||
-      product(type.getShape()) != tq * tk)
+  if (!isQueryKeyPlane(v, tq, tk))
     return false;
   std::optional<SmallVector<double>> values = floatConstantValues(v);
   if (!values || int64_t(values->size()) != tq * tk)
