@@ -277,6 +277,62 @@ LogicalResult importExpand(NodeBinder &b) {
   return b.setResults(y);
 }
 
+/// Tile as broadcasting: a dim of extent 1 is expanded to its repeat count;
+/// any other repeated dim gets a unit dim in front, expanded and merged
+/// back ([.., d, ..] -> [.., 1, d, ..] -> [.., r, d, ..] -> [.., r * d, ..]),
+/// so that repeat_kv spelled with Tile reads as the Expand it is.
+LogicalResult importTile(NodeBinder &b) {
+  Value x, repeatsValue, y;
+  SmallVector<int64_t> repeats;
+  if (b.tensor(0, x) || b.tensor(1, repeatsValue) ||
+      b.constantInts(repeatsValue, "repeats", repeats))
+    return failure();
+  auto type = NodeBinder::typeOf(x);
+  int64_t rank = type.getRank();
+  if (int64_t(repeats.size()) != rank)
+    return b.error() << "repeats has " << repeats.size()
+                     << " entries for an input of rank " << rank;
+  bool split = false;
+  for (auto [r, d] : llvm::zip(repeats, type.getShape())) {
+    if (r < 1)
+      return b.error() << "repeat " << r
+                       << " is not supported (must be at least 1)";
+    split |= r > 1 && d != 1;
+  }
+  OpBuilder &builder = b.getBuilder();
+  if (!split) {
+    // Only unit dims repeat: a broadcast (1 keeps a dim as it is).
+    SmallVector<int64_t> shape;
+    for (auto [r, d] : llvm::zip(repeats, type.getShape()))
+      shape.push_back(d == 1 ? r : 1);
+    if (b.create<ExpandOp>(y, x, builder.getDenseI64ArrayAttr(shape)))
+      return failure();
+    return b.setResults(y);
+  }
+  if (!type.hasStaticShape())
+    return b.error() << "repeating a dim of extent other than 1 needs a "
+                        "static input shape";
+  SmallVector<int64_t> withUnits, expanded, result;
+  for (auto [r, d] : llvm::zip(repeats, type.getShape())) {
+    if (r > 1 && d != 1) {
+      withUnits.append({1, d});
+      expanded.append({r, d});
+    } else {
+      withUnits.push_back(d);
+      expanded.push_back(d * r);
+    }
+    result.push_back(d * r);
+  }
+  Value unitDims, broadcast;
+  if (b.create<ReshapeOp>(unitDims, x,
+                          builder.getDenseI64ArrayAttr(withUnits)) ||
+      b.create<ExpandOp>(broadcast, unitDims,
+                         builder.getDenseI64ArrayAttr(expanded)) ||
+      b.create<ReshapeOp>(y, broadcast, builder.getDenseI64ArrayAttr(result)))
+    return failure();
+  return b.setResults(y);
+}
+
 LogicalResult importFlatten(NodeBinder &b) {
   Value x, y;
   int64_t axis;
@@ -342,6 +398,8 @@ void whittle::registerDataMovementOps(OpRegistry &r) {
   r.add("", "Squeeze", 13, importSqueeze, "squeeze");
   r.add("", "Unsqueeze", 13, importUnsqueeze, "unsqueeze");
   r.add("", "Expand", 13, importExpand, "expand");
+  r.add("", "Tile", 13, importTile, "expand",
+        "repeats must be constant; as reshape + expand");
   r.add("", "Flatten", 13, importFlatten, "reshape");
   r.add("", "Trilu", 14, importTrilu, "trilu", "k must be constant");
 }

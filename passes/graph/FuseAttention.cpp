@@ -80,9 +80,21 @@ Value peelScales(Value v, double &scale) {
 }
 
 /// For a [B, Hkv * g, T, D] value spelled repeat_kv (reshape or unsqueeze to
-/// [B, Hkv, 1, T, D], expand to g, reshape back), the unrepeated
+/// [B, Hkv, 1, T, D], expand to g, reshape back; Tile imports as the same
+/// expand), or a [B, 1, T, D] value expanded to every head, the unrepeated
 /// [B, Hkv, T, D] value; else `v`.
 Value peelRepeatHeads(Value v) {
+  // Multi-query: one key/value head broadcast to every query head.
+  if (auto expand = v.getDefiningOp<ExpandOp>();
+      expand && expand->hasOneUse()) {
+    auto in = typeOf(expand.getInput()), out = typeOf(v);
+    if (in.getRank() == 4 && out.getRank() == 4 && in.hasStaticShape() &&
+        out.hasStaticShape() && in.getDimSize(1) == 1 &&
+        in.getDimSize(0) == out.getDimSize(0) &&
+        in.getDimSize(2) == out.getDimSize(2) &&
+        in.getDimSize(3) == out.getDimSize(3))
+      return expand.getInput();
+  }
   auto back = v.getDefiningOp<ReshapeOp>();
   if (!back || !back->hasOneUse())
     return v;

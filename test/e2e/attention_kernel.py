@@ -31,6 +31,7 @@ def case_list():
         ("t7_causal", 1, 3, 3, 7, 7, 64, True, None),
         ("t128_causal_padding", 1, 4, 4, 128, 128, 64, True, "padding"),
         ("t128_gqa", 1, 4, 2, 128, 128, 64, True, None),
+        ("t64_gqa_tile", 1, 6, 2, 64, 64, 32, True, "tile"),
         ("t1000", 1, 2, 2, 1000, 1000, 64, False, None),
         ("t1000_causal_full_mask", 1, 2, 2, 1000, 1000, 64, True, "full"),
         ("t1000_leading_inf", 1, 2, 2, 1000, 1000, 48, False, "leading_inf"),
@@ -53,7 +54,18 @@ def make_case(d, name, b, hq, hkv, tq, tk, dim, causal, mask_kind, seed):
     inits = [numpy_helper.from_array(np.array(1 / np.sqrt(dim), np.float32), "scale")]
     nodes = []
     kname, vname = "k", "v"
-    if hq != hkv:
+    if hq != hkv and mask_kind == "tile":
+        # repeat_kv spelled with Tile on the unsqueezed head axis.
+        g = hq // hkv
+        inits += [numpy_helper.from_array(np.array([2], np.int64), "axis2"),
+                  numpy_helper.from_array(np.array([1, 1, g, 1, 1], np.int64), "reps"),
+                  numpy_helper.from_array(np.array([b, hq, tk, dim], np.int64), "heads")]
+        for x in ("k", "v"):
+            nodes += [helper.make_node("Unsqueeze", [x, "axis2"], [x + "_u"]),
+                      helper.make_node("Tile", [x + "_u", "reps"], [x + "_e"]),
+                      helper.make_node("Reshape", [x + "_e", "heads"], [x + "_r"])]
+        kname, vname = "k_r", "v_r"
+    elif hq != hkv:
         g = hq // hkv
         inits += [numpy_helper.from_array(np.array([2], np.int64), "axis2"),
                   numpy_helper.from_array(np.array([b, hkv, g, tk, dim], np.int64), "rep"),
@@ -176,7 +188,8 @@ def main():
         att = json.load(open(report))["attention"]
         fused = att["fused"]
         site = (att.get("sites") or [{}])[0]
-        kind = f"causal {str(site.get('causal')).lower()}, mask {site.get('mask')}"
+        kind = (f"causal {str(site.get('causal')).lower()}, mask {site.get('mask')}, "
+                f"kv heads {site.get('kv_heads')}")
         r = subprocess.run([run_bin, so, "--test-data", os.path.join(d, "test_data_set_0"),
                             "--atol", "1e-4"], capture_output=True, text=True)
         last = (r.stdout.strip().splitlines() or [""])[-1]

@@ -71,6 +71,7 @@ DEFAULT_DATA = "/usr/share/libonnx-testdata/data/node"
 CONSTANT_OPERANDS = {
     "Reshape": (1,),            # shape
     "Expand": (1,),             # shape
+    "Tile": (1,),               # repeats
     "Slice": (1, 2, 3, 4),      # starts, ends, axes, steps
     "Split": (1,),              # split
     "Squeeze": (1,),            # axes

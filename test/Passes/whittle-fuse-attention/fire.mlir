@@ -211,3 +211,20 @@ func.func @masked_fill(%q: tensor<1x2x4x8xf32>, %k: tensor<1x2x4x8xf32>, %v: ten
   %o = whittle.matmul %p, %v : (tensor<1x2x4x4xf32>, tensor<1x2x4x8xf32>) -> tensor<1x2x4x8xf32>
   return %o : tensor<1x2x4x8xf32>
 }
+
+// -----
+
+// Multi-query attention: one key/value head broadcast to the query heads
+// (Expand, or Tile, which imports as the same expand) stays unrepeated.
+// CHECK-LABEL: func.func @multi_query
+// CHECK: whittle.attention %arg0, %arg1, %arg2 {scale = 1.000000e+00 : f64} : (tensor<1x4x3x8xf32>, tensor<1x1x3x8xf32>, tensor<1x1x3x8xf32>) -> tensor<1x4x3x8xf32>
+// CHECK-NOT: whittle.expand
+func.func @multi_query(%q: tensor<1x4x3x8xf32>, %k: tensor<1x1x3x8xf32>, %v: tensor<1x1x3x8xf32>) -> tensor<1x4x3x8xf32> {
+  %ke = whittle.expand %k {shape = array<i64: 1, 4, 1, 1>} : (tensor<1x1x3x8xf32>) -> tensor<1x4x3x8xf32>
+  %ve = whittle.expand %v {shape = array<i64: 1, 4, 1, 1>} : (tensor<1x1x3x8xf32>) -> tensor<1x4x3x8xf32>
+  %kt = whittle.transpose %ke {perm = array<i64: 0, 1, 3, 2>} : (tensor<1x4x3x8xf32>) -> tensor<1x4x8x3xf32>
+  %s = whittle.matmul %q, %kt : (tensor<1x4x3x8xf32>, tensor<1x4x8x3xf32>) -> tensor<1x4x3x3xf32>
+  %p = whittle.softmax %s {axis = 3 : i64} : (tensor<1x4x3x3xf32>) -> tensor<1x4x3x3xf32>
+  %o = whittle.matmul %p, %ve : (tensor<1x4x3x3xf32>, tensor<1x4x3x8xf32>) -> tensor<1x4x3x8xf32>
+  return %o : tensor<1x4x3x8xf32>
+}
