@@ -54,25 +54,19 @@ def make_case(d, name, b, hq, hkv, tq, tk, dim, causal, mask_kind, seed):
     inits = [numpy_helper.from_array(np.array(1 / np.sqrt(dim), np.float32), "scale")]
     nodes = []
     kname, vname = "k", "v"
-    if hq != hkv and mask_kind == "tile":
-        # repeat_kv spelled with Tile on the unsqueezed head axis.
+    if hq != hkv:
+        # repeat_kv: unsqueeze the head axis, repeat it g times (Expand to
+        # the repeated shape, or Tile by the repeat counts), merge it back.
         g = hq // hkv
+        tile = mask_kind == "tile"
+        reps = [1, 1, g, 1, 1] if tile else [b, hkv, g, tk, dim]
         inits += [numpy_helper.from_array(np.array([2], np.int64), "axis2"),
-                  numpy_helper.from_array(np.array([1, 1, g, 1, 1], np.int64), "reps"),
+                  numpy_helper.from_array(np.array(reps, np.int64), "rep"),
                   numpy_helper.from_array(np.array([b, hq, tk, dim], np.int64), "heads")]
         for x in ("k", "v"):
             nodes += [helper.make_node("Unsqueeze", [x, "axis2"], [x + "_u"]),
-                      helper.make_node("Tile", [x + "_u", "reps"], [x + "_e"]),
-                      helper.make_node("Reshape", [x + "_e", "heads"], [x + "_r"])]
-        kname, vname = "k_r", "v_r"
-    elif hq != hkv:
-        g = hq // hkv
-        inits += [numpy_helper.from_array(np.array([2], np.int64), "axis2"),
-                  numpy_helper.from_array(np.array([b, hkv, g, tk, dim], np.int64), "rep"),
-                  numpy_helper.from_array(np.array([b, hq, tk, dim], np.int64), "heads")]
-        for x in ("k", "v"):
-            nodes += [helper.make_node("Unsqueeze", [x, "axis2"], [x + "_u"]),
-                      helper.make_node("Expand", [x + "_u", "rep"], [x + "_e"]),
+                      helper.make_node("Tile" if tile else "Expand", [x + "_u", "rep"],
+                                       [x + "_e"]),
                       helper.make_node("Reshape", [x + "_e", "heads"], [x + "_r"])]
         kname, vname = "k_r", "v_r"
     nodes += [helper.make_node("Transpose", [kname], ["kt"], perm=[0, 1, 3, 2]),
