@@ -45,6 +45,44 @@ def WhittleFuseAttention
   ];
 }
 
+def WhittlePruneDeadHeads
+    : Pass<"whittle-prune-dead-heads", "mlir::func::FuncOp"> {
+  let summary = "Cut provably dead attention heads and FFN neurons out of the "
+                "weights";
+  let description = [{
+    Runs after whittle-fuse-attention. A head is dead when its rows of the
+    output projection are all zero, or when its value projection columns and
+    value bias are all zero (it outputs zeros whatever its softmax); zero
+    query/key weights do not make a head dead (its softmax is uniform and
+    it outputs the mean of V). For an attention whose Q, K and V come from
+    linear layers with constant weights (separate projections, or one fused
+    projection split three ways) through reshape to [B, T, H, D] and
+    transpose, and whose output goes back through transpose and reshape
+    into one linear layer, the dead heads are removed from the Q/K/V weight
+    columns and biases, the attention op and the output projection's rows.
+    With grouped-query heads a key/value head goes only with all of its
+    query heads (and only when the groups stay equal). A layer whose heads
+    are all dead is left whole.
+
+    With `prune-neurons`, an FFN neuron whose row of the down projection is
+    zero is removed from the down projection, the up (and gate) projection
+    columns and biases, and the position-wise ops between them (each reading
+    only the chain and scalars). No result changes: what is removed adds
+    exact zeros. The pruned heads (site, head, reason) and the neuron count
+    are recorded on the module for the compile report.
+  }];
+  let options = [
+    Option<"pruneNeurons", "prune-neurons", "bool", "true",
+           "Also remove FFN neurons whose down-projection row is zero">
+  ];
+  let statistics = [
+    Statistic<"numHeadsPruned", "heads-pruned", "Attention heads removed">,
+    Statistic<"numNeuronsPruned", "neurons-pruned", "FFN neurons removed">,
+    Statistic<"numBytesSaved", "bytes-saved",
+              "Bytes of weights removed with them">
+  ];
+}
+
 //===----------------------------------------------------------------------===//
 // Kernel passes (linalg on tensors, after conversion, before bufferization)
 //===----------------------------------------------------------------------===//

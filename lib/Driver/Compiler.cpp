@@ -257,7 +257,7 @@ LogicalResult whittle::compileModel(const CompileOptions &options,
   // Graph level: the imported whittle graph, cleaned up.
   {
     PassManager pm(&context);
-    buildGraphPipeline(pm);
+    buildGraphPipeline(pm, options.pruneDeadHeads);
     if (failed(runPasses(pm, module)))
       return failure();
   }

@@ -34,6 +34,24 @@ static std::string nodeName(Location loc) {
 
 GraphSummary whittle::summarizeGraph(ModuleOp module) {
   GraphSummary s;
+  // Recorded by whittle-prune-dead-heads.
+  if (auto pruned = module->getAttrOfType<ArrayAttr>("whittle.pruned_heads"))
+    for (Attribute a : pruned) {
+      auto dict = dyn_cast<DictionaryAttr>(a);
+      if (!dict)
+        continue;
+      PrunedHead p;
+      if (auto node = dict.getAs<LocationAttr>("node"))
+        p.node = nodeName(node);
+      if (auto head = dict.getAs<IntegerAttr>("head"))
+        p.head = head.getInt();
+      if (auto reason = dict.getAs<StringAttr>("reason"))
+        p.reason = reason.str();
+      s.prunedHeads.push_back(p);
+    }
+  if (auto neurons =
+          module->getAttrOfType<IntegerAttr>("whittle.pruned_ffn_neurons"))
+    s.prunedFfnNeurons = neurons.getInt();
   module.walk([&](Operation *op) {
     if (auto constant = dyn_cast<ConstantOp>(op)) {
       auto type = cast<ShapedType>(constant.getType());
@@ -91,6 +109,10 @@ void whittle::writeReportJson(const CompileReport &r, llvm::raw_ostream &os) {
                                        {"head_dim", a.headDim},
                                        {"causal", a.causal},
                                        {"mask", a.mask}});
+  llvm::json::Array pruned;
+  for (const PrunedHead &p : r.after.prunedHeads)
+    pruned.push_back(llvm::json::Object{
+        {"node", p.node}, {"head", p.head}, {"reason", p.reason}});
   llvm::json::Object root{
       {"model", r.model},
       {"target", r.target},
@@ -100,6 +122,11 @@ void whittle::writeReportJson(const CompileReport &r, llvm::raw_ostream &os) {
            {"fused", static_cast<int64_t>(r.after.attention.size())},
            {"unfused_softmax", r.after.unfusedSoftmax},
            {"sites", std::move(sites)}}},
+      {"pruning",
+       llvm::json::Object{{"heads_pruned", std::move(pruned)},
+                          {"ffn_neurons_pruned", r.after.prunedFfnNeurons},
+                          // Only exact (provably dead) pruning exists yet.
+                          {"rel_error", nullptr}}},
       {"weights_bytes", r.after.weightsBytes},
       {"weights_bytes_before", r.before.weightsBytes},
       {"flops", r.after.flops},
@@ -116,6 +143,10 @@ void whittle::printReportSummary(const CompileReport &r,
     os << "    " << a.node << ": " << a.heads << " heads (" << a.kvHeads
        << " kv), head_dim " << a.headDim << (a.causal ? ", causal" : "")
        << ", mask " << a.mask << "\n";
+  os << "  pruning: " << r.after.prunedHeads.size() << " heads, "
+     << r.after.prunedFfnNeurons << " FFN neurons\n";
+  for (const PrunedHead &p : r.after.prunedHeads)
+    os << "    " << p.node << " head " << p.head << ": " << p.reason << "\n";
   os << "  weights: " << r.after.weightsBytes << " bytes (imported "
      << r.before.weightsBytes << ")\n";
   os << "  flops: " << r.after.flops << " per forward pass (imported "

@@ -9,6 +9,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "WeightData.h"
+
 #include "whittle/Dialect/Whittle.h"
 #include "whittle/Passes/Passes.h"
 
@@ -17,8 +19,6 @@
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
-
-#include <cstring>
 
 namespace whittle {
 #define GEN_PASS_DEF_WHITTLEFUSEATTENTION
@@ -223,34 +223,6 @@ Value peelCausalSelect(Value v, int64_t tq, int64_t tk, bool &causal) {
   return where.getX();
 }
 
-/// The f32 or f64 values of constant `v` (dense or resource), if it is one.
-std::optional<SmallVector<double>> floatConstantValues(Value v) {
-  ElementsAttr attr;
-  if (!matchPattern(v, m_Constant(&attr)))
-    return std::nullopt;
-  SmallVector<double> values;
-  if (auto dense = dyn_cast<DenseElementsAttr>(attr)) {
-    if (!isa<FloatType>(dense.getElementType()))
-      return std::nullopt;
-    for (const APFloat &x : dense.getValues<APFloat>())
-      values.push_back(x.convertToDouble());
-    return values;
-  }
-  auto resource = dyn_cast<DenseResourceElementsAttr>(attr);
-  AsmResourceBlob *blob =
-      resource ? resource.getRawHandle().getBlob() : nullptr;
-  if (!blob || !attr.getElementType().isF32())
-    return std::nullopt;
-  ArrayRef<char> data = blob->getData();
-  values.reserve(data.size() / sizeof(float));
-  for (size_t i = 0; i + sizeof(float) <= data.size(); i += sizeof(float)) {
-    float x;
-    std::memcpy(&x, data.data() + i, sizeof(float));
-    values.push_back(x);
-  }
-  return values;
-}
-
 /// Whether constant `v` is an additive causal mask over [.., tq, tk] with
 /// leading unit dims: 0 where query i sees key j (j <= i + (tk - tq)) and
 /// at most -1e4 elsewhere, as Llama-style exporters build it
@@ -259,7 +231,7 @@ std::optional<SmallVector<double>> floatConstantValues(Value v) {
 bool isCausalAdditiveMask(Value v, int64_t tq, int64_t tk) {
   if (!isQueryKeyPlane(v, tq, tk))
     return false;
-  std::optional<SmallVector<double>> values = floatConstantValues(v);
+  std::optional<SmallVector<double>> values = readFloatConstant(v);
   if (!values || int64_t(values->size()) != tq * tk)
     return false;
   for (int64_t n = 0; n < tq * tk; ++n) {

@@ -12,11 +12,13 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Transforms/Passes.h"
 
-void whittle::buildGraphPipeline(mlir::OpPassManager &pm) {
+void whittle::buildGraphPipeline(mlir::OpPassManager &pm, bool pruneDeadHeads) {
   // Folding first, so that shape subgraphs and constant scales are plain
   // constants when the graph passes look for their patterns.
   pm.addPass(mlir::createCanonicalizerPass());
   pm.addPass(mlir::createCSEPass());
   pm.addNestedPass<mlir::func::FuncOp>(createWhittleFuseAttention());
+  if (pruneDeadHeads)
+    pm.addNestedPass<mlir::func::FuncOp>(createWhittlePruneDeadHeads());
   pm.addPass(mlir::createCanonicalizerPass());
 }

@@ -88,6 +88,9 @@ def main():
     p.add_argument("--expect-attention", type=int, metavar="N",
                    help="require the compile report to show N fused attentions and "
                         "no unfused softmax")
+    p.add_argument("--print-pruning", action="store_true",
+                   help="print the compile report's pruned heads (node, head, reason), "
+                        "FFN neuron count and weights bytes")
     p.add_argument("--ort-optimize", metavar="LEVEL", choices=ORT_LEVELS,
                    help="compile the model as ONNX Runtime's optimizer at LEVEL saves it")
     args = p.parse_args()
@@ -130,6 +133,21 @@ def main():
             print(f"error: expected {args.expect_attention} fused attentions and no "
                   "unfused softmax", file=sys.stderr)
             sys.exit(1)
+    if args.print_pruning:
+        with open(report) as f:
+            r = json.load(f)
+        for h in r["pruning"]["heads_pruned"]:
+            print(f"pruned: {h['node']} head {h['head']}: {h['reason']}")
+        print(f"pruned ffn neurons: {r['pruning']['ffn_neurons_pruned']}")
+        print(f"pruned heads: {len(r['pruning']['heads_pruned'])}")
+        # The same compile without pruning: what the pruned weights saved.
+        unpruned = lib + ".unpruned.json"
+        run(["whittle-compile", model, "-o", lib + ".unpruned.so", "--no-prune",
+             "--report=" + unpruned] + flags + args.compile_arg)
+        with open(unpruned) as f:
+            full = json.load(f)["weights_bytes"]
+        print(f"weights bytes: {r['weights_bytes']} pruned, {full} unpruned, "
+              f"{full - r['weights_bytes']} removed", flush=True)
     run(["whittle-run", lib, "--test-data", os.path.join(model_dir, "test_data_set_0"),
          "--atol", args.atol])
     suffix = f" (onnxruntime-optimized, {args.ort_optimize})" if args.ort_optimize else ""

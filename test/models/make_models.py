@@ -494,10 +494,56 @@ def text_inputs(vocab, batch, seq, seed, padded=True):
 # Each entry: family, config factory, opset, dynamic axes, export shape, test shape.
 # Dynamic models are exported with one shape and tested with another, so a
 # compiler that bakes the export shape in fails.
+def kill_heads(model, c):
+    """The kill-heads form: heads 1, 3, 4 and 6 of every layer dead, their
+    rows of the output projection zeroed (what head-pruning tools leave
+    when they zero weights instead of slicing them)."""
+    d = c.hidden // c.heads
+    with torch.no_grad():
+        for block in model.h:
+            for h in (1, 3, 4, 6):
+                block.attn.c_proj.weight[h * d:(h + 1) * d, :] = 0
+
+
+def kill_forms(model, c):
+    """Dead structure in every form, and decoys that must stay. Layer 0:
+    head 2's value columns and bias zero (dead), head 5's output rows zero
+    (dead), head 0's query and key weights zero (alive: uniform softmax),
+    head 7's output rows zero but one weight (alive). Layer 1: a quarter
+    of the FFN neurons with zero rows in the down projection (dead)."""
+    d, n = c.hidden // c.heads, c.hidden
+    with torch.no_grad():
+        attn = model.h[0].attn
+        v = slice(2 * n + 2 * d, 2 * n + 3 * d)
+        attn.c_attn.weight[:, v] = 0
+        attn.c_attn.bias[v] = 0
+        attn.c_proj.weight[5 * d:6 * d, :] = 0
+        for qk in (slice(0, d), slice(n, n + d)):
+            attn.c_attn.weight[:, qk] = 0
+            attn.c_attn.bias[qk] = 0
+        attn.c_proj.weight[7 * d:8 * d, :] = 0
+        attn.c_proj.weight[7 * d + 1, 3] = 0.05
+        down = model.h[1].c_proj.weight
+        down[0:down.shape[0]:4, :] = 0
+
+
+def kill_bert(model, c):
+    """Half of the heads (the even ones) and a quarter of the FFN neurons
+    (every fourth) of every layer dead: zero output-projection rows and
+    zero down-projection rows (columns of the PyTorch [out, in] weights).
+    About 0.67x the FLOPs of the full model once cut."""
+    d = c.hidden // c.heads
+    with torch.no_grad():
+        for layer in model.layers:
+            for h in range(0, c.heads, 2):
+                layer.attn_out.weight[:, h * d:(h + 1) * d] = 0
+            layer.output.weight[:, 0::4] = 0
+
+
 def zoo():
     Z = {}
 
-    def bert(name, dynamic, opset=17, big=False):
+    def bert(name, dynamic, opset=17, big=False, kill=None):
         # Older HF code masks with -10000, newer with finfo(float32).min.
         mask_min = "finfo" if dynamic else "10000"
         c = BertConfig(vocab=30522, hidden=768, layers=12, heads=12, inter=3072,
@@ -505,11 +551,11 @@ def zoo():
         export = (1, 128) if big else (2, 16)
         test = export if not dynamic else (1, 11)
         Z[name] = dict(family="bert", cfg=c, opset=opset, dynamic=dynamic, big=big,
-                       export_shape=export, test_shape=test)
+                       export_shape=export, test_shape=test, kill=kill)
 
-    def gpt2(name, dynamic, opset=14, big=False, long_seq=None):
+    def gpt2(name, dynamic, opset=14, big=False, long_seq=None, kill=None):
         c = Gpt2Config(vocab=50257, hidden=768, layers=12, heads=12, max_pos=1024) if big \
-            else Gpt2Config()
+            else Gpt2Config(heads=8) if kill else Gpt2Config()
         export = (1, 128) if big else (2, 16)
         if long_seq:
             # Long-context attention: d 256, 4 heads, 2 layers at seq long_seq.
@@ -517,7 +563,7 @@ def zoo():
             export = (1, long_seq)
         test = export if not dynamic else (1, 9)
         Z[name] = dict(family="gpt2", cfg=c, opset=opset, dynamic=dynamic, big=big,
-                       export_shape=export, test_shape=test)
+                       export_shape=export, test_shape=test, kill=kill)
 
     def llama(name, dynamic, opset):
         c = LlamaConfig()
@@ -547,6 +593,11 @@ def zoo():
     bert("bert_base", False, big=True)
     gpt2("gpt2_small", False, big=True)
     gpt2("gpt2_long", False, big=True, long_seq=2048)
+    # Dead structure for whittle-prune-dead-heads (8 heads of 8 dims).
+    gpt2("gpt2_tiny_killheads", False, kill=kill_heads)
+    bert("bert_tiny_killed", False, kill=kill_bert)
+    bert("bert_base_killed", False, big=True, kill=kill_bert)
+    gpt2("gpt2_tiny_deadforms", False, kill=kill_forms)
     return Z
 
 
@@ -557,6 +608,8 @@ def build(spec, seed):
     if fam == "bert":
         model = Bert(c)
         init_weights(model, std)
+        if spec.get("kill"):
+            spec["kill"](model, c)
         in_names, out_names = ["input_ids", "attention_mask"], ["last_hidden_state", "pooler_output"]
         axes = {"input_ids": {0: "batch", 1: "seq"}, "attention_mask": {0: "batch", 1: "seq"},
                 "last_hidden_state": {0: "batch", 1: "seq"}, "pooler_output": {0: "batch"}}
@@ -566,6 +619,8 @@ def build(spec, seed):
     elif fam == "gpt2":
         model = Gpt2(c)
         init_weights(model, std)
+        if spec.get("kill"):
+            spec["kill"](model, c)
         in_names, out_names = ["input_ids", "attention_mask"], ["logits"]
         axes = {"input_ids": {0: "batch", 1: "seq"}, "attention_mask": {0: "batch", 1: "seq"},
                 "logits": {0: "batch", 1: "seq"}}

@@ -73,6 +73,11 @@ static cl::opt<std::string> attentionKernel(
     cl::desc("Kernel for fused attention: 'streaming' (online softmax, the "
              "default) or 'reference' (scores materialized, as unfused)"),
     cl::value_desc("streaming|reference"), cl::init("streaming"));
+static cl::opt<bool>
+    noPrune("no-prune", cl::cat(compileCategory),
+            cl::desc("Keep provably dead attention heads and FFN neurons in "
+                     "the weights (pruning them changes no result)"),
+            cl::init(false));
 static cl::opt<bool> noParallel("no-parallel", cl::cat(compileCategory),
                                 cl::desc("Do not use the executor"),
                                 cl::init(false));
@@ -130,6 +135,7 @@ int main(int argc, char **argv) {
   options.reportTiles = reportTiles;
   options.reportPath = reportPath;
   options.parallelize = !noParallel;
+  options.pruneDeadHeads = !noPrune;
   options.parallelMinWork = parallelMinWork;
 
   mlir::DialectRegistry registry;

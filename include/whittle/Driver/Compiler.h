@@ -32,6 +32,8 @@ struct CompileOptions {
   std::vector<std::string> freezeInputs;
   unsigned optLevel = 2;
   bool vectorize = true;
+  /// Cut provably dead heads and FFN neurons (whittle-prune-dead-heads).
+  bool pruneDeadHeads = true;
   /// Attention as the streaming kernel (otherwise the unfused reference).
   bool streamingAttention = true;
   /// Report the tile sizes chosen for each contraction as remarks.

@@ -25,8 +25,18 @@ struct AttentionSite {
 };
 
 /// Facts about a whittle graph at one point of the pipeline.
+/// A head the graph passes cut out of the weights.
+struct PrunedHead {
+  std::string node;
+  int64_t head = 0;
+  /// zero-output-projection, zero-value, ...
+  std::string reason;
+};
+
 struct GraphSummary {
   std::vector<AttentionSite> attention;
+  std::vector<PrunedHead> prunedHeads;
+  int64_t prunedFfnNeurons = 0;
   int64_t unfusedSoftmax = 0;
   /// Bytes of constant data.
   int64_t weightsBytes = 0;

@@ -19,8 +19,9 @@ namespace whittle {
 void registerAllWhittlePasses();
 
 /// The graph-level pipeline on the imported whittle graph
-/// (passes/graph/GraphPipeline.cpp).
-void buildGraphPipeline(mlir::OpPassManager &pm);
+/// (passes/graph/GraphPipeline.cpp). `pruneDeadHeads` runs
+/// whittle-prune-dead-heads (exact: it changes no result).
+void buildGraphPipeline(mlir::OpPassManager &pm, bool pruneDeadHeads = true);
 
 } // namespace whittle
 

@@ -1,0 +1,614 @@
+//===- PruneDeadHeads.cpp - Cut provably dead heads and FFN neurons -------===//
+//
+// A head is dead when its contribution to the layer's output is exactly zero
+// for every input: its rows of the output projection are all zero, or its
+// value projection columns and value bias are all zero (it averages zero
+// vectors, whatever the softmax). A head whose query/key weights are zero is
+// alive: its softmax is uniform and it outputs the mean of V. Dead heads are
+// sliced out of the Q, K, V projections (separate, or one fused projection
+// split three ways), the attention op and the output projection's rows; a
+// key/value head goes only when every query head of its group does.
+//
+// An FFN neuron is dead when its row of the down projection is zero: it
+// contributes nothing whatever the activation, so it is sliced out of the
+// up (and gate) projections, the position-wise chain between them and the
+// down projection.
+//
+// Both rewrites change no result: the removed terms are exact zeros.
+//
+//===----------------------------------------------------------------------===//
+
+#include "WeightData.h"
+
+#include "whittle/Dialect/Whittle.h"
+#include "whittle/Passes/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/IRMapping.h"
+#include "mlir/IR/Matchers.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+#include "llvm/ADT/SetVector.h"
+
+namespace whittle {
+#define GEN_PASS_DEF_WHITTLEPRUNEDEADHEADS
+#include "passes/Passes.h.inc"
+} // namespace whittle
+
+using namespace mlir;
+using namespace whittle;
+
+namespace {
+
+RankedTensorType typeOf(Value v) { return cast<RankedTensorType>(v.getType()); }
+
+//===----------------------------------------------------------------------===//
+// Linear layers with constant weights
+//===----------------------------------------------------------------------===//
+
+/// x [.., in] times a constant weight [in, C], plus an optional constant
+/// bias [C]: a Gemm (no transposes, unit alpha/beta) or a MatMul with an
+/// optional Add.
+struct Linear {
+  Operation *matmul = nullptr; // GemmOp or MatMulOp
+  mutable AddOp biasAdd;       // the bias of a MatMul, if any
+  Value input, weightValue, biasValue;
+  SmallVector<double> weight, bias;
+  int64_t in = 0, channels = 0;
+
+  /// The value carrying the C output channels last.
+  Value result() const {
+    return biasAdd ? Value(biasAdd.getResult()) : matmul->getResult(0);
+  }
+
+  bool rowIsZero(int64_t row) const {
+    for (int64_t c = 0; c < channels; ++c)
+      if (weight[row * channels + c] != 0.0)
+        return false;
+    return true;
+  }
+  bool columnIsZero(int64_t col) const {
+    for (int64_t r = 0; r < in; ++r)
+      if (weight[r * channels + col] != 0.0)
+        return false;
+    return bias.empty() || bias[col] == 0.0;
+  }
+
+  /// A copy keeping the weight rows `rows` (all when empty) and the output
+  /// channels `cols` (all when empty), applied to `x`.
+  Value rebuild(PatternRewriter &rewriter, Value x, ArrayRef<int64_t> rows,
+                ArrayRef<int64_t> cols) const {
+    SmallVector<int64_t> allRows, allCols;
+    if (rows.empty())
+      rows = allRows = llvm::to_vector(llvm::seq<int64_t>(0, in));
+    if (cols.empty())
+      cols = allCols = llvm::to_vector(llvm::seq<int64_t>(0, channels));
+    SmallVector<double> w;
+    w.reserve(rows.size() * cols.size());
+    for (int64_t r : rows)
+      for (int64_t c : cols)
+        w.push_back(weight[r * channels + c]);
+    Location loc = matmul->getLoc();
+    Type f32 = rewriter.getF32Type();
+    Value newWeight =
+        makeF32Constant(rewriter, weightValue.getLoc(),
+                        RankedTensorType::get(
+                            {int64_t(rows.size()), int64_t(cols.size())}, f32),
+                        w, "whittle_pruned");
+    Value newBias;
+    if (!bias.empty()) {
+      SmallVector<double> b;
+      for (int64_t c : cols)
+        b.push_back(bias[c]);
+      newBias =
+          makeF32Constant(rewriter, biasValue.getLoc(),
+                          RankedTensorType::get({int64_t(cols.size())}, f32), b,
+                          "whittle_pruned");
+    }
+    if (auto gemm = dyn_cast<GemmOp>(matmul))
+      return GemmOp::create(rewriter, loc, x, newWeight, newBias,
+                            gemm.getAlphaAttr(), gemm.getBetaAttr(),
+                            gemm.getTransAAttr(), gemm.getTransBAttr());
+    Value y = MatMulOp::create(rewriter, loc, x, newWeight);
+    if (biasAdd)
+      y = AddOp::create(rewriter, biasAdd.getLoc(), y, newBias);
+    return y;
+  }
+};
+
+bool isF32Constant(Value v, int64_t rank) {
+  auto type = typeOf(v);
+  return matchPattern(v, m_Constant()) && type.getElementType().isF32() &&
+         type.hasStaticShape() && type.getRank() == rank;
+}
+
+/// The linear layer whose output channels `v` carries.
+std::optional<Linear> linearProducing(Value v) {
+  Linear l;
+  if (auto gemm = v.getDefiningOp<GemmOp>()) {
+    if (gemm.getTransA() || gemm.getTransB() ||
+        gemm.getAlpha().convertToDouble() != 1.0 ||
+        gemm.getBeta().convertToDouble() != 1.0 ||
+        !isF32Constant(gemm.getB(), 2))
+      return std::nullopt;
+    if (Value c = gemm.getC()) {
+      if (!isF32Constant(c, 1))
+        return std::nullopt;
+      l.biasValue = c;
+    }
+    l.matmul = gemm;
+    l.input = gemm.getA();
+    l.weightValue = gemm.getB();
+  } else {
+    Value mmResult = v;
+    if (auto add = v.getDefiningOp<AddOp>()) {
+      for (auto [mmSide, biasSide] : {std::pair(add.getLhs(), add.getRhs()),
+                                      std::pair(add.getRhs(), add.getLhs())})
+        if (mmSide.getDefiningOp<MatMulOp>() && mmSide.hasOneUse() &&
+            isF32Constant(biasSide, 1)) {
+          l.biasAdd = add;
+          l.biasValue = biasSide;
+          mmResult = mmSide;
+          break;
+        }
+      if (!l.biasAdd)
+        return std::nullopt;
+    }
+    auto mm = mmResult.getDefiningOp<MatMulOp>();
+    if (!mm || !isF32Constant(mm.getRhs(), 2))
+      return std::nullopt;
+    l.matmul = mm;
+    l.input = mm.getLhs();
+    l.weightValue = mm.getRhs();
+  }
+  auto wType = typeOf(l.weightValue);
+  l.in = wType.getDimSize(0);
+  l.channels = wType.getDimSize(1);
+  std::optional<SmallVector<double>> w = readFloatConstant(l.weightValue);
+  if (!w)
+    return std::nullopt;
+  l.weight = std::move(*w);
+  if (l.biasValue) {
+    std::optional<SmallVector<double>> b = readFloatConstant(l.biasValue);
+    if (!b || int64_t(b->size()) != l.channels)
+      return std::nullopt;
+    l.bias = std::move(*b);
+  }
+  return l;
+}
+
+/// The linear layer that is the only reader of `x`.
+std::optional<Linear> linearReading(Value x) {
+  if (!x.hasOneUse())
+    return std::nullopt;
+  Operation *user = *x.getUsers().begin();
+  Value out;
+  if (auto gemm = dyn_cast<GemmOp>(user); gemm && gemm.getA() == x)
+    out = gemm.getResult();
+  else if (auto mm = dyn_cast<MatMulOp>(user); mm && mm.getLhs() == x)
+    out = mm.getResult();
+  else
+    return std::nullopt;
+  // A MatMul's bias add, when it is its only user.
+  if (isa<MatMulOp>(user) && out.hasOneUse())
+    if (auto add = dyn_cast<AddOp>(*out.getUsers().begin()))
+      if (std::optional<Linear> l = linearProducing(add.getResult()))
+        return l;
+  std::optional<Linear> l = linearProducing(out);
+  if (l && l->biasAdd)
+    return std::nullopt;
+  return l;
+}
+
+/// Indices [first + i * width, first + (i + 1) * width) for i in `blocks`.
+SmallVector<int64_t> blockChannels(ArrayRef<int64_t> blocks, int64_t first,
+                                   int64_t width) {
+  SmallVector<int64_t> channels;
+  for (int64_t i : blocks)
+    for (int64_t c = 0; c < width; ++c)
+      channels.push_back(first + i * width + c);
+  return channels;
+}
+
+//===----------------------------------------------------------------------===//
+// Heads
+//===----------------------------------------------------------------------===//
+
+/// How one attention operand [B, H, T, D] came from a linear layer:
+/// transpose(reshape([B, T, H * D] channels)), the channels either the
+/// layer's own or one piece of a split of it (a fused QKV projection),
+/// possibly through a reshape of the layer's 2-D output to 3-D.
+struct HeadInput {
+  TransposeOp transpose;
+  ReshapeOp heads; // [B, T, C] -> [B, T, H, D]
+  SplitOp split;   // null for a projection of its own
+  unsigned piece = 0;
+  ReshapeOp to3d; // optional: [B * T, S] -> [B, T, S]
+  Linear linear;
+  int64_t offset = 0; // first channel of this operand in the layer's output
+};
+
+std::optional<HeadInput> traceHeadInput(Value operand) {
+  HeadInput h;
+  h.transpose = operand.getDefiningOp<TransposeOp>();
+  if (!h.transpose || !operand.hasOneUse() ||
+      h.transpose.getPerm() != ArrayRef<int64_t>{0, 2, 1, 3})
+    return std::nullopt;
+  h.heads = h.transpose.getInput().getDefiningOp<ReshapeOp>();
+  if (!h.heads || !h.transpose.getInput().hasOneUse())
+    return std::nullopt;
+  Value channels = h.heads.getInput();
+  auto cType = typeOf(channels);
+  auto hType = typeOf(h.heads.getResult());
+  if (cType.getRank() != 3 || hType.getRank() != 4 ||
+      cType.getDimSize(0) != hType.getDimSize(0) ||
+      cType.getDimSize(1) != hType.getDimSize(1) || !channels.hasOneUse())
+    return std::nullopt;
+  Value source = channels;
+  if ((h.split = channels.getDefiningOp<SplitOp>())) {
+    if (h.split.getAxis() != 2)
+      return std::nullopt;
+    h.piece = cast<OpResult>(channels).getResultNumber();
+    for (unsigned i = 0; i < h.piece; ++i)
+      h.offset += h.split.getSizes()[i];
+    source = h.split.getInput();
+    if (!source.hasOneUse())
+      return std::nullopt;
+  }
+  if ((h.to3d = source.getDefiningOp<ReshapeOp>())) {
+    auto in = typeOf(h.to3d.getInput()), out = typeOf(source);
+    if (in.getRank() != 2 || out.getRank() != 3 ||
+        in.getDimSize(1) != out.getDimSize(2) || !h.to3d.getInput().hasOneUse())
+      return std::nullopt;
+    source = h.to3d.getInput();
+  }
+  std::optional<Linear> l = linearProducing(source);
+  if (!l)
+    return std::nullopt;
+  h.linear = std::move(*l);
+  return h;
+}
+
+struct PruneDeadHeadsPattern : OpRewritePattern<AttentionOp> {
+  PruneDeadHeadsPattern(MLIRContext *ctx, SmallVectorImpl<Attribute> &records,
+                        llvm::Statistic &heads, llvm::Statistic &bytes)
+      : OpRewritePattern(ctx), records(records), numHeads(heads),
+        numBytes(bytes) {}
+
+  LogicalResult matchAndRewrite(AttentionOp op,
+                                PatternRewriter &rewriter) const override {
+    auto qType = op.getQuery().getType(), kType = op.getKey().getType(),
+         vType = op.getValue().getType();
+    if (!qType.hasStaticShape() || !kType.hasStaticShape() ||
+        !vType.hasStaticShape() || !qType.getElementType().isF32())
+      return failure();
+    int64_t heads = qType.getDimSize(1), kvHeads = kType.getDimSize(1);
+    int64_t d = qType.getDimSize(3), dv = vType.getDimSize(3);
+    int64_t group = heads / kvHeads;
+
+    // The output: transpose back, merge the heads, one linear layer.
+    Value result = op.getResult();
+    if (!result.hasOneUse())
+      return failure();
+    auto outT = dyn_cast<TransposeOp>(*result.getUsers().begin());
+    if (!outT || outT.getPerm() != ArrayRef<int64_t>{0, 2, 1, 3} ||
+        !outT.getResult().hasOneUse())
+      return failure();
+    auto merge = dyn_cast<ReshapeOp>(*outT.getResult().getUsers().begin());
+    if (!merge || typeOf(merge.getResult()).getShape().back() != heads * dv)
+      return failure();
+    std::optional<Linear> out = linearReading(merge.getResult());
+    if (!out || out->in != heads * dv)
+      return failure();
+
+    std::optional<HeadInput> q = traceHeadInput(op.getQuery());
+    std::optional<HeadInput> k = traceHeadInput(op.getKey());
+    std::optional<HeadInput> v = traceHeadInput(op.getValue());
+    if (!q || !k || !v)
+      return rewriter.notifyMatchFailure(op, "Q, K, V not traced to linear "
+                                             "layers");
+
+    // Which query heads are dead, and why.
+    SmallVector<StringRef> reason(heads);
+    for (int64_t h = 0; h < heads; ++h) {
+      bool zeroOut = true, zeroValue = true;
+      for (int64_t r = h * dv; r < (h + 1) * dv && zeroOut; ++r)
+        zeroOut = out->rowIsZero(r);
+      int64_t kv = h / group;
+      for (int64_t c = 0; c < dv && zeroValue; ++c)
+        zeroValue = v->linear.columnIsZero(v->offset + kv * dv + c);
+      if (zeroOut)
+        reason[h] = "zero-output-projection";
+      else if (zeroValue)
+        reason[h] = "zero-value";
+    }
+    SmallVector<int64_t> keepQ, keepKV;
+    for (int64_t h = 0; h < heads; ++h)
+      if (reason[h].empty())
+        keepQ.push_back(h);
+    for (int64_t j = 0; j < kvHeads; ++j)
+      if (llvm::any_of(keepQ, [&](int64_t h) { return h / group == j; }))
+        keepKV.push_back(j);
+    if (int64_t(keepQ.size()) == heads)
+      return failure();
+    // Every head dead: the layer is its output bias; leave it whole rather
+    // than build empty tensors. So is a grouped layout that pruning would
+    // make uneven (groups must stay equal).
+    if (keepQ.empty() ||
+        int64_t(keepQ.size()) != int64_t(keepKV.size()) * group)
+      return rewriter.notifyMatchFailure(op, "pruning would leave no heads or "
+                                             "uneven groups");
+
+    // The Q, K, V channels that stay, per linear layer.
+    SmallVector<int64_t> qCh = blockChannels(keepQ, q->offset, d);
+    SmallVector<int64_t> kCh = blockChannels(keepKV, k->offset, d);
+    SmallVector<int64_t> vCh = blockChannels(keepKV, v->offset, dv);
+    SmallVector<Value> operands(3);
+    HeadInput *inputs[3] = {&*q, &*k, &*v};
+    SmallVector<int64_t> *channels[3] = {&qCh, &kCh, &vCh};
+    int64_t headCounts[3] = {int64_t(keepQ.size()), int64_t(keepKV.size()),
+                             int64_t(keepKV.size())};
+    SplitOp split = q->split;
+    bool fused = split && k->split == split && v->split == split &&
+                 split.getNumResults() == 3 && q->piece != k->piece &&
+                 k->piece != v->piece && q->piece != v->piece;
+    if (split || k->split || v->split) {
+      if (!fused)
+        return rewriter.notifyMatchFailure(op, "split not shared by Q, K, V");
+    } else if (q->linear.matmul == k->linear.matmul ||
+               k->linear.matmul == v->linear.matmul ||
+               q->linear.matmul == v->linear.matmul) {
+      return failure();
+    }
+
+    rewriter.setInsertionPoint(op);
+    auto headsOf = [&](HeadInput &in, Value channelsValue, int64_t count) {
+      SmallVector<int64_t> shape(typeOf(in.heads.getResult()).getShape());
+      shape[2] = count;
+      Value r = ReshapeOp::create(rewriter, in.heads.getLoc(), channelsValue,
+                                  rewriter.getDenseI64ArrayAttr(shape));
+      return TransposeOp::create(rewriter, in.transpose.getLoc(), r,
+                                 in.transpose.getPermAttr())
+          .getResult();
+    };
+    auto to3d = [&](HeadInput &in, Value x) -> Value {
+      if (!in.to3d)
+        return x;
+      SmallVector<int64_t> shape(typeOf(in.to3d.getResult()).getShape());
+      shape.back() = typeOf(x).getShape().back();
+      return ReshapeOp::create(rewriter, in.to3d.getLoc(), x,
+                               rewriter.getDenseI64ArrayAttr(shape));
+    };
+    if (fused) {
+      // One layer: its channels in split order, then the split again.
+      SmallVector<int> order = {0, 1, 2};
+      llvm::sort(order, [&](int a, int b) {
+        return inputs[a]->piece < inputs[b]->piece;
+      });
+      SmallVector<int64_t> all, sizes;
+      for (int i : order) {
+        all.append(*channels[i]);
+        sizes.push_back(channels[i]->size());
+      }
+      Value x = q->linear.rebuild(rewriter, q->linear.input, {}, all);
+      x = to3d(*q, x);
+      auto newSplit =
+          SplitOp::create(rewriter, split.getLoc(), x, split.getAxisAttr(),
+                          rewriter.getDenseI64ArrayAttr(sizes));
+      for (auto [slot, i] : llvm::enumerate(order))
+        operands[i] =
+            headsOf(*inputs[i], newSplit.getResult(slot), headCounts[i]);
+    } else {
+      for (int i = 0; i < 3; ++i) {
+        Value x = inputs[i]->linear.rebuild(rewriter, inputs[i]->linear.input,
+                                            {}, *channels[i]);
+        operands[i] = headsOf(*inputs[i], to3d(*inputs[i], x), headCounts[i]);
+      }
+    }
+
+    auto attention = AttentionOp::create(rewriter, op.getLoc(), operands[0],
+                                         operands[1], operands[2], op.getMask(),
+                                         op.getScaleAttr(), op.getCausalAttr());
+    Value back = TransposeOp::create(rewriter, outT.getLoc(),
+                                     attention.getResult(), outT.getPermAttr());
+    SmallVector<int64_t> mergedShape(typeOf(merge.getResult()).getShape());
+    mergedShape.back() = int64_t(keepQ.size()) * dv;
+    Value merged =
+        ReshapeOp::create(rewriter, merge.getLoc(), back,
+                          rewriter.getDenseI64ArrayAttr(mergedShape));
+    Value projected =
+        out->rebuild(rewriter, merged, blockChannels(keepQ, 0, dv), {});
+    rewriter.replaceOp(out->result().getDefiningOp(), projected);
+
+    // The site is the attention's location (its ONNX node name, which the
+    // report prints).
+    LocationAttr site = op.getLoc();
+    for (int64_t h = 0; h < heads; ++h)
+      if (!reason[h].empty())
+        records.push_back(rewriter.getDictionaryAttr(
+            {rewriter.getNamedAttr("node", site),
+             rewriter.getNamedAttr("head", rewriter.getI64IntegerAttr(h)),
+             rewriter.getNamedAttr("reason",
+                                   rewriter.getStringAttr(reason[h]))}));
+    // Bytes: the output rows, and per Q/K/V channel a weight column and a
+    // bias entry.
+    int64_t removedQ = heads - int64_t(keepQ.size());
+    int64_t removedKV = kvHeads - int64_t(keepKV.size());
+    auto perChannel = [](const Linear &l) {
+      return l.in + (l.bias.empty() ? 0 : 1);
+    };
+    numHeads += removedQ;
+    numBytes += 4 * (removedQ * dv * out->channels +
+                     removedQ * d * perChannel(q->linear) +
+                     removedKV * d * perChannel(k->linear) +
+                     removedKV * dv * perChannel(v->linear));
+    return success();
+  }
+
+  SmallVectorImpl<Attribute> &records;
+  llvm::Statistic &numHeads;
+  llvm::Statistic &numBytes;
+};
+
+//===----------------------------------------------------------------------===//
+// FFN neurons
+//===----------------------------------------------------------------------===//
+
+/// Elementwise ops that act on each channel on its own.
+bool isPositionWise(Operation *op) {
+  return isa<AddOp, SubOp, MulOp, DivOp, PowOp, MinOp, MaxOp, SqrtOp,
+             ReciprocalOp, ExpOp, LogOp, ErfOp, TanhOp, SigmoidOp, ReluOp,
+             NegOp, AbsOp, GeluOp>(op);
+}
+
+bool isScalar(Value v) {
+  auto type = typeOf(v);
+  return type.hasStaticShape() && type.getNumElements() == 1;
+}
+
+struct PruneDeadNeuronsPattern : RewritePattern {
+  PruneDeadNeuronsPattern(MLIRContext *ctx, llvm::Statistic &neurons,
+                          llvm::Statistic &bytes, int64_t &total)
+      : RewritePattern(MatchAnyOpTypeTag(), /*benefit=*/1, ctx),
+        numNeurons(neurons), numBytes(bytes), total(total) {}
+
+  LogicalResult matchAndRewrite(Operation *root,
+                                PatternRewriter &rewriter) const override {
+    if (!isa<GemmOp, MatMulOp>(root))
+      return failure();
+    std::optional<Linear> down = linearProducing(root->getResult(0));
+    if (!down)
+      return failure();
+    SmallVector<int64_t> keep;
+    for (int64_t r = 0; r < down->in; ++r)
+      if (!down->rowIsZero(r))
+        keep.push_back(r);
+    if (int64_t(keep.size()) == down->in || keep.empty())
+      return failure();
+
+    // The position-wise chain from the up (and gate) projections to the
+    // down projection's input: elementwise ops whose other operands are
+    // scalars and reshapes that keep the channels last, each value read
+    // only inside the chain.
+    int64_t width = down->in;
+    llvm::SetVector<Operation *> chain;
+    SmallVector<Linear> ups;
+    SmallVector<Value> work = {down->input};
+    DenseSet<Value> seen;
+    while (!work.empty()) {
+      Value x = work.pop_back_val();
+      if (!seen.insert(x).second)
+        continue;
+      auto type = typeOf(x);
+      if (!type.hasStaticShape() || type.getShape().back() != width)
+        return failure();
+      if (std::optional<Linear> up = linearProducing(x);
+          up && up->channels == width) {
+        ups.push_back(std::move(*up));
+        continue;
+      }
+      Operation *def = x.getDefiningOp();
+      // Reshapes that keep the channels last ([B*T, C] <-> [B, T, C]).
+      bool channelReshape =
+          isa_and_nonnull<ReshapeOp>(def) &&
+          typeOf(def->getOperand(0)).getShape().back() == width;
+      if (!def || !(isPositionWise(def) || channelReshape) ||
+          def->getNumResults() != 1)
+        return failure();
+      chain.insert(def);
+      for (Value operand : def->getOperands())
+        if (!isScalar(operand))
+          work.push_back(operand);
+    }
+    if (ups.empty())
+      return failure();
+    // Nothing outside reads an intermediate.
+    for (Operation *op : chain)
+      for (Operation *user : op->getResult(0).getUsers())
+        if (!chain.contains(user) && user != down->matmul)
+          return failure();
+    for (const Linear &up : ups)
+      for (Operation *user : up.result().getUsers())
+        if (!chain.contains(user) && user != down->matmul)
+          return failure();
+
+    rewriter.setInsertionPoint(down->matmul);
+    IRMapping mapping;
+    for (const Linear &up : ups)
+      mapping.map(up.result(), up.rebuild(rewriter, up.input, {}, keep));
+    SmallVector<Operation *> ordered(chain.begin(), chain.end());
+    llvm::sort(ordered, [](Operation *a, Operation *b) {
+      return a->isBeforeInBlock(b);
+    });
+    for (Operation *op : ordered) {
+      SmallVector<int64_t> shape(typeOf(op->getResult(0)).getShape());
+      shape.back() = keep.size();
+      if (auto reshape = dyn_cast<ReshapeOp>(op)) {
+        mapping.map(reshape.getResult(),
+                    ReshapeOp::create(rewriter, reshape.getLoc(),
+                                      mapping.lookup(reshape.getInput()),
+                                      rewriter.getDenseI64ArrayAttr(shape)));
+        continue;
+      }
+      Operation *clone = rewriter.clone(*op, mapping);
+      clone->getResult(0).setType(typeOf(op->getResult(0)).clone(shape));
+    }
+    Value input = mapping.lookupOrDefault(down->input);
+    if (input == down->input)
+      return failure();
+    Value projected = down->rebuild(rewriter, input, keep, {});
+    rewriter.replaceOp(down->result().getDefiningOp(), projected);
+    int64_t removed = width - int64_t(keep.size());
+    numNeurons += removed;
+    total += removed;
+    int64_t perNeuron = down->channels;
+    for (const Linear &up : ups)
+      perNeuron += up.in + (up.bias.empty() ? 0 : 1);
+    numBytes += 4 * removed * perNeuron;
+    return success();
+  }
+
+  llvm::Statistic &numNeurons;
+  llvm::Statistic &numBytes;
+  int64_t &total;
+};
+
+struct WhittlePruneDeadHeadsPass
+    : whittle::impl::WhittlePruneDeadHeadsBase<WhittlePruneDeadHeadsPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    func::FuncOp func = getOperation();
+    MLIRContext *ctx = &getContext();
+    SmallVector<Attribute> records;
+    int64_t neurons = 0;
+    RewritePatternSet patterns(ctx);
+    patterns.add<PruneDeadHeadsPattern>(ctx, records, numHeadsPruned,
+                                        numBytesSaved);
+    if (pruneNeurons)
+      patterns.add<PruneDeadNeuronsPattern>(ctx, numNeuronsPruned,
+                                            numBytesSaved, neurons);
+    if (failed(applyPatternsGreedily(func, std::move(patterns))))
+      return signalPassFailure();
+    // What was cut, for the compile report.
+    if (auto module = func->getParentOfType<ModuleOp>()) {
+      if (!records.empty()) {
+        SmallVector<Attribute> all;
+        if (auto old = module->getAttrOfType<ArrayAttr>("whittle.pruned_heads"))
+          all.append(old.begin(), old.end());
+        all.append(records);
+        module->setAttr("whittle.pruned_heads", ArrayAttr::get(ctx, all));
+      }
+      if (neurons) {
+        if (auto old = module->getAttrOfType<IntegerAttr>(
+                "whittle.pruned_ffn_neurons"))
+          neurons += old.getInt();
+        module->setAttr("whittle.pruned_ffn_neurons",
+                        IntegerAttr::get(IntegerType::get(ctx, 64), neurons));
+      }
+    }
+  }
+};
+
+} // namespace

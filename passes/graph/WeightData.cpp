@@ -1,0 +1,65 @@
+//===- WeightData.cpp - Reading and making constant weights ---------------===//
+
+#include "WeightData.h"
+
+#include "whittle/Dialect/Whittle.h"
+
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/IR/Matchers.h"
+
+#include <cstring>
+
+using namespace mlir;
+
+std::optional<SmallVector<double>> whittle::readFloatConstant(Value v) {
+  ElementsAttr attr;
+  if (!matchPattern(v, m_Constant(&attr)))
+    return std::nullopt;
+  Type elt = attr.getElementType();
+  if (!elt.isF32() && !elt.isF64())
+    return std::nullopt;
+  SmallVector<double> values;
+  if (auto dense = dyn_cast<DenseElementsAttr>(attr)) {
+    values.reserve(dense.getNumElements());
+    for (const APFloat &x : dense.getValues<APFloat>())
+      values.push_back(x.convertToDouble());
+    return values;
+  }
+  auto resource = dyn_cast<DenseResourceElementsAttr>(attr);
+  AsmResourceBlob *blob =
+      resource ? resource.getRawHandle().getBlob() : nullptr;
+  if (!blob)
+    return std::nullopt;
+  ArrayRef<char> data = blob->getData();
+  size_t width = elt.isF32() ? sizeof(float) : sizeof(double);
+  if (data.size() != size_t(attr.getNumElements()) * width)
+    return std::nullopt;
+  values.reserve(attr.getNumElements());
+  for (size_t i = 0; i < data.size(); i += width) {
+    if (elt.isF32()) {
+      float x;
+      std::memcpy(&x, data.data() + i, sizeof(float));
+      values.push_back(x);
+    } else {
+      double x;
+      std::memcpy(&x, data.data() + i, sizeof(double));
+      values.push_back(x);
+    }
+  }
+  return values;
+}
+
+Value whittle::makeF32Constant(OpBuilder &builder, Location loc,
+                               RankedTensorType type, ArrayRef<double> values,
+                               StringRef name) {
+  AsmResourceBlob blob =
+      HeapAsmResourceBlob::allocate(values.size() * sizeof(float), 64);
+  MutableArrayRef<char> bytes = blob.getMutableData();
+  for (auto [i, x] : llvm::enumerate(values)) {
+    float f = static_cast<float>(x);
+    std::memcpy(bytes.data() + i * sizeof(float), &f, sizeof(float));
+  }
+  auto attr = DenseResourceElementsAttr::get(type, name, std::move(blob));
+  return ConstantOp::create(builder, loc, attr);
+}

@@ -1,0 +1,90 @@
+// RUN: whittle-opt --whittle-prune-dead-heads --split-input-file %s | FileCheck %s
+
+// GPT-2 form (one QKV gemm split three ways): head 1's rows of the output
+// projection are zero. It leaves the QKV columns, the split, the attention
+// and the output rows; the module records why.
+// CHECK: module attributes {whittle.pruned_heads = [{head = 1 : i64, node = #loc{{[0-9]*}}, reason = "zero-output-projection"}]}
+// CHECK-LABEL: func.func @zero_output_rows
+// CHECK: whittle.gemm %arg0, %{{.*}}, %{{.*}} : (tensor<2x4xf32>, tensor<4x6xf32>, tensor<6xf32>) -> tensor<2x6xf32>
+// CHECK: whittle.split %{{.*}} {axis = 2 : i64, sizes = array<i64: 2, 2, 2>}
+// CHECK: whittle.attention {{.*}} -> tensor<1x1x2x2xf32>
+// CHECK: whittle.gemm %{{.*}}, %{{.*}}, %{{.*}} : (tensor<2x2xf32>, tensor<2x4xf32>, tensor<4xf32>) -> tensor<2x4xf32>
+func.func @zero_output_rows(%x: tensor<2x4xf32>) -> tensor<2x4xf32> {
+  %w = whittle.constant dense<[[0.126, -0.132, 0.640, 0.105, -0.536, 0.362, 1.304, 0.947, -0.704, -1.265, -0.623, 0.041], [-2.325, -0.219, -1.246, -0.732, -0.544, -0.316, 0.412, 1.043, -0.129, 1.366, -0.665, 0.352], [0.903, 0.094, -0.743, -0.922, -0.458, 0.220, -1.010, -0.209, -0.159, 0.541, 0.215, 0.355], [-0.654, -0.130, 0.784, 1.493, -1.259, 1.514, 1.346, 0.781, 0.264, -0.314, 1.458, 1.960]]> : tensor<4x12xf32>
+  %b = whittle.constant dense<[1.802, 1.315, 0.357, -1.208, -0.004, 0.656, -1.288, 0.395, 0.430, 0.696, -1.184, -0.662]> : tensor<12xf32>
+  %wo = whittle.constant dense<[[-0.436, -1.170, 1.739, -0.496], [0.329, -0.259, 1.583, 1.320], [0.000, 0.000, 0.000, 0.000], [0.000, 0.000, 0.000, 0.000]]> : tensor<4x4xf32>
+  %bo = whittle.constant dense<[-0.662, 0.935, 0.049, 2.002]> : tensor<4xf32>
+  %qkv = whittle.gemm %x, %w, %b : (tensor<2x4xf32>, tensor<4x12xf32>, tensor<12xf32>) -> tensor<2x12xf32>
+  %qkv3 = whittle.reshape %qkv {shape = array<i64: 1, 2, 12>} : (tensor<2x12xf32>) -> tensor<1x2x12xf32>
+  %s:3 = whittle.split %qkv3 {axis = 2 : i64, sizes = array<i64: 4, 4, 4>} : (tensor<1x2x12xf32>) -> (tensor<1x2x4xf32>, tensor<1x2x4xf32>, tensor<1x2x4xf32>)
+  %q4 = whittle.reshape %s#0 {shape = array<i64: 1, 2, 2, 2>} : (tensor<1x2x4xf32>) -> tensor<1x2x2x2xf32>
+  %k4 = whittle.reshape %s#1 {shape = array<i64: 1, 2, 2, 2>} : (tensor<1x2x4xf32>) -> tensor<1x2x2x2xf32>
+  %v4 = whittle.reshape %s#2 {shape = array<i64: 1, 2, 2, 2>} : (tensor<1x2x4xf32>) -> tensor<1x2x2x2xf32>
+  %q = whittle.transpose %q4 {perm = array<i64: 0, 2, 1, 3>} : (tensor<1x2x2x2xf32>) -> tensor<1x2x2x2xf32>
+  %k = whittle.transpose %k4 {perm = array<i64: 0, 2, 1, 3>} : (tensor<1x2x2x2xf32>) -> tensor<1x2x2x2xf32>
+  %v = whittle.transpose %v4 {perm = array<i64: 0, 2, 1, 3>} : (tensor<1x2x2x2xf32>) -> tensor<1x2x2x2xf32>
+  %a = whittle.attention %q, %k, %v {causal = true, scale = 0.5 : f64} : (tensor<1x2x2x2xf32>, tensor<1x2x2x2xf32>, tensor<1x2x2x2xf32>) -> tensor<1x2x2x2xf32>
+  %at = whittle.transpose %a {perm = array<i64: 0, 2, 1, 3>} : (tensor<1x2x2x2xf32>) -> tensor<1x2x2x2xf32>
+  %m = whittle.reshape %at {shape = array<i64: 2, 4>} : (tensor<1x2x2x2xf32>) -> tensor<2x4xf32>
+  %o = whittle.gemm %m, %wo, %bo : (tensor<2x4xf32>, tensor<4x4xf32>, tensor<4xf32>) -> tensor<2x4xf32>
+  return %o : tensor<2x4xf32>
+}
+
+// -----
+
+// Head 0's value columns and bias are zero: it outputs zeros whatever its
+// softmax.
+// CHECK: module attributes {whittle.pruned_heads = [{head = 0 : i64, node = #loc{{[0-9]*}}, reason = "zero-value"}]}
+// CHECK-LABEL: func.func @zero_value
+// CHECK: whittle.attention {{.*}} -> tensor<1x1x2x2xf32>
+func.func @zero_value(%x: tensor<2x4xf32>) -> tensor<2x4xf32> {
+  %w = whittle.constant dense<[[0.126, -0.132, 0.640, 0.105, -0.536, 0.362, 1.304, 0.947, 0.000, 0.000, -0.623, 0.041], [-2.325, -0.219, -1.246, -0.732, -0.544, -0.316, 0.412, 1.043, 0.000, 0.000, -0.665, 0.352], [0.903, 0.094, -0.743, -0.922, -0.458, 0.220, -1.010, -0.209, 0.000, 0.000, 0.215, 0.355], [-0.654, -0.130, 0.784, 1.493, -1.259, 1.514, 1.346, 0.781, 0.000, 0.000, 1.458, 1.960]]> : tensor<4x12xf32>
+  %b = whittle.constant dense<[1.802, 1.315, 0.357, -1.208, -0.004, 0.656, -1.288, 0.395, 0.000, 0.000, -1.184, -0.662]> : tensor<12xf32>
+  %wo = whittle.constant dense<[[-0.436, -1.170, 1.739, -0.496], [0.329, -0.259, 1.583, 1.320], [0.633, -2.204, 0.052, 0.684], [1.004, -0.618, 1.822, -1.320]]> : tensor<4x4xf32>
+  %bo = whittle.constant dense<[-0.662, 0.935, 0.049, 2.002]> : tensor<4xf32>
+  %qkv = whittle.gemm %x, %w, %b : (tensor<2x4xf32>, tensor<4x12xf32>, tensor<12xf32>) -> tensor<2x12xf32>
+  %qkv3 = whittle.reshape %qkv {shape = array<i64: 1, 2, 12>} : (tensor<2x12xf32>) -> tensor<1x2x12xf32>
+  %s:3 = whittle.split %qkv3 {axis = 2 : i64, sizes = array<i64: 4, 4, 4>} : (tensor<1x2x12xf32>) -> (tensor<1x2x4xf32>, tensor<1x2x4xf32>, tensor<1x2x4xf32>)
+  %q4 = whittle.reshape %s#0 {shape = array<i64: 1, 2, 2, 2>} : (tensor<1x2x4xf32>) -> tensor<1x2x2x2xf32>
+  %k4 = whittle.reshape %s#1 {shape = array<i64: 1, 2, 2, 2>} : (tensor<1x2x4xf32>) -> tensor<1x2x2x2xf32>
+  %v4 = whittle.reshape %s#2 {shape = array<i64: 1, 2, 2, 2>} : (tensor<1x2x4xf32>) -> tensor<1x2x2x2xf32>
+  %q = whittle.transpose %q4 {perm = array<i64: 0, 2, 1, 3>} : (tensor<1x2x2x2xf32>) -> tensor<1x2x2x2xf32>
+  %k = whittle.transpose %k4 {perm = array<i64: 0, 2, 1, 3>} : (tensor<1x2x2x2xf32>) -> tensor<1x2x2x2xf32>
+  %v = whittle.transpose %v4 {perm = array<i64: 0, 2, 1, 3>} : (tensor<1x2x2x2xf32>) -> tensor<1x2x2x2xf32>
+  %a = whittle.attention %q, %k, %v {causal = true, scale = 0.5 : f64} : (tensor<1x2x2x2xf32>, tensor<1x2x2x2xf32>, tensor<1x2x2x2xf32>) -> tensor<1x2x2x2xf32>
+  %at = whittle.transpose %a {perm = array<i64: 0, 2, 1, 3>} : (tensor<1x2x2x2xf32>) -> tensor<1x2x2x2xf32>
+  %m = whittle.reshape %at {shape = array<i64: 2, 4>} : (tensor<1x2x2x2xf32>) -> tensor<2x4xf32>
+  %o = whittle.gemm %m, %wo, %bo : (tensor<2x4xf32>, tensor<4x4xf32>, tensor<4xf32>) -> tensor<2x4xf32>
+  return %o : tensor<2x4xf32>
+}
+
+// -----
+
+// FFN (MatMul + bias, erf GELU, MatMul + bias): neurons 1 and 4 have zero
+// rows in the down projection; they leave the up columns and bias, the
+// position-wise GELU chain and the down rows.
+// CHECK: module attributes {whittle.pruned_ffn_neurons = 2 : i64}
+// CHECK-LABEL: func.func @dead_neurons
+// CHECK: whittle.matmul %arg0, %{{.*}} : (tensor<1x3x4xf32>, tensor<4x4xf32>) -> tensor<1x3x4xf32>
+// CHECK: whittle.erf {{.*}} -> tensor<1x3x4xf32>
+// CHECK: whittle.matmul %{{.*}}, %{{.*}} : (tensor<1x3x4xf32>, tensor<4x4xf32>) -> tensor<1x3x4xf32>
+// CHECK-NOT: tensor<1x3x6xf32>
+func.func @dead_neurons(%x: tensor<1x3x4xf32>) -> tensor<1x3x4xf32> {
+  %wu = whittle.constant dense<[[0.346, 0.822, 0.330, -1.303, 0.905, 0.446], [-0.537, 0.581, 0.365, 0.294, 0.028, 0.547], [-0.736, -0.163, -0.482, 0.599, 0.040, -0.292], [-0.782, -0.257, 0.008, -0.276, 1.294, 1.007]]> : tensor<4x6xf32>
+  %bu = whittle.constant dense<[-2.711, -1.889, -0.175, -0.422, 0.214, 0.217]> : tensor<6xf32>
+  %wd = whittle.constant dense<[[2.118, -1.112, -0.378, 2.043], [0.000, 0.000, 0.000, 0.000], [0.167, 0.109, -1.227, -0.683], [-0.072, -0.945, -0.098, 0.095], [0.000, 0.000, 0.000, 0.000], [0.321, -0.818, 0.732, -0.501]]> : tensor<6x4xf32>
+  %bd = whittle.constant dense<[0.879, -1.072, 0.914, -0.020]> : tensor<4xf32>
+  %half = whittle.constant dense<0.5> : tensor<f32>
+  %one = whittle.constant dense<1.0> : tensor<f32>
+  %r2 = whittle.constant dense<0.7071> : tensor<f32>
+  %u0 = whittle.matmul %x, %wu : (tensor<1x3x4xf32>, tensor<4x6xf32>) -> tensor<1x3x6xf32>
+  %u = whittle.add %u0, %bu : (tensor<1x3x6xf32>, tensor<6xf32>) -> tensor<1x3x6xf32>
+  %s = whittle.mul %u, %r2 : (tensor<1x3x6xf32>, tensor<f32>) -> tensor<1x3x6xf32>
+  %e = whittle.erf %s : (tensor<1x3x6xf32>) -> tensor<1x3x6xf32>
+  %p = whittle.add %e, %one : (tensor<1x3x6xf32>, tensor<f32>) -> tensor<1x3x6xf32>
+  %g0 = whittle.mul %u, %p : (tensor<1x3x6xf32>, tensor<1x3x6xf32>) -> tensor<1x3x6xf32>
+  %g = whittle.mul %g0, %half : (tensor<1x3x6xf32>, tensor<f32>) -> tensor<1x3x6xf32>
+  %y0 = whittle.matmul %g, %wd : (tensor<1x3x6xf32>, tensor<6x4xf32>) -> tensor<1x3x4xf32>
+  %y = whittle.add %y0, %bd : (tensor<1x3x4xf32>, tensor<4xf32>) -> tensor<1x3x4xf32>
+  return %y : tensor<1x3x4xf32>
+}
