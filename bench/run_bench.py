@@ -299,6 +299,8 @@ def main():
     p.add_argument("--iterations", type=int, default=20, help="timed runs per repetition")
     p.add_argument("--warmup", type=int, default=3, help="untimed runs per repetition")
     p.add_argument("--cpus", help="CPU list for taskset, e.g. 0,1 (default: the first T allowed)")
+    p.add_argument("--doc-section", default="models",
+                   help="section of docs/benchmarks.md to rewrite (default: %(default)s)")
     p.add_argument("--models-dir", default=os.path.join(B.RESULTS, "models"),
                    help="where zoo models are generated (default: %(default)s)")
     p.add_argument("--bin-dir", help="directory of whittle-compile and whittle-run "
@@ -347,7 +349,7 @@ def main():
     print(text)
     B.log(f"wrote {B.rel(path)}")
     if not args.no_doc:
-        B.update_doc_section("models", text, args.doc)
+        B.update_doc_section(args.doc_section, text, args.doc)
         B.log(f"updated {B.rel(args.doc)}")
     return 0 if all(not r["errors"] for r in results) else 2
 

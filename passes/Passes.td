@@ -27,10 +27,15 @@ def WhittleFuseAttention
     Div) on the scores, on Q or on K (or a square-root scale on both), and
     Q K^T with K^T a transpose of K's last two dims or of a [B, T, H, D]
     key in one permutation. Grouped-query attention spelled as
-    reshape/unsqueeze + expand + reshape (repeat_kv) keeps the unrepeated
-    key/value heads. A Where(causal pattern, scores, fill <= -1e4) before
-    the softmax (GPT-2's tril buffer, a constant lower-triangular mask)
-    becomes causal = true; it computes the same as the select whenever a
+    reshape/unsqueeze + expand + reshape (repeat_kv; Tile imports as the
+    same expand), or one key/value head expanded to all, keeps the
+    unrepeated key/value heads. A boolean mask by selection (Where(keep,
+    scores, fill) or masked_fill's Where(hide, fill, scores), fill <= -1e4)
+    becomes the equivalent additive mask, and a mask that is or adds a
+    constant additive causal triangle (0 / <= -1e4, Llama's) becomes
+    causal = true. A Where(causal pattern, scores, fill <= -1e4) before
+    the softmax (GPT-2's tril buffer, a constant lower-triangular mask),
+    also around the mask's add, becomes causal = true; it computes the same as the select whenever a
     row keeps a visible key with a finite score (always, for the causal
     pattern alone; a padding mask that also hides every visible key of a
     row is the one case where the select's uniform row differs). Every
@@ -70,10 +75,18 @@ def WhittlePruneDeadHeads
     only the chain and scalars). No result changes: what is removed adds
     exact zeros. The pruned heads (site, head, reason) and the neuron count
     are recorded on the module for the compile report.
+
+    `heads` asks for live heads to go as well (structured pruning; this
+    changes results). Each must name an existing attention and head of a
+    layer the pass can slice, else the pass fails naming it.
   }];
   let options = [
     Option<"pruneNeurons", "prune-neurons", "bool", "true",
-           "Also remove FFN neurons whose down-projection row is zero">
+           "Also remove FFN neurons whose down-projection row is zero">,
+    ListOption<"requestedHeads", "heads", "std::string",
+               "Heads to remove although alive (not exact): SITE:HEAD, SITE "
+               "the attention's ONNX node name, or @LAYER:HEAD with LAYER "
+               "the attention's index in program order">
   ];
   let statistics = [
     Statistic<"numHeadsPruned", "heads-pruned", "Attention heads removed">,

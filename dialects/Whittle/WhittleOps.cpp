@@ -27,6 +27,19 @@ static LogicalResult inferError(std::optional<Location> loc, const Twine &msg) {
   return failure();
 }
 
+std::string whittle::nodeNameOf(Location loc) {
+  if (auto name = dyn_cast<NameLoc>(loc))
+    return name.getName().str();
+  if (auto fused = dyn_cast<FusedLoc>(loc))
+    for (Location inner : fused.getLocations())
+      if (auto name = dyn_cast<NameLoc>(inner))
+        return name.getName().str();
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  loc.print(os);
+  return text;
+}
+
 LogicalResult whittle::broadcastShapes(ArrayRef<int64_t> a, ArrayRef<int64_t> b,
                                        SmallVectorImpl<int64_t> &result) {
   size_t rank = std::max(a.size(), b.size());

@@ -257,7 +257,7 @@ LogicalResult whittle::compileModel(const CompileOptions &options,
   // Graph level: the imported whittle graph, cleaned up.
   {
     PassManager pm(&context);
-    buildGraphPipeline(pm, options.pruneDeadHeads);
+    buildGraphPipeline(pm, options.pruneDeadHeads, options.pruneHeads);
     if (failed(runPasses(pm, module)))
       return failure();
   }

@@ -19,19 +19,6 @@ static int64_t product(ArrayRef<int64_t> dims) {
   return n;
 }
 
-static std::string nodeName(Location loc) {
-  if (auto name = dyn_cast<NameLoc>(loc))
-    return name.getName().str();
-  if (auto fused = dyn_cast<FusedLoc>(loc))
-    for (Location inner : fused.getLocations())
-      if (auto name = dyn_cast<NameLoc>(inner))
-        return name.getName().str();
-  std::string text;
-  llvm::raw_string_ostream os(text);
-  loc.print(os);
-  return text;
-}
-
 GraphSummary whittle::summarizeGraph(ModuleOp module) {
   GraphSummary s;
   // Recorded by whittle-prune-dead-heads.
@@ -42,7 +29,7 @@ GraphSummary whittle::summarizeGraph(ModuleOp module) {
         continue;
       PrunedHead p;
       if (auto node = dict.getAs<LocationAttr>("node"))
-        p.node = nodeName(node);
+        p.node = nodeNameOf(node);
       if (auto head = dict.getAs<IntegerAttr>("head"))
         p.head = head.getInt();
       if (auto reason = dict.getAs<StringAttr>("reason"))
@@ -79,7 +66,7 @@ GraphSummary whittle::summarizeGraph(ModuleOp module) {
           q.getDimSize(0) * q.getDimSize(1) * q.getDimSize(2) * k.getDimSize(2);
       s.flops += 2 * pairs * (q.getDimSize(3) + v.getDimSize(3));
       AttentionSite site;
-      site.node = nodeName(att.getLoc());
+      site.node = nodeNameOf(att.getLoc());
       site.heads = q.getDimSize(1);
       site.kvHeads = k.getDimSize(1);
       site.headDim = q.getDimSize(3);

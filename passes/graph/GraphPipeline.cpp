@@ -12,13 +12,17 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Transforms/Passes.h"
 
-void whittle::buildGraphPipeline(mlir::OpPassManager &pm, bool pruneDeadHeads) {
+void whittle::buildGraphPipeline(mlir::OpPassManager &pm, bool pruneDeadHeads,
+                                 llvm::ArrayRef<std::string> pruneHeads) {
   // Folding first, so that shape subgraphs and constant scales are plain
   // constants when the graph passes look for their patterns.
   pm.addPass(mlir::createCanonicalizerPass());
   pm.addPass(mlir::createCSEPass());
   pm.addNestedPass<mlir::func::FuncOp>(createWhittleFuseAttention());
-  if (pruneDeadHeads)
-    pm.addNestedPass<mlir::func::FuncOp>(createWhittlePruneDeadHeads());
+  if (pruneDeadHeads || !pruneHeads.empty()) {
+    WhittlePruneDeadHeadsOptions options;
+    options.requestedHeads = llvm::to_vector(pruneHeads);
+    pm.addNestedPass<mlir::func::FuncOp>(createWhittlePruneDeadHeads(options));
+  }
   pm.addPass(mlir::createCanonicalizerPass());
 }

@@ -31,6 +31,8 @@
 
 #include "llvm/ADT/SetVector.h"
 
+#include <map>
+
 namespace whittle {
 #define GEN_PASS_DEF_WHITTLEPRUNEDEADHEADS
 #include "passes/Passes.h.inc"
@@ -270,11 +272,15 @@ std::optional<HeadInput> traceHeadInput(Value operand) {
   return h;
 }
 
+/// Heads asked for by site name, each with whether it was cut.
+using RequestedHeads = std::map<std::pair<std::string, int64_t>, bool>;
+
 struct PruneDeadHeadsPattern : OpRewritePattern<AttentionOp> {
   PruneDeadHeadsPattern(MLIRContext *ctx, SmallVectorImpl<Attribute> &records,
-                        llvm::Statistic &heads, llvm::Statistic &bytes)
-      : OpRewritePattern(ctx), records(records), numHeads(heads),
-        numBytes(bytes) {}
+                        RequestedHeads &requested, llvm::Statistic &heads,
+                        llvm::Statistic &bytes)
+      : OpRewritePattern(ctx), records(records), requested(requested),
+        numHeads(heads), numBytes(bytes) {}
 
   LogicalResult matchAndRewrite(AttentionOp op,
                                 PatternRewriter &rewriter) const override {
@@ -322,6 +328,8 @@ struct PruneDeadHeadsPattern : OpRewritePattern<AttentionOp> {
         reason[h] = "zero-output-projection";
       else if (zeroValue)
         reason[h] = "zero-value";
+      else if (requested.count({nodeNameOf(op.getLoc()), h}))
+        reason[h] = "requested";
     }
     SmallVector<int64_t> keepQ, keepKV;
     for (int64_t h = 0; h < heads; ++h)
@@ -424,6 +432,11 @@ struct PruneDeadHeadsPattern : OpRewritePattern<AttentionOp> {
     // The site is the attention's location (its ONNX node name, which the
     // report prints).
     LocationAttr site = op.getLoc();
+    for (int64_t h = 0; h < heads; ++h) {
+      auto it = requested.find({nodeNameOf(op.getLoc()), h});
+      if (it != requested.end())
+        it->second = true;
+    }
     for (int64_t h = 0; h < heads; ++h)
       if (!reason[h].empty())
         records.push_back(rewriter.getDictionaryAttr(
@@ -447,6 +460,7 @@ struct PruneDeadHeadsPattern : OpRewritePattern<AttentionOp> {
   }
 
   SmallVectorImpl<Attribute> &records;
+  RequestedHeads &requested;
   llvm::Statistic &numHeads;
   llvm::Statistic &numBytes;
 };
@@ -578,19 +592,70 @@ struct WhittlePruneDeadHeadsPass
     : whittle::impl::WhittlePruneDeadHeadsBase<WhittlePruneDeadHeadsPass> {
   using Base::Base;
 
+  /// SITE:HEAD and @LAYER:HEAD entries as (site, head), checked against the
+  /// attentions of the function.
+  LogicalResult resolveRequests(RequestedHeads &requested) {
+    SmallVector<AttentionOp> sites;
+    getOperation().walk([&](AttentionOp op) { sites.push_back(op); });
+    for (const std::string &entry : requestedHeads) {
+      StringRef text(entry);
+      auto [siteText, headText] = text.rsplit(':');
+      int64_t head;
+      if (headText.getAsInteger(10, head) || head < 0 || siteText.empty())
+        return getOperation().emitError()
+               << "whittle-prune-dead-heads: '" << entry
+               << "' is not SITE:HEAD or @LAYER:HEAD";
+      AttentionOp site;
+      if (siteText.consume_front("@")) {
+        unsigned layer;
+        if (siteText.getAsInteger(10, layer) || layer >= sites.size())
+          return getOperation().emitError()
+                 << "whittle-prune-dead-heads: no attention layer '" << siteText
+                 << "' (the model has " << sites.size() << ")";
+        site = sites[layer];
+      } else {
+        for (AttentionOp op : sites)
+          if (nodeNameOf(op.getLoc()) == siteText)
+            site = op;
+        if (!site)
+          return getOperation().emitError()
+                 << "whittle-prune-dead-heads: no attention at node '"
+                 << siteText << "'";
+      }
+      if (head >= site.getQuery().getType().getDimSize(1))
+        return getOperation().emitError()
+               << "whittle-prune-dead-heads: attention '"
+               << nodeNameOf(site.getLoc()) << "' has no head " << head;
+      requested[{nodeNameOf(site.getLoc()), head}] = false;
+    }
+    return success();
+  }
+
   void runOnOperation() override {
     func::FuncOp func = getOperation();
     MLIRContext *ctx = &getContext();
     SmallVector<Attribute> records;
     int64_t neurons = 0;
+    RequestedHeads requested;
+    if (failed(resolveRequests(requested)))
+      return signalPassFailure();
     RewritePatternSet patterns(ctx);
-    patterns.add<PruneDeadHeadsPattern>(ctx, records, numHeadsPruned,
+    patterns.add<PruneDeadHeadsPattern>(ctx, records, requested, numHeadsPruned,
                                         numBytesSaved);
     if (pruneNeurons)
       patterns.add<PruneDeadNeuronsPattern>(ctx, numNeuronsPruned,
                                             numBytesSaved, neurons);
     if (failed(applyPatternsGreedily(func, std::move(patterns))))
       return signalPassFailure();
+    for (const auto &[head, cut] : requested)
+      if (!cut) {
+        func.emitError() << "whittle-prune-dead-heads: cannot remove head "
+                         << head.second << " of attention '" << head.first
+                         << "' (its Q, K, V and output projections are not "
+                            "linear layers it can slice, or it would leave "
+                            "no head)";
+        return signalPassFailure();
+      }
     // What was cut, for the compile report.
     if (auto module = func->getParentOfType<ModuleOp>()) {
       if (!records.empty()) {

@@ -11,6 +11,8 @@
 
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/SourceMgr.h"
 
 using namespace llvm;
@@ -78,6 +80,12 @@ static cl::opt<bool>
             cl::desc("Keep provably dead attention heads and FFN neurons in "
                      "the weights (pruning them changes no result)"),
             cl::init(false));
+static cl::opt<std::string> pruneHeadsFile(
+    "prune-heads", cl::cat(compileCategory),
+    cl::desc("Remove the live heads listed in FILE as well (changes results): "
+             "a JSON list of {\"node\": SITE, \"head\": H} or "
+             "{\"layer\": L, \"head\": H}"),
+    cl::value_desc("FILE"));
 static cl::opt<bool> noParallel("no-parallel", cl::cat(compileCategory),
                                 cl::desc("Do not use the executor"),
                                 cl::init(false));
@@ -86,6 +94,42 @@ static cl::opt<int64_t> parallelMinWork(
     "parallel-min-work", cl::cat(compileCategory),
     cl::desc("Smallest loop (iterations x operations) run as executor tasks"),
     cl::init(32768), cl::Hidden);
+
+/// The entries of a --prune-heads file as SITE:HEAD / @LAYER:HEAD.
+static llvm::Expected<std::vector<std::string>>
+readPruneHeads(llvm::StringRef path) {
+  auto fail = [&](const llvm::Twine &what) {
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   path + ": " + what);
+  };
+  auto buffer = llvm::MemoryBuffer::getFile(path);
+  if (!buffer)
+    return fail(buffer.getError().message());
+  llvm::Expected<llvm::json::Value> json =
+      llvm::json::parse((*buffer)->getBuffer());
+  if (!json)
+    return fail(llvm::toString(json.takeError()));
+  const llvm::json::Array *list = json->getAsArray();
+  if (!list)
+    return fail("expected a JSON list of {\"node\"|\"layer\", \"head\"}");
+  std::vector<std::string> heads;
+  for (auto [i, entry] : llvm::enumerate(*list)) {
+    const llvm::json::Object *object = entry.getAsObject();
+    std::optional<int64_t> head =
+        object ? object->getInteger("head") : std::nullopt;
+    std::optional<llvm::StringRef> node =
+        object ? object->getString("node") : std::nullopt;
+    std::optional<int64_t> layer =
+        object ? object->getInteger("layer") : std::nullopt;
+    if (!head || *head < 0 || (!node == !layer) || (layer && *layer < 0))
+      return fail("entry " + llvm::Twine(i) +
+                  " is not {\"node\": SITE, \"head\": H} or "
+                  "{\"layer\": L, \"head\": H}");
+    heads.push_back((node ? node->str() : "@" + std::to_string(*layer)) + ":" +
+                    std::to_string(*head));
+  }
+  return heads;
+}
 
 int main(int argc, char **argv) {
   InitLLVM init(argc, argv);
@@ -136,6 +180,21 @@ int main(int argc, char **argv) {
   options.reportPath = reportPath;
   options.parallelize = !noParallel;
   options.pruneDeadHeads = !noPrune;
+  if (!pruneHeadsFile.empty()) {
+    if (noPrune) {
+      llvm::errs() << "whittle-compile: error: --prune-heads and --no-prune "
+                      "exclude each other\n";
+      return 1;
+    }
+    llvm::Expected<std::vector<std::string>> heads =
+        readPruneHeads(pruneHeadsFile);
+    if (!heads) {
+      llvm::errs() << "whittle-compile: error: "
+                   << llvm::toString(heads.takeError()) << "\n";
+      return 1;
+    }
+    options.pruneHeads = std::move(*heads);
+  }
   options.parallelMinWork = parallelMinWork;
 
   mlir::DialectRegistry registry;

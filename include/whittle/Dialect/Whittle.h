@@ -23,6 +23,10 @@ bool areCompatibleReturnTypes(mlir::TypeRange inferred, mlir::TypeRange actual);
 
 namespace whittle {
 
+/// The ONNX node an op came from (the importer names locations after
+/// nodes), or the printed location when it has no name.
+std::string nodeNameOf(mlir::Location loc);
+
 /// Numpy broadcast of two shapes; returns failure if they are incompatible.
 /// Dynamic dims broadcast to dynamic unless the other side is a known non-1.
 mlir::LogicalResult broadcastShapes(llvm::ArrayRef<int64_t> a,

@@ -34,6 +34,8 @@ struct CompileOptions {
   bool vectorize = true;
   /// Cut provably dead heads and FFN neurons (whittle-prune-dead-heads).
   bool pruneDeadHeads = true;
+  /// Live heads to remove as well (not exact): SITE:HEAD or @LAYER:HEAD.
+  std::vector<std::string> pruneHeads;
   /// Attention as the streaming kernel (otherwise the unfused reference).
   bool streamingAttention = true;
   /// Report the tile sizes chosen for each contraction as remarks.

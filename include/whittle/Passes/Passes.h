@@ -21,7 +21,9 @@ void registerAllWhittlePasses();
 /// The graph-level pipeline on the imported whittle graph
 /// (passes/graph/GraphPipeline.cpp). `pruneDeadHeads` runs
 /// whittle-prune-dead-heads (exact: it changes no result).
-void buildGraphPipeline(mlir::OpPassManager &pm, bool pruneDeadHeads = true);
+/// `pruneHeads` lists live heads to remove as well (SITE:HEAD, @LAYER:HEAD).
+void buildGraphPipeline(mlir::OpPassManager &pm, bool pruneDeadHeads = true,
+                        llvm::ArrayRef<std::string> pruneHeads = {});
 
 } // namespace whittle
 
