@@ -88,3 +88,32 @@ func.func @dead_neurons(%x: tensor<1x3x4xf32>) -> tensor<1x3x4xf32> {
   %y = whittle.add %y0, %bd : (tensor<1x3x4xf32>, tensor<4xf32>) -> tensor<1x3x4xf32>
   return %y : tensor<1x3x4xf32>
 }
+
+// -----
+
+// Grouped heads (4 query heads on 2 key/value heads, no biases): query
+// heads 2 and 3, all of key/value head 1's group, are dead, so that
+// key/value head goes too.
+// CHECK-LABEL: func.func @grouped_whole_group_dead
+// CHECK: whittle.attention {{.*}} : (tensor<1x2x2x2xf32>, tensor<1x1x2x2xf32>, tensor<1x1x2x2xf32>) -> tensor<1x2x2x2xf32>
+// CHECK: whittle.matmul %{{.*}}, %{{.*}} : (tensor<1x2x4xf32>, tensor<4x4xf32>)
+func.func @grouped_whole_group_dead(%x: tensor<1x2x4xf32>) -> tensor<1x2x4xf32> {
+  %wq = whittle.constant dense<[[0.00, 0.30, -0.27, -0.89, -0.45, -0.99, 0.06, 1.34], [-0.49, -0.62, 0.49, 0.36, 0.11, -0.93, -0.03, 0.70], [-1.34, -0.46, -1.90, -1.29, -1.84, -0.24, -1.27, 0.27], [0.16, -0.19, -2.52, -0.54, -0.05, 0.11, -1.53, -0.48]]> : tensor<4x8xf32>
+  %wk = whittle.constant dense<[[-0.98, -0.81, 1.06, -0.81], [-0.03, 0.88, -0.58, -0.11], [0.11, 0.06, -1.23, 0.08], [1.36, -1.55, 0.86, 0.12]]> : tensor<4x4xf32>
+  %wv = whittle.constant dense<[[-0.64, 2.00, 0.76, -1.20], [0.07, 0.58, -0.19, 0.68], [-0.07, 0.67, 1.44, -0.68], [0.20, -0.46, 0.13, -1.19]]> : tensor<4x4xf32>
+  %wo = whittle.constant dense<[[-0.58, -0.20, 0.90, 1.15], [-1.32, -0.79, 0.65, -1.99], [-0.46, -0.10, 1.26, 0.69], [-0.33, -0.37, -0.25, 1.52], [0.00, 0.00, 0.00, 0.00], [0.00, 0.00, 0.00, 0.00], [0.00, 0.00, 0.00, 0.00], [0.00, 0.00, 0.00, 0.00]]> : tensor<8x4xf32>
+  %q0 = whittle.matmul %x, %wq : (tensor<1x2x4xf32>, tensor<4x8xf32>) -> tensor<1x2x8xf32>
+  %k0 = whittle.matmul %x, %wk : (tensor<1x2x4xf32>, tensor<4x4xf32>) -> tensor<1x2x4xf32>
+  %v0 = whittle.matmul %x, %wv : (tensor<1x2x4xf32>, tensor<4x4xf32>) -> tensor<1x2x4xf32>
+  %q1 = whittle.reshape %q0 {shape = array<i64: 1, 2, 4, 2>} : (tensor<1x2x8xf32>) -> tensor<1x2x4x2xf32>
+  %k1 = whittle.reshape %k0 {shape = array<i64: 1, 2, 2, 2>} : (tensor<1x2x4xf32>) -> tensor<1x2x2x2xf32>
+  %v1 = whittle.reshape %v0 {shape = array<i64: 1, 2, 2, 2>} : (tensor<1x2x4xf32>) -> tensor<1x2x2x2xf32>
+  %q = whittle.transpose %q1 {perm = array<i64: 0, 2, 1, 3>} : (tensor<1x2x4x2xf32>) -> tensor<1x4x2x2xf32>
+  %k = whittle.transpose %k1 {perm = array<i64: 0, 2, 1, 3>} : (tensor<1x2x2x2xf32>) -> tensor<1x2x2x2xf32>
+  %v = whittle.transpose %v1 {perm = array<i64: 0, 2, 1, 3>} : (tensor<1x2x2x2xf32>) -> tensor<1x2x2x2xf32>
+  %a = whittle.attention %q, %k, %v {causal = true, scale = 0.5 : f64} : (tensor<1x4x2x2xf32>, tensor<1x2x2x2xf32>, tensor<1x2x2x2xf32>) -> tensor<1x4x2x2xf32>
+  %at = whittle.transpose %a {perm = array<i64: 0, 2, 1, 3>} : (tensor<1x4x2x2xf32>) -> tensor<1x2x4x2xf32>
+  %m = whittle.reshape %at {shape = array<i64: 1, 2, 8>} : (tensor<1x2x4x2xf32>) -> tensor<1x2x8xf32>
+  %o = whittle.matmul %m, %wo : (tensor<1x2x8xf32>, tensor<8x4xf32>) -> tensor<1x2x4xf32>
+  return %o : tensor<1x2x4xf32>
+}

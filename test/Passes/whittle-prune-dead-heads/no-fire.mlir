@@ -107,3 +107,30 @@ func.func @neuron_chain_read_elsewhere(%x: tensor<1x3x4xf32>) -> tensor<1x3x4xf3
   "test.keep"(%e) : (tensor<1x3x6xf32>) -> ()
   return %y : tensor<1x3x4xf32>
 }
+
+// -----
+
+// Only query head 3 of key/value head 1's group is dead: removing it would
+// leave groups of unequal size, so the layer stays whole.
+// CHECK-LABEL: func.func @grouped_partial_group
+// CHECK: whittle.attention {{.*}} -> tensor<1x4x2x2xf32>
+func.func @grouped_partial_group(%x: tensor<1x2x4xf32>) -> tensor<1x2x4xf32> {
+  %wq = whittle.constant dense<[[-1.29, 0.35, -1.69, -2.04, -0.30, -0.90, 0.16, 2.24], [-0.83, -0.62, 0.21, 0.49, -0.18, -0.21, 0.70, 0.52], [-1.03, -0.08, 0.04, -1.05, 0.26, -0.86, 0.97, 0.19], [0.09, -0.59, -0.12, -2.00, -1.13, 0.36, -2.13, 0.85]]> : tensor<4x8xf32>
+  %wk = whittle.constant dense<[[-1.75, 0.76, -0.85, 0.78], [0.13, -1.54, 1.25, 1.44], [-0.07, -0.27, -0.16, -0.98], [1.10, -0.54, -0.05, -0.79]]> : tensor<4x4xf32>
+  %wv = whittle.constant dense<[[-0.63, -1.28, 1.26, -0.15], [0.97, 0.01, -0.69, -0.33], [-0.56, 0.01, -0.38, -0.30], [-1.38, -0.81, 1.65, -0.67]]> : tensor<4x4xf32>
+  %wo = whittle.constant dense<[[-1.05, 0.34, 1.41, -1.45], [-0.21, -0.63, -1.76, 0.73], [-0.02, 0.07, -0.75, 0.45], [-0.54, -0.14, -1.11, -1.22], [1.34, -0.51, 0.29, -0.03], [-0.44, -0.51, 0.63, -0.30], [0.00, 0.00, 0.00, 0.00], [0.00, 0.00, 0.00, 0.00]]> : tensor<8x4xf32>
+  %q0 = whittle.matmul %x, %wq : (tensor<1x2x4xf32>, tensor<4x8xf32>) -> tensor<1x2x8xf32>
+  %k0 = whittle.matmul %x, %wk : (tensor<1x2x4xf32>, tensor<4x4xf32>) -> tensor<1x2x4xf32>
+  %v0 = whittle.matmul %x, %wv : (tensor<1x2x4xf32>, tensor<4x4xf32>) -> tensor<1x2x4xf32>
+  %q1 = whittle.reshape %q0 {shape = array<i64: 1, 2, 4, 2>} : (tensor<1x2x8xf32>) -> tensor<1x2x4x2xf32>
+  %k1 = whittle.reshape %k0 {shape = array<i64: 1, 2, 2, 2>} : (tensor<1x2x4xf32>) -> tensor<1x2x2x2xf32>
+  %v1 = whittle.reshape %v0 {shape = array<i64: 1, 2, 2, 2>} : (tensor<1x2x4xf32>) -> tensor<1x2x2x2xf32>
+  %q = whittle.transpose %q1 {perm = array<i64: 0, 2, 1, 3>} : (tensor<1x2x4x2xf32>) -> tensor<1x4x2x2xf32>
+  %k = whittle.transpose %k1 {perm = array<i64: 0, 2, 1, 3>} : (tensor<1x2x2x2xf32>) -> tensor<1x2x2x2xf32>
+  %v = whittle.transpose %v1 {perm = array<i64: 0, 2, 1, 3>} : (tensor<1x2x2x2xf32>) -> tensor<1x2x2x2xf32>
+  %a = whittle.attention %q, %k, %v {causal = true, scale = 0.5 : f64} : (tensor<1x4x2x2xf32>, tensor<1x2x2x2xf32>, tensor<1x2x2x2xf32>) -> tensor<1x4x2x2xf32>
+  %at = whittle.transpose %a {perm = array<i64: 0, 2, 1, 3>} : (tensor<1x4x2x2xf32>) -> tensor<1x2x4x2xf32>
+  %m = whittle.reshape %at {shape = array<i64: 1, 2, 8>} : (tensor<1x2x4x2xf32>) -> tensor<1x2x8xf32>
+  %o = whittle.matmul %m, %wo : (tensor<1x2x8xf32>, tensor<8x4xf32>) -> tensor<1x2x4xf32>
+  return %o : tensor<1x2x4xf32>
+}
