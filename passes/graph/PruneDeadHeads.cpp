@@ -18,6 +18,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "HeadAnalysis.h"
 #include "WeightData.h"
 
 #include "whittle/Dialect/Whittle.h"
@@ -44,164 +45,6 @@ using namespace whittle;
 namespace {
 
 RankedTensorType typeOf(Value v) { return cast<RankedTensorType>(v.getType()); }
-
-//===----------------------------------------------------------------------===//
-// Linear layers with constant weights
-//===----------------------------------------------------------------------===//
-
-/// x [.., in] times a constant weight [in, C], plus an optional constant
-/// bias [C]: a Gemm (no transposes, unit alpha/beta) or a MatMul with an
-/// optional Add.
-struct Linear {
-  Operation *matmul = nullptr; // GemmOp or MatMulOp
-  mutable AddOp biasAdd;       // the bias of a MatMul, if any
-  Value input, weightValue, biasValue;
-  SmallVector<double> weight, bias;
-  int64_t in = 0, channels = 0;
-
-  /// The value carrying the C output channels last.
-  Value result() const {
-    return biasAdd ? Value(biasAdd.getResult()) : matmul->getResult(0);
-  }
-
-  bool rowIsZero(int64_t row) const {
-    for (int64_t c = 0; c < channels; ++c)
-      if (weight[row * channels + c] != 0.0)
-        return false;
-    return true;
-  }
-  bool columnIsZero(int64_t col) const {
-    for (int64_t r = 0; r < in; ++r)
-      if (weight[r * channels + col] != 0.0)
-        return false;
-    return bias.empty() || bias[col] == 0.0;
-  }
-
-  /// A copy keeping the weight rows `rows` (all when empty) and the output
-  /// channels `cols` (all when empty), applied to `x`.
-  Value rebuild(PatternRewriter &rewriter, Value x, ArrayRef<int64_t> rows,
-                ArrayRef<int64_t> cols) const {
-    SmallVector<int64_t> allRows, allCols;
-    if (rows.empty())
-      rows = allRows = llvm::to_vector(llvm::seq<int64_t>(0, in));
-    if (cols.empty())
-      cols = allCols = llvm::to_vector(llvm::seq<int64_t>(0, channels));
-    SmallVector<double> w;
-    w.reserve(rows.size() * cols.size());
-    for (int64_t r : rows)
-      for (int64_t c : cols)
-        w.push_back(weight[r * channels + c]);
-    Location loc = matmul->getLoc();
-    Type f32 = rewriter.getF32Type();
-    Value newWeight =
-        makeF32Constant(rewriter, weightValue.getLoc(),
-                        RankedTensorType::get(
-                            {int64_t(rows.size()), int64_t(cols.size())}, f32),
-                        w, "whittle_pruned");
-    Value newBias;
-    if (!bias.empty()) {
-      SmallVector<double> b;
-      for (int64_t c : cols)
-        b.push_back(bias[c]);
-      newBias =
-          makeF32Constant(rewriter, biasValue.getLoc(),
-                          RankedTensorType::get({int64_t(cols.size())}, f32), b,
-                          "whittle_pruned");
-    }
-    if (auto gemm = dyn_cast<GemmOp>(matmul))
-      return GemmOp::create(rewriter, loc, x, newWeight, newBias,
-                            gemm.getAlphaAttr(), gemm.getBetaAttr(),
-                            gemm.getTransAAttr(), gemm.getTransBAttr());
-    Value y = MatMulOp::create(rewriter, loc, x, newWeight);
-    if (biasAdd)
-      y = AddOp::create(rewriter, biasAdd.getLoc(), y, newBias);
-    return y;
-  }
-};
-
-bool isF32Constant(Value v, int64_t rank) {
-  auto type = typeOf(v);
-  return matchPattern(v, m_Constant()) && type.getElementType().isF32() &&
-         type.hasStaticShape() && type.getRank() == rank;
-}
-
-/// The linear layer whose output channels `v` carries.
-std::optional<Linear> linearProducing(Value v) {
-  Linear l;
-  if (auto gemm = v.getDefiningOp<GemmOp>()) {
-    if (gemm.getTransA() || gemm.getTransB() ||
-        gemm.getAlpha().convertToDouble() != 1.0 ||
-        gemm.getBeta().convertToDouble() != 1.0 ||
-        !isF32Constant(gemm.getB(), 2))
-      return std::nullopt;
-    if (Value c = gemm.getC()) {
-      if (!isF32Constant(c, 1))
-        return std::nullopt;
-      l.biasValue = c;
-    }
-    l.matmul = gemm;
-    l.input = gemm.getA();
-    l.weightValue = gemm.getB();
-  } else {
-    Value mmResult = v;
-    if (auto add = v.getDefiningOp<AddOp>()) {
-      for (auto [mmSide, biasSide] : {std::pair(add.getLhs(), add.getRhs()),
-                                      std::pair(add.getRhs(), add.getLhs())})
-        if (mmSide.getDefiningOp<MatMulOp>() && mmSide.hasOneUse() &&
-            isF32Constant(biasSide, 1)) {
-          l.biasAdd = add;
-          l.biasValue = biasSide;
-          mmResult = mmSide;
-          break;
-        }
-      if (!l.biasAdd)
-        return std::nullopt;
-    }
-    auto mm = mmResult.getDefiningOp<MatMulOp>();
-    if (!mm || !isF32Constant(mm.getRhs(), 2))
-      return std::nullopt;
-    l.matmul = mm;
-    l.input = mm.getLhs();
-    l.weightValue = mm.getRhs();
-  }
-  auto wType = typeOf(l.weightValue);
-  l.in = wType.getDimSize(0);
-  l.channels = wType.getDimSize(1);
-  std::optional<SmallVector<double>> w = readFloatConstant(l.weightValue);
-  if (!w)
-    return std::nullopt;
-  l.weight = std::move(*w);
-  if (l.biasValue) {
-    std::optional<SmallVector<double>> b = readFloatConstant(l.biasValue);
-    if (!b || int64_t(b->size()) != l.channels)
-      return std::nullopt;
-    l.bias = std::move(*b);
-  }
-  return l;
-}
-
-/// The linear layer that is the only reader of `x`.
-std::optional<Linear> linearReading(Value x) {
-  if (!x.hasOneUse())
-    return std::nullopt;
-  Operation *user = *x.getUsers().begin();
-  Value out;
-  if (auto gemm = dyn_cast<GemmOp>(user); gemm && gemm.getA() == x)
-    out = gemm.getResult();
-  else if (auto mm = dyn_cast<MatMulOp>(user); mm && mm.getLhs() == x)
-    out = mm.getResult();
-  else
-    return std::nullopt;
-  // A MatMul's bias add, when it is its only user.
-  if (isa<MatMulOp>(user) && out.hasOneUse())
-    if (auto add = dyn_cast<AddOp>(*out.getUsers().begin()))
-      if (std::optional<Linear> l = linearProducing(add.getResult()))
-        return l;
-  std::optional<Linear> l = linearProducing(out);
-  if (l && l->biasAdd)
-    return std::nullopt;
-  return l;
-}
 
 /// Indices [first + i * width, first + (i + 1) * width) for i in `blocks`.
 SmallVector<int64_t> blockChannels(ArrayRef<int64_t> blocks, int64_t first,
@@ -294,19 +137,12 @@ struct PruneDeadHeadsPattern : OpRewritePattern<AttentionOp> {
     int64_t group = heads / kvHeads;
 
     // The output: transpose back, merge the heads, one linear layer.
-    Value result = op.getResult();
-    if (!result.hasOneUse())
+    std::optional<AttentionOutput> output = traceAttentionOutput(op);
+    if (!output)
       return failure();
-    auto outT = dyn_cast<TransposeOp>(*result.getUsers().begin());
-    if (!outT || outT.getPerm() != ArrayRef<int64_t>{0, 2, 1, 3} ||
-        !outT.getResult().hasOneUse())
-      return failure();
-    auto merge = dyn_cast<ReshapeOp>(*outT.getResult().getUsers().begin());
-    if (!merge || typeOf(merge.getResult()).getShape().back() != heads * dv)
-      return failure();
-    std::optional<Linear> out = linearReading(merge.getResult());
-    if (!out || out->in != heads * dv)
-      return failure();
+    TransposeOp outT = output->transpose;
+    ReshapeOp merge = output->merge;
+    Linear *out = &output->linear;
 
     std::optional<HeadInput> q = traceHeadInput(op.getQuery());
     std::optional<HeadInput> k = traceHeadInput(op.getKey());
