@@ -86,13 +86,33 @@ def WhittlePruneDeadHeads
     ListOption<"requestedHeads", "heads", "std::string",
                "Heads to remove although alive (not exact): SITE:HEAD, SITE "
                "the attention's ONNX node name, or @LAYER:HEAD with LAYER "
-               "the attention's index in program order">
+               "the attention's index in program order">,
+    Option<"requestedReason", "reason", "std::string", "\"requested\"",
+           "The reason the report gives for the heads of `heads`">
   ];
   let statistics = [
     Statistic<"numHeadsPruned", "heads-pruned", "Attention heads removed">,
     Statistic<"numNeuronsPruned", "neurons-pruned", "FFN neurons removed">,
     Statistic<"numBytesSaved", "bytes-saved",
               "Bytes of weights removed with them">
+  ];
+}
+
+def WhittleProbeHeads : Pass<"whittle-probe-heads", "mlir::ModuleOp"> {
+  let summary = "Add each attention head's output energy as a model output "
+                "(calibration)";
+  let description = [{
+    Instrumentation for --prune-heads-ratio: for every attention whose
+    merged heads feed one linear layer with constant weights, the function
+    gains an output [H] named `__whittle_head_energy_<LAYER>` (LAYER the
+    attention's index in program order): per head, the sum over every
+    token of the squared norm of its output after the output projection.
+    The probed attentions are listed in the function attribute
+    `whittle.probe_sites`. Not part of any normal compile.
+  }];
+  let options = [
+    Option<"funcName", "func-name", "std::string", "\"main\"",
+           "Function whose attentions are probed">
   ];
 }
 

@@ -257,7 +257,10 @@ LogicalResult whittle::compileModel(const CompileOptions &options,
   // Graph level: the imported whittle graph, cleaned up.
   {
     PassManager pm(&context);
-    buildGraphPipeline(pm, options.pruneDeadHeads, options.pruneHeads);
+    buildGraphPipeline(pm, options.pruneDeadHeads, options.pruneHeads,
+                       options.pruneReason);
+    if (options.probeHeads)
+      pm.addPass(createWhittleProbeHeads());
     if (failed(runPasses(pm, module)))
       return failure();
   }

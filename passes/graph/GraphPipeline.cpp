@@ -13,7 +13,8 @@
 #include "mlir/Transforms/Passes.h"
 
 void whittle::buildGraphPipeline(mlir::OpPassManager &pm, bool pruneDeadHeads,
-                                 llvm::ArrayRef<std::string> pruneHeads) {
+                                 llvm::ArrayRef<std::string> pruneHeads,
+                                 llvm::StringRef pruneReason) {
   // Folding first, so that shape subgraphs and constant scales are plain
   // constants when the graph passes look for their patterns.
   pm.addPass(mlir::createCanonicalizerPass());
@@ -22,6 +23,7 @@ void whittle::buildGraphPipeline(mlir::OpPassManager &pm, bool pruneDeadHeads,
   if (pruneDeadHeads || !pruneHeads.empty()) {
     WhittlePruneDeadHeadsOptions options;
     options.requestedHeads = llvm::to_vector(pruneHeads);
+    options.requestedReason = pruneReason.str();
     pm.addNestedPass<mlir::func::FuncOp>(createWhittlePruneDeadHeads(options));
   }
   pm.addPass(mlir::createCanonicalizerPass());

@@ -33,6 +33,7 @@
 #include "llvm/ADT/SetVector.h"
 
 #include <map>
+#include <set>
 
 namespace whittle {
 #define GEN_PASS_DEF_WHITTLEPRUNEDEADHEADS
@@ -120,10 +121,11 @@ using RequestedHeads = std::map<std::pair<std::string, int64_t>, bool>;
 
 struct PruneDeadHeadsPattern : OpRewritePattern<AttentionOp> {
   PruneDeadHeadsPattern(MLIRContext *ctx, SmallVectorImpl<Attribute> &records,
-                        RequestedHeads &requested, llvm::Statistic &heads,
-                        llvm::Statistic &bytes)
+                        RequestedHeads &requested, StringRef requestedReason,
+                        llvm::Statistic &heads, llvm::Statistic &bytes)
       : OpRewritePattern(ctx), records(records), requested(requested),
-        numHeads(heads), numBytes(bytes) {}
+        requestedReason(requestedReason.str()), numHeads(heads),
+        numBytes(bytes) {}
 
   LogicalResult matchAndRewrite(AttentionOp op,
                                 PatternRewriter &rewriter) const override {
@@ -164,8 +166,9 @@ struct PruneDeadHeadsPattern : OpRewritePattern<AttentionOp> {
         reason[h] = "zero-output-projection";
       else if (zeroValue)
         reason[h] = "zero-value";
-      else if (requested.count({nodeNameOf(op.getLoc()), h}))
-        reason[h] = "requested";
+      else if (!rewrittenSites.count(nodeNameOf(op.getLoc())) &&
+               requested.count({nodeNameOf(op.getLoc()), h}))
+        reason[h] = requestedReason;
     }
     SmallVector<int64_t> keepQ, keepKV;
     for (int64_t h = 0; h < heads; ++h)
@@ -268,11 +271,14 @@ struct PruneDeadHeadsPattern : OpRewritePattern<AttentionOp> {
     // The site is the attention's location (its ONNX node name, which the
     // report prints).
     LocationAttr site = op.getLoc();
+    // Requests name heads as numbered before any pruning: the rewritten
+    // site's heads are numbered anew, so its requests are done.
     for (int64_t h = 0; h < heads; ++h) {
       auto it = requested.find({nodeNameOf(op.getLoc()), h});
       if (it != requested.end())
         it->second = true;
     }
+    rewrittenSites.insert(nodeNameOf(op.getLoc()));
     for (int64_t h = 0; h < heads; ++h)
       if (!reason[h].empty())
         records.push_back(rewriter.getDictionaryAttr(
@@ -297,6 +303,9 @@ struct PruneDeadHeadsPattern : OpRewritePattern<AttentionOp> {
 
   SmallVectorImpl<Attribute> &records;
   RequestedHeads &requested;
+  std::string requestedReason;
+  /// Sites already rewritten once (by name).
+  mutable std::set<std::string> rewrittenSites;
   llvm::Statistic &numHeads;
   llvm::Statistic &numBytes;
 };
@@ -476,7 +485,8 @@ struct WhittlePruneDeadHeadsPass
     if (failed(resolveRequests(requested)))
       return signalPassFailure();
     RewritePatternSet patterns(ctx);
-    patterns.add<PruneDeadHeadsPattern>(ctx, records, requested, numHeadsPruned,
+    patterns.add<PruneDeadHeadsPattern>(ctx, records, requested,
+                                        requestedReason, numHeadsPruned,
                                         numBytesSaved);
     if (pruneNeurons)
       patterns.add<PruneDeadNeuronsPattern>(ctx, numNeuronsPruned,

@@ -86,6 +86,19 @@ static cl::opt<std::string> pruneHeadsFile(
              "a JSON list of {\"node\": SITE, \"head\": H} or "
              "{\"layer\": L, \"head\": H}"),
     cl::value_desc("FILE"));
+static cl::opt<double> pruneHeadsRatio(
+    "prune-heads-ratio", cl::cat(compileCategory),
+    cl::desc("Remove this fraction of all attention heads, those whose "
+             "output after the output projection is smallest on the "
+             "calibration data first (changes results; needs "
+             "--calibration-data)"),
+    cl::value_desc("R"), cl::init(0.0));
+static cl::opt<std::string> calibrationData(
+    "calibration-data", cl::cat(compileCategory),
+    cl::desc("ONNX test-data sets (DIR/test_data_set_*/input_K.pb) on which "
+             "--prune-heads-ratio ranks heads and pruning's relative error "
+             "is measured (report: pruning.rel_error)"),
+    cl::value_desc("DIR"));
 static cl::opt<bool> noParallel("no-parallel", cl::cat(compileCategory),
                                 cl::desc("Do not use the executor"),
                                 cl::init(false));
@@ -195,6 +208,15 @@ int main(int argc, char **argv) {
     }
     options.pruneHeads = std::move(*heads);
   }
+  if (pruneHeadsRatio != 0.0 &&
+      (!(pruneHeadsRatio > 0.0 && pruneHeadsRatio < 1.0) ||
+       calibrationData.empty() || noPrune)) {
+    llvm::errs() << "whittle-compile: error: --prune-heads-ratio needs a "
+                    "value in (0, 1), --calibration-data and no --no-prune\n";
+    return 1;
+  }
+  options.pruneHeadsRatio = pruneHeadsRatio;
+  options.calibrationDir = calibrationData;
   options.parallelMinWork = parallelMinWork;
 
   mlir::DialectRegistry registry;
@@ -203,5 +225,8 @@ int main(int argc, char **argv) {
   context.loadAllAvailableDialects();
   llvm::SourceMgr sourceMgr;
   mlir::SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
+  if (!options.calibrationDir.empty())
+    return mlir::failed(whittle::compileWithCalibration(options, context)) ? 1
+                                                                           : 0;
   return mlir::failed(whittle::compileModel(options, context)) ? 1 : 0;
 }

@@ -36,6 +36,15 @@ struct CompileOptions {
   bool pruneDeadHeads = true;
   /// Live heads to remove as well (not exact): SITE:HEAD or @LAYER:HEAD.
   std::vector<std::string> pruneHeads;
+  /// The report's reason for them ("requested", "ratio").
+  std::string pruneReason = "requested";
+  /// Remove this fraction of all heads, least contributing first, measured
+  /// on calibrationDir (compileWithCalibration).
+  double pruneHeadsRatio = 0;
+  /// ONNX test-data sets (DIR/test_data_set_*/input_K.pb) to measure on.
+  std::string calibrationDir;
+  /// Add whittle-probe-heads' per-head energies as outputs (calibration).
+  bool probeHeads = false;
   /// Attention as the streaming kernel (otherwise the unfused reference).
   bool streamingAttention = true;
   /// Report the tile sizes chosen for each contraction as remarks.
@@ -55,6 +64,13 @@ void registerCompilerDialects(mlir::DialectRegistry &registry);
 /// left behind.
 mlir::LogicalResult compileModel(const CompileOptions &options,
                                  mlir::MLIRContext &context);
+
+/// Compiles with measurement on options.calibrationDir (lib/Driver/
+/// Calibration.cpp): a probe library of the unpruned model is run on the
+/// data; --prune-heads-ratio ranks the heads by it; the final library's
+/// relative error against the probe's outputs goes into the report.
+mlir::LogicalResult compileWithCalibration(const CompileOptions &options,
+                                           mlir::MLIRContext &context);
 
 } // namespace whittle
 

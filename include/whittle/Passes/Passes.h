@@ -22,8 +22,10 @@ void registerAllWhittlePasses();
 /// (passes/graph/GraphPipeline.cpp). `pruneDeadHeads` runs
 /// whittle-prune-dead-heads (exact: it changes no result).
 /// `pruneHeads` lists live heads to remove as well (SITE:HEAD, @LAYER:HEAD).
+/// `pruneReason` is what the report gives as their reason.
 void buildGraphPipeline(mlir::OpPassManager &pm, bool pruneDeadHeads = true,
-                        llvm::ArrayRef<std::string> pruneHeads = {});
+                        llvm::ArrayRef<std::string> pruneHeads = {},
+                        llvm::StringRef pruneReason = "requested");
 
 } // namespace whittle
 

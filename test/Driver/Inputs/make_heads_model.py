@@ -1,6 +1,9 @@
 #!/usr/bin/python3
 """Writes a one-layer attention model (2 heads of 2 dims; Q, K, V, output
-projections as MatMul + Add) for the --prune-heads tests: OUT.onnx."""
+projections as MatMul + Add) for the --prune-heads tests: OUT.onnx, and with
+a second argument DIR, DIR/test_data_set_{0,1}/input_0.pb as calibration
+data."""
+import os
 import sys
 
 import numpy as np
@@ -42,3 +45,10 @@ model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
 model.ir_version = 8
 onnx.checker.check_model(model)
 onnx.save(model, sys.argv[1])
+if len(sys.argv) > 2:
+    for i in range(2):
+        d = os.path.join(sys.argv[2], f"test_data_set_{i}")
+        os.makedirs(d, exist_ok=True)
+        x = rng.standard_normal((1, T, C)).astype(np.float32)
+        with open(os.path.join(d, "input_0.pb"), "wb") as f:
+            f.write(numpy_helper.from_array(x, "x").SerializeToString())
