@@ -88,7 +88,10 @@ def WhittlePruneDeadHeads
                "the attention's ONNX node name, or @LAYER:HEAD with LAYER "
                "the attention's index in program order">,
     Option<"requestedReason", "reason", "std::string", "\"requested\"",
-           "The reason the report gives for the heads of `heads`">
+           "The reason the report gives for the heads of `heads`">,
+    ListOption<"requestedNeurons", "neurons", "std::string",
+               "FFN neurons to remove although alive (not exact): NODE:J, "
+               "NODE the ONNX node of the block's down projection">
   ];
   let statistics = [
     Statistic<"numHeadsPruned", "heads-pruned", "Attention heads removed">,
@@ -108,7 +111,11 @@ def WhittleProbeHeads : Pass<"whittle-probe-heads", "mlir::ModuleOp"> {
     attention's index in program order): per head, the sum over every
     token of the squared norm of its output after the output projection.
     The probed attentions are listed in the function attribute
-    `whittle.probe_sites`. Not part of any normal compile.
+    `whittle.probe_sites`. Likewise every feed-forward block (up/gate
+    projections, a position-wise chain, a down projection) gains an output
+    [I] named `__whittle_ffn_energy_<NODE>` (NODE the down projection's):
+    per neuron, its output energy after the down projection. Not part of
+    any normal compile.
   }];
   let options = [
     Option<"funcName", "func-name", "std::string", "\"main\"",

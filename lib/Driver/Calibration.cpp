@@ -220,13 +220,56 @@ std::vector<std::string> rankHeads(const std::vector<Outputs> &probe,
   return chosen;
 }
 
+constexpr StringLiteral kFfnPrefix = "__whittle_ffn_energy_";
+
+/// The FFN neurons to remove: the lowest `ratio` of all probed neurons by
+/// summed energy, keeping at least one per block, as NODE:J.
+std::vector<std::string> rankNeurons(const std::vector<Outputs> &probe,
+                                     double ratio) {
+  struct Neuron {
+    std::string node;
+    int64_t index;
+    double energy;
+  };
+  std::vector<Neuron> neurons;
+  std::map<std::string, int64_t> perBlock;
+  for (const auto &[name, values] : probe.front()) {
+    StringRef n(name);
+    if (!n.consume_front(kFfnPrefix))
+      continue;
+    for (size_t j = 0; j < values.size(); ++j) {
+      double e = 0;
+      for (const Outputs &run : probe)
+        e += run.at(name)[j];
+      neurons.push_back({n.str(), int64_t(j), e});
+    }
+    perBlock[n.str()] = values.size();
+  }
+  llvm::sort(neurons, [](const Neuron &a, const Neuron &b) {
+    return std::tie(a.energy, a.node, a.index) <
+           std::tie(b.energy, b.node, b.index);
+  });
+  size_t count = size_t(std::floor(ratio * neurons.size()));
+  std::vector<std::string> chosen;
+  for (const Neuron &n : neurons) {
+    if (chosen.size() == count)
+      break;
+    if (perBlock[n.node] <= 1)
+      continue;
+    --perBlock[n.node];
+    chosen.push_back(n.node + ":" + std::to_string(n.index));
+  }
+  return chosen;
+}
+
 /// ||y - y0|| / ||y0|| over every regular f32 output of every set.
 double relativeError(const std::vector<Outputs> &reference,
                      const std::vector<Outputs> &pruned) {
   double diff = 0, norm = 0;
   for (auto [ref, got] : llvm::zip(reference, pruned))
     for (const auto &[name, y0] : ref) {
-      if (StringRef(name).starts_with(kEnergyPrefix) || !got.count(name))
+      if (StringRef(name).starts_with(kEnergyPrefix) ||
+          StringRef(name).starts_with(kFfnPrefix) || !got.count(name))
         continue;
       const std::vector<float> &y = got.at(name);
       for (size_t i = 0; i < y0.size() && i < y.size(); ++i) {
@@ -239,7 +282,8 @@ double relativeError(const std::vector<Outputs> &reference,
 
 /// Adds the measurement to the JSON report at `path`.
 LogicalResult amendReport(StringRef path, double relError, size_t sets,
-                          const std::vector<std::string> &ranked) {
+                          const std::vector<std::string> &ranked,
+                          const std::vector<std::string> &rankedNeurons) {
   auto buffer = llvm::MemoryBuffer::getFile(path);
   if (!buffer)
     return fail("cannot read '" + path + "'");
@@ -254,6 +298,7 @@ LogicalResult amendReport(StringRef path, double relError, size_t sets,
   (*pruning)["rel_error"] = relError;
   (*pruning)["calibration_sets"] = int64_t(sets);
   (*pruning)["heads_ranked_out"] = int64_t(ranked.size());
+  (*pruning)["ffn_neurons_ranked_out"] = int64_t(rankedNeurons.size());
   std::error_code ec;
   llvm::raw_fd_ostream os(path, ec);
   if (ec)
@@ -283,6 +328,7 @@ LogicalResult whittle::compileWithCalibration(const CompileOptions &options,
   probe.outputPath = (work + "/probe.so").str();
   probe.reportPath.clear();
   probe.pruneHeads.clear();
+  probe.pruneNeurons.clear();
   // Not even exact pruning: the reference is the model as given.
   probe.pruneDeadHeads = false;
   probe.probeHeads = true;
@@ -300,6 +346,12 @@ LogicalResult whittle::compileWithCalibration(const CompileOptions &options,
                             ranked.end());
     final.pruneReason = "ratio";
   }
+  std::vector<std::string> rankedNeurons;
+  if (options.pruneFfnRatio > 0) {
+    rankedNeurons = rankNeurons(reference, options.pruneFfnRatio);
+    final.pruneNeurons.insert(final.pruneNeurons.end(), rankedNeurons.begin(),
+                              rankedNeurons.end());
+  }
   // The report is amended below; the summary form is printed here.
   bool summary = options.reportPath == "-";
   if (failed(compileModel(final, context)))
@@ -312,8 +364,8 @@ LogicalResult whittle::compileWithCalibration(const CompileOptions &options,
     llvm::errs() << "  pruning rel_error: " << relError << " on " << sets.size()
                  << " calibration set(s)\n";
   else if (!options.reportPath.empty() &&
-           failed(
-               amendReport(options.reportPath, relError, sets.size(), ranked)))
+           failed(amendReport(options.reportPath, relError, sets.size(), ranked,
+                              rankedNeurons)))
     return failure();
   return success();
 }

@@ -257,8 +257,12 @@ LogicalResult whittle::compileModel(const CompileOptions &options,
   // Graph level: the imported whittle graph, cleaned up.
   {
     PassManager pm(&context);
-    buildGraphPipeline(pm, options.pruneDeadHeads, options.pruneHeads,
-                       options.pruneReason);
+    GraphPipelineOptions graph;
+    graph.pruneDeadHeads = options.pruneDeadHeads;
+    graph.pruneHeads = options.pruneHeads;
+    graph.pruneReason = options.pruneReason;
+    graph.pruneNeurons = options.pruneNeurons;
+    buildGraphPipeline(pm, graph);
     if (options.probeHeads)
       pm.addPass(createWhittleProbeHeads());
     if (failed(runPasses(pm, module)))

@@ -12,19 +12,20 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Transforms/Passes.h"
 
-void whittle::buildGraphPipeline(mlir::OpPassManager &pm, bool pruneDeadHeads,
-                                 llvm::ArrayRef<std::string> pruneHeads,
-                                 llvm::StringRef pruneReason) {
+void whittle::buildGraphPipeline(mlir::OpPassManager &pm,
+                                 const GraphPipelineOptions &options) {
   // Folding first, so that shape subgraphs and constant scales are plain
   // constants when the graph passes look for their patterns.
   pm.addPass(mlir::createCanonicalizerPass());
   pm.addPass(mlir::createCSEPass());
   pm.addNestedPass<mlir::func::FuncOp>(createWhittleFuseAttention());
-  if (pruneDeadHeads || !pruneHeads.empty()) {
-    WhittlePruneDeadHeadsOptions options;
-    options.requestedHeads = llvm::to_vector(pruneHeads);
-    options.requestedReason = pruneReason.str();
-    pm.addNestedPass<mlir::func::FuncOp>(createWhittlePruneDeadHeads(options));
+  if (options.pruneDeadHeads || !options.pruneHeads.empty() ||
+      !options.pruneNeurons.empty()) {
+    WhittlePruneDeadHeadsOptions prune;
+    prune.requestedHeads = llvm::to_vector(options.pruneHeads);
+    prune.requestedReason = options.pruneReason;
+    prune.requestedNeurons = llvm::to_vector(options.pruneNeurons);
+    pm.addNestedPass<mlir::func::FuncOp>(createWhittlePruneDeadHeads(prune));
   }
   pm.addPass(mlir::createCanonicalizerPass());
 }

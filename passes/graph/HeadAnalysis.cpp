@@ -5,6 +5,8 @@
 
 #include "mlir/IR/Matchers.h"
 
+#include "llvm/ADT/DenseSet.h"
+
 using namespace mlir;
 using namespace whittle;
 
@@ -156,4 +158,59 @@ std::optional<AttentionOutput> whittle::traceAttentionOutput(AttentionOp op) {
     return std::nullopt;
   out.linear = std::move(*linear);
   return out;
+}
+
+/// Elementwise ops that act on each channel on its own.
+static bool isPositionWise(Operation *op) {
+  return isa<AddOp, SubOp, MulOp, DivOp, PowOp, MinOp, MaxOp, SqrtOp,
+             ReciprocalOp, ExpOp, LogOp, ErfOp, TanhOp, SigmoidOp, ReluOp,
+             NegOp, AbsOp, GeluOp>(op);
+}
+
+static bool isScalar(Value v) {
+  auto type = typeOf(v);
+  return type.hasStaticShape() && type.getNumElements() == 1;
+}
+
+std::optional<FeedForward> whittle::traceFeedForward(const Linear &down) {
+  int64_t width = down.in;
+  FeedForward ffn;
+  SmallVector<Value> work = {down.input};
+  DenseSet<Value> seen;
+  while (!work.empty()) {
+    Value x = work.pop_back_val();
+    if (!seen.insert(x).second)
+      continue;
+    auto type = typeOf(x);
+    if (!type.hasStaticShape() || type.getShape().back() != width)
+      return std::nullopt;
+    if (std::optional<Linear> up = linearProducing(x);
+        up && up->channels == width) {
+      ffn.ups.push_back(std::move(*up));
+      continue;
+    }
+    Operation *def = x.getDefiningOp();
+    // Reshapes that keep the channels last ([B*T, C] <-> [B, T, C]).
+    bool channelReshape = isa_and_nonnull<ReshapeOp>(def) &&
+                          typeOf(def->getOperand(0)).getShape().back() == width;
+    if (!def || !(isPositionWise(def) || channelReshape) ||
+        def->getNumResults() != 1)
+      return std::nullopt;
+    ffn.chain.insert(def);
+    for (Value operand : def->getOperands())
+      if (!isScalar(operand))
+        work.push_back(operand);
+  }
+  if (ffn.ups.empty())
+    return std::nullopt;
+  // Nothing outside reads an intermediate.
+  for (Operation *op : ffn.chain)
+    for (Operation *user : op->getResult(0).getUsers())
+      if (!ffn.chain.contains(user) && user != down.matmul)
+        return std::nullopt;
+  for (const Linear &up : ffn.ups)
+    for (Operation *user : up.result().getUsers())
+      if (!ffn.chain.contains(user) && user != down.matmul)
+        return std::nullopt;
+  return ffn;
 }

@@ -13,6 +13,8 @@
 
 #include "mlir/IR/PatternMatch.h"
 
+#include "llvm/ADT/SetVector.h"
+
 #include <optional>
 
 namespace whittle {
@@ -67,6 +69,16 @@ struct AttentionOutput {
   Linear linear;
 };
 std::optional<AttentionOutput> traceAttentionOutput(AttentionOp op);
+
+/// A feed-forward block ending in `down`: the up (and gate) projections
+/// with its input width as channels, and the position-wise chain between
+/// them (elementwise ops whose other operands are scalars, reshapes that
+/// keep the channels last), each value read only inside the block.
+struct FeedForward {
+  llvm::SmallVector<Linear> ups;
+  llvm::SetVector<mlir::Operation *> chain;
+};
+std::optional<FeedForward> traceFeedForward(const Linear &down);
 
 } // namespace whittle
 

@@ -7,6 +7,8 @@
 // sum ||O_h Wo_h||^2. A head that contributes little there is what
 // --prune-heads-ratio removes first. The probed sites are recorded on the
 // function (`whittle.probe_sites`: layer index and node per added output).
+// Likewise per feed-forward block, an output [I]: per neuron, its output
+// energy after the down projection (for --prune-ffn-ratio).
 //
 //===----------------------------------------------------------------------===//
 
@@ -73,6 +75,40 @@ struct WhittleProbeHeadsPass
       probed.push_back(b.getDictionaryAttr(
           {b.getNamedAttr("layer", b.getI64IntegerAttr(layer)),
            b.getNamedAttr("node", b.getStringAttr(nodeNameOf(loc)))}));
+    }
+    // FFN neurons: per neuron j of a feed-forward block, the sum over
+    // tokens of a_j^2 ||W_down[j, :]||^2 (its output after the down
+    // projection), named after the down projection's node.
+    SmallVector<Operation *> linears;
+    func.walk([&](Operation *op) {
+      if (isa<GemmOp, MatMulOp>(op))
+        linears.push_back(op);
+    });
+    for (Operation *op : linears) {
+      std::optional<Linear> down = linearProducing(op->getResult(0));
+      if (!down || down->matmul != op || !traceFeedForward(*down))
+        continue;
+      auto in = cast<RankedTensorType>(down->input.getType());
+      if (!in.hasStaticShape() || !in.getElementType().isF32())
+        continue;
+      Location loc = op->getLoc();
+      int64_t width = down->in, tokens = in.getNumElements() / width;
+      SmallVector<double> rowNorms(width, 0.0);
+      for (int64_t j = 0; j < width; ++j)
+        for (int64_t c = 0; c < down->channels; ++c)
+          rowNorms[j] += down->weight[j * down->channels + c] *
+                         down->weight[j * down->channels + c];
+      Value flat = ReshapeOp::create(b, loc, down->input,
+                                     b.getDenseI64ArrayAttr({tokens, width}));
+      Value squared = MulOp::create(b, loc, flat, flat);
+      Value summed = ReduceSumOp::create(
+          b, loc, squared, b.getDenseI64ArrayAttr({0}), b.getBoolAttr(false));
+      Value norms = makeF32Constant(
+          b, loc, RankedTensorType::get({width}, b.getF32Type()), rowNorms,
+          "whittle_probe");
+      energies.push_back(MulOp::create(b, loc, summed, norms));
+      names.push_back(
+          b.getStringAttr("__whittle_ffn_energy_" + nodeNameOf(loc)));
     }
     if (energies.empty())
       return;

@@ -314,23 +314,13 @@ struct PruneDeadHeadsPattern : OpRewritePattern<AttentionOp> {
 // FFN neurons
 //===----------------------------------------------------------------------===//
 
-/// Elementwise ops that act on each channel on its own.
-bool isPositionWise(Operation *op) {
-  return isa<AddOp, SubOp, MulOp, DivOp, PowOp, MinOp, MaxOp, SqrtOp,
-             ReciprocalOp, ExpOp, LogOp, ErfOp, TanhOp, SigmoidOp, ReluOp,
-             NegOp, AbsOp, GeluOp>(op);
-}
-
-bool isScalar(Value v) {
-  auto type = typeOf(v);
-  return type.hasStaticShape() && type.getNumElements() == 1;
-}
-
 struct PruneDeadNeuronsPattern : RewritePattern {
-  PruneDeadNeuronsPattern(MLIRContext *ctx, llvm::Statistic &neurons,
-                          llvm::Statistic &bytes, int64_t &total)
+  PruneDeadNeuronsPattern(MLIRContext *ctx, RequestedHeads &requested,
+                          llvm::Statistic &neurons, llvm::Statistic &bytes,
+                          int64_t &total)
       : RewritePattern(MatchAnyOpTypeTag(), /*benefit=*/1, ctx),
-        numNeurons(neurons), numBytes(bytes), total(total) {}
+        requested(requested), numNeurons(neurons), numBytes(bytes),
+        total(total) {}
 
   LogicalResult matchAndRewrite(Operation *root,
                                 PatternRewriter &rewriter) const override {
@@ -339,58 +329,23 @@ struct PruneDeadNeuronsPattern : RewritePattern {
     std::optional<Linear> down = linearProducing(root->getResult(0));
     if (!down)
       return failure();
+    // Requested neurons count only before the layer is first rewritten
+    // (its neurons are numbered anew after).
+    std::string site = nodeNameOf(down->matmul->getLoc());
+    bool fresh = !rewrittenSites.count(site);
     SmallVector<int64_t> keep;
     for (int64_t r = 0; r < down->in; ++r)
-      if (!down->rowIsZero(r))
+      if (!down->rowIsZero(r) && !(fresh && requested.count({site, r})))
         keep.push_back(r);
     if (int64_t(keep.size()) == down->in || keep.empty())
       return failure();
 
-    // The position-wise chain from the up (and gate) projections to the
-    // down projection's input: elementwise ops whose other operands are
-    // scalars and reshapes that keep the channels last, each value read
-    // only inside the chain.
-    int64_t width = down->in;
-    llvm::SetVector<Operation *> chain;
-    SmallVector<Linear> ups;
-    SmallVector<Value> work = {down->input};
-    DenseSet<Value> seen;
-    while (!work.empty()) {
-      Value x = work.pop_back_val();
-      if (!seen.insert(x).second)
-        continue;
-      auto type = typeOf(x);
-      if (!type.hasStaticShape() || type.getShape().back() != width)
-        return failure();
-      if (std::optional<Linear> up = linearProducing(x);
-          up && up->channels == width) {
-        ups.push_back(std::move(*up));
-        continue;
-      }
-      Operation *def = x.getDefiningOp();
-      // Reshapes that keep the channels last ([B*T, C] <-> [B, T, C]).
-      bool channelReshape =
-          isa_and_nonnull<ReshapeOp>(def) &&
-          typeOf(def->getOperand(0)).getShape().back() == width;
-      if (!def || !(isPositionWise(def) || channelReshape) ||
-          def->getNumResults() != 1)
-        return failure();
-      chain.insert(def);
-      for (Value operand : def->getOperands())
-        if (!isScalar(operand))
-          work.push_back(operand);
-    }
-    if (ups.empty())
+    std::optional<FeedForward> ffn = traceFeedForward(*down);
+    if (!ffn)
       return failure();
-    // Nothing outside reads an intermediate.
-    for (Operation *op : chain)
-      for (Operation *user : op->getResult(0).getUsers())
-        if (!chain.contains(user) && user != down->matmul)
-          return failure();
-    for (const Linear &up : ups)
-      for (Operation *user : up.result().getUsers())
-        if (!chain.contains(user) && user != down->matmul)
-          return failure();
+    int64_t width = down->in;
+    llvm::SetVector<Operation *> &chain = ffn->chain;
+    SmallVector<Linear> &ups = ffn->ups;
 
     rewriter.setInsertionPoint(down->matmul);
     IRMapping mapping;
@@ -418,6 +373,10 @@ struct PruneDeadNeuronsPattern : RewritePattern {
       return failure();
     Value projected = down->rebuild(rewriter, input, keep, {});
     rewriter.replaceOp(down->result().getDefiningOp(), projected);
+    for (int64_t r = 0; r < width; ++r)
+      if (auto it = requested.find({site, r}); it != requested.end())
+        it->second = true;
+    rewrittenSites.insert(site);
     int64_t removed = width - int64_t(keep.size());
     numNeurons += removed;
     total += removed;
@@ -428,6 +387,9 @@ struct PruneDeadNeuronsPattern : RewritePattern {
     return success();
   }
 
+  /// Requested neurons: (down projection's node, neuron).
+  RequestedHeads &requested;
+  mutable std::set<std::string> rewrittenSites;
   llvm::Statistic &numNeurons;
   llvm::Statistic &numBytes;
   int64_t &total;
@@ -488,11 +450,31 @@ struct WhittlePruneDeadHeadsPass
     patterns.add<PruneDeadHeadsPattern>(ctx, records, requested,
                                         requestedReason, numHeadsPruned,
                                         numBytesSaved);
-    if (pruneNeurons)
-      patterns.add<PruneDeadNeuronsPattern>(ctx, numNeuronsPruned,
-                                            numBytesSaved, neurons);
+    RequestedHeads requestedNeuronSet;
+    for (const std::string &entry : requestedNeurons) {
+      auto [node, index] = StringRef(entry).rsplit(':');
+      int64_t neuron;
+      if (node.empty() || index.getAsInteger(10, neuron) || neuron < 0) {
+        func.emitError() << "whittle-prune-dead-heads: '" << entry
+                         << "' is not NODE:NEURON";
+        return signalPassFailure();
+      }
+      requestedNeuronSet[{node.str(), neuron}] = false;
+    }
+    if (pruneNeurons || !requestedNeuronSet.empty())
+      patterns.add<PruneDeadNeuronsPattern>(
+          ctx, requestedNeuronSet, numNeuronsPruned, numBytesSaved, neurons);
     if (failed(applyPatternsGreedily(func, std::move(patterns))))
       return signalPassFailure();
+    for (const auto &[neuron, cut] : requestedNeuronSet)
+      if (!cut) {
+        func.emitError() << "whittle-prune-dead-heads: cannot remove neuron "
+                         << neuron.second << " of the feed-forward block "
+                         << "ending in '" << neuron.first
+                         << "' (no such block it can slice, or it would "
+                            "leave no neuron)";
+        return signalPassFailure();
+      }
     for (const auto &[head, cut] : requested)
       if (!cut) {
         func.emitError() << "whittle-prune-dead-heads: cannot remove head "

@@ -93,6 +93,12 @@ static cl::opt<double> pruneHeadsRatio(
              "calibration data first (changes results; needs "
              "--calibration-data)"),
     cl::value_desc("R"), cl::init(0.0));
+static cl::opt<double> pruneFfnRatio(
+    "prune-ffn-ratio", cl::cat(compileCategory),
+    cl::desc("Remove this fraction of all FFN neurons, those whose output "
+             "after the down projection is smallest on the calibration data "
+             "first (changes results; needs --calibration-data)"),
+    cl::value_desc("R"), cl::init(0.0));
 static cl::opt<std::string> calibrationData(
     "calibration-data", cl::cat(compileCategory),
     cl::desc("ONNX test-data sets (DIR/test_data_set_*/input_K.pb) on which "
@@ -215,7 +221,14 @@ int main(int argc, char **argv) {
                     "value in (0, 1), --calibration-data and no --no-prune\n";
     return 1;
   }
+  if (pruneFfnRatio != 0.0 && (!(pruneFfnRatio > 0.0 && pruneFfnRatio < 1.0) ||
+                               calibrationData.empty() || noPrune)) {
+    llvm::errs() << "whittle-compile: error: --prune-ffn-ratio needs a "
+                    "value in (0, 1), --calibration-data and no --no-prune\n";
+    return 1;
+  }
   options.pruneHeadsRatio = pruneHeadsRatio;
+  options.pruneFfnRatio = pruneFfnRatio;
   options.calibrationDir = calibrationData;
   options.parallelMinWork = parallelMinWork;
 

@@ -38,6 +38,11 @@ struct CompileOptions {
   std::vector<std::string> pruneHeads;
   /// The report's reason for them ("requested", "ratio").
   std::string pruneReason = "requested";
+  /// Live FFN neurons to remove as well (NODE:J).
+  std::vector<std::string> pruneNeurons;
+  /// Remove this fraction of all FFN neurons, least contributing first
+  /// (compileWithCalibration).
+  double pruneFfnRatio = 0;
   /// Remove this fraction of all heads, least contributing first, measured
   /// on calibrationDir (compileWithCalibration).
   double pruneHeadsRatio = 0;

@@ -5,6 +5,9 @@
 
 #include "mlir/Pass/Pass.h"
 
+#include <string>
+#include <vector>
+
 namespace whittle {
 
 #define GEN_PASS_DECL
@@ -18,14 +21,23 @@ namespace whittle {
 /// whittle-opt runs exactly what whittle-compile runs.
 void registerAllWhittlePasses();
 
+/// What the graph pipeline prunes.
+struct GraphPipelineOptions {
+  /// whittle-prune-dead-heads on provably dead structure (exact: it changes
+  /// no result).
+  bool pruneDeadHeads = true;
+  /// Live heads to remove as well (SITE:HEAD, @LAYER:HEAD) and the reason
+  /// the report gives for them.
+  std::vector<std::string> pruneHeads;
+  std::string pruneReason = "requested";
+  /// Live FFN neurons to remove as well (NODE:J, NODE the down projection).
+  std::vector<std::string> pruneNeurons;
+};
+
 /// The graph-level pipeline on the imported whittle graph
-/// (passes/graph/GraphPipeline.cpp). `pruneDeadHeads` runs
-/// whittle-prune-dead-heads (exact: it changes no result).
-/// `pruneHeads` lists live heads to remove as well (SITE:HEAD, @LAYER:HEAD).
-/// `pruneReason` is what the report gives as their reason.
-void buildGraphPipeline(mlir::OpPassManager &pm, bool pruneDeadHeads = true,
-                        llvm::ArrayRef<std::string> pruneHeads = {},
-                        llvm::StringRef pruneReason = "requested");
+/// (passes/graph/GraphPipeline.cpp).
+void buildGraphPipeline(mlir::OpPassManager &pm,
+                        const GraphPipelineOptions &options = {});
 
 } // namespace whittle
 

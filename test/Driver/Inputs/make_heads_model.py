@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """Writes a one-layer attention model (2 heads of 2 dims; Q, K, V, output
-projections as MatMul + Add) for the --prune-heads tests: OUT.onnx, and with
+projections as MatMul + Add) followed by a ReLU feed-forward block of 8
+neurons, for the --prune-heads tests: OUT.onnx, and with
 a second argument DIR, DIR/test_data_set_{0,1}/input_0.pb as calibration
 data."""
 import os
@@ -19,6 +20,8 @@ def weight(name, *shape):
 
 
 inits = [weight("w" + p, C, C) for p in "qkvo"] + [weight("b" + p, C) for p in "qkvo"]
+inits += [weight("w1", C, 2 * C), weight("b1", 2 * C), weight("w2", 2 * C, C),
+          weight("b2", C)]
 inits += [numpy_helper.from_array(np.array([1, T, H, D], np.int64), "heads"),
           numpy_helper.from_array(np.array([1, T, C], np.int64), "merged"),
           numpy_helper.from_array(np.array(2.0, np.float32), "sqrt_d")]
@@ -36,7 +39,13 @@ nodes += [helper.make_node("Transpose", ["k3"], ["kt"], perm=[0, 1, 3, 2]),
           helper.make_node("Transpose", ["o"], ["ot"], perm=[0, 2, 1, 3]),
           helper.make_node("Reshape", ["ot", "merged"], ["om"]),
           helper.make_node("MatMul", ["om", "wo"], ["y0"]),
-          helper.make_node("Add", ["y0", "bo"], ["y"])]
+          helper.make_node("Add", ["y0", "bo"], ["a0"]),
+          helper.make_node("Add", ["a0", "x"], ["a"]),  # residual
+          helper.make_node("MatMul", ["a", "w1"], ["h0"]),
+          helper.make_node("Add", ["h0", "b1"], ["h1"]),
+          helper.make_node("Relu", ["h1"], ["h"]),
+          helper.make_node("MatMul", ["h", "w2"], ["f0"], name="ffn_down"),
+          helper.make_node("Add", ["f0", "b2"], ["y"])]
 graph = helper.make_graph(nodes, "heads",
                           [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, T, C])],
                           [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, T, C])],
