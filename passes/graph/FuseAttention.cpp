@@ -391,16 +391,22 @@ struct FuseAttentionPattern : OpRewritePattern<MatMulOp> {
         typeOf(k).getRank() != 4 || !qType.hasStaticShape() ||
         !vType.hasStaticShape() || !typeOf(k).hasStaticShape())
       return rewriter.notifyMatchFailure(pv, "not 4-D static Q, K, V");
-    if (fromBTHD) {
-      // [B, T, H, D] -> [B, H, T, D]; the transpose to [B, H, D, T] goes.
-      k = TransposeOp::create(rewriter, transpose.getLoc(), k,
-                              rewriter.getDenseI64ArrayAttr({0, 2, 1, 3}));
-    }
-    Value kBase = peelRepeatHeads(k), vBase = peelRepeatHeads(v);
+    // A [B, T, H, D] key is transposed to [B, H, T, D] (and the transpose
+    // to [B, H, D, T] goes) once the match is certain; until then only its
+    // type is needed. Such a key is never a repeat_kv.
+    RankedTensorType kbthd = typeOf(k);
+    auto keyType = [&](Value key) {
+      if (!fromBTHD || key != transpose.getInput())
+        return typeOf(key);
+      return RankedTensorType::get({kbthd.getDimSize(0), kbthd.getDimSize(2),
+                                    kbthd.getDimSize(1), kbthd.getDimSize(3)},
+                                   kbthd.getElementType());
+    };
+    Value kBase = fromBTHD ? k : peelRepeatHeads(k), vBase = peelRepeatHeads(v);
     // Grouped heads only when both K and V were repeated alike.
-    if (typeOf(kBase).getDimSize(1) != typeOf(vBase).getDimSize(1))
+    if (keyType(kBase).getDimSize(1) != typeOf(vBase).getDimSize(1))
       kBase = k, vBase = v;
-    auto kType = typeOf(kBase);
+    auto kType = keyType(kBase);
     vType = typeOf(vBase);
     if (qType.getDimSize(0) != kType.getDimSize(0) ||
         kType.getDimSize(0) != vType.getDimSize(0) ||
@@ -442,6 +448,9 @@ struct FuseAttentionPattern : OpRewritePattern<MatMulOp> {
     // Nothing may fail from here on: the rewrite starts.
     if (selectMask)
       mask = selectMask->buildAdditive(rewriter);
+    if (fromBTHD && kBase == transpose.getInput())
+      kBase = TransposeOp::create(rewriter, transpose.getLoc(), kBase,
+                                  rewriter.getDenseI64ArrayAttr({0, 2, 1, 3}));
     // Named after the softmax: the ONNX node that identifies the site.
     auto attention = AttentionOp::create(
         rewriter, softmax.getLoc(), q, kBase, vBase, mask,
