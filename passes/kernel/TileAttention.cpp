@@ -14,7 +14,9 @@
 // Everything a block needs lives in vector SSA values (registers), so the
 // tasks need no scratch memory. K is packed once into key-block panels
 // [B, Hkv, Tk/Bk, D, Bk] (composed with the transpose that usually produced
-// it) so that both contractions read their vector operand with unit stride.
+// it) so that both contractions read their vector operand with unit stride;
+// Q and V are read through the transposes that produced them, and a result
+// that is only transposed back to [B, T, H, Dv] is written in that layout.
 // Rows of a partial query block are clamped to the chunk's last row: they
 // recompute and rewrite that row with identical values instead of needing a
 // masked tail. Scores are kept in base-2 units and exponentiated by a
@@ -22,7 +24,8 @@
 // running max is still -inf uses 0 as its offset, so that fully masked leading
 // blocks do not poison the sums with NaN; keys hidden by causality or the
 // sequence end weigh exactly 0, so a row with no visible key ends as
-// 0/0 = NaN, like the reference softmax over -inf.
+// 0/0 = NaN, like the reference softmax over -inf. (A key hidden by an
+// additive -inf mask weighs at most 2^-125 of its row's largest weight.)
 //
 // This runs before tile-kernels, so the transpose it creates is tiled and
 // vectorized like any other.
