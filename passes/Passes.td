@@ -70,7 +70,9 @@ def WhittlePruneDeadHeads
     are all dead is left whole.
 
     With `prune-neurons`, an FFN neuron whose row of the down projection is
-    zero is removed from the down projection, the up (and gate) projection
+    zero, or whose up/gate column and bias are zero under an activation
+    chain that then yields 0 (evaluated on the chain), is removed from the
+    down projection, the up (and gate) projection
     columns and biases, and the position-wise ops between them (each reading
     only the chain and scalars). No result changes: what is removed adds
     exact zeros. The pruned heads (site, head, reason) and the neuron count

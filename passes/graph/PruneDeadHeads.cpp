@@ -9,9 +9,11 @@
 // split three ways), the attention op and the output projection's rows; a
 // key/value head goes only when every query head of its group does.
 //
-// An FFN neuron is dead when its row of the down projection is zero: it
-// contributes nothing whatever the activation, so it is sliced out of the
-// up (and gate) projections, the position-wise chain between them and the
+// An FFN neuron is dead when its row of the down projection is zero (it
+// contributes nothing whatever the activation), or when its up (or gate)
+// column and bias are zero and the activation chain maps that to 0 (ReLU,
+// GELU, SiLU, a product with a zero factor). It is sliced out of the up
+// (and gate) projections, the position-wise chain between them and the
 // down projection.
 //
 // Both rewrites change no result: the removed terms are exact zeros.
@@ -32,6 +34,7 @@
 
 #include "llvm/ADT/SetVector.h"
 
+#include <cmath>
 #include <map>
 #include <set>
 
@@ -314,6 +317,77 @@ struct PruneDeadHeadsPattern : OpRewritePattern<AttentionOp> {
 // FFN neurons
 //===----------------------------------------------------------------------===//
 
+/// The chain's value for neuron `j` when the up/gate projections whose
+/// column j and bias are zero output 0 and the others are unknown: 0 only
+/// if it is 0 whatever they are (ReLU, GELU, SiLU and tanh-GELU map 0 to 0;
+/// a product with a zero factor is 0).
+bool outputIsZero(const FeedForward &ffn, const Linear &down, int64_t j) {
+  DenseMap<Value, std::optional<double>> known;
+  bool anyZero = false;
+  for (const Linear &up : ffn.ups) {
+    bool zero = up.columnIsZero(j);
+    anyZero |= zero;
+    known[up.result()] = zero ? std::optional<double>(0.0) : std::nullopt;
+  }
+  if (!anyZero)
+    return false;
+  auto valueOf = [&](Value v) -> std::optional<double> {
+    if (auto it = known.find(v); it != known.end())
+      return it->second;
+    if (std::optional<SmallVector<double>> c = readFloatConstant(v);
+        c && c->size() == 1)
+      return (*c)[0];
+    return std::nullopt;
+  };
+  SmallVector<Operation *> ordered(ffn.chain.begin(), ffn.chain.end());
+  llvm::sort(ordered,
+             [](Operation *a, Operation *b) { return a->isBeforeInBlock(b); });
+  for (Operation *op : ordered) {
+    std::optional<double> x = valueOf(op->getOperand(0));
+    std::optional<double> y =
+        op->getNumOperands() > 1 ? valueOf(op->getOperand(1)) : std::nullopt;
+    std::optional<double> r;
+    if (isa<ReshapeOp>(op))
+      r = x;
+    else if (isa<MulOp>(op) && ((x && *x == 0.0) || (y && *y == 0.0)))
+      r = 0.0; // activations of finite inputs are finite
+    else if (x && (y || op->getNumOperands() == 1)) {
+      double a = *x, b = y ? *y : 0.0;
+      if (isa<AddOp>(op))
+        r = a + b;
+      else if (isa<SubOp>(op))
+        r = a - b;
+      else if (isa<MulOp>(op))
+        r = a * b;
+      else if (isa<DivOp>(op) && b != 0.0)
+        r = a / b;
+      else if (isa<PowOp>(op) && b > 0.0)
+        r = std::pow(a, b);
+      else if (isa<MinOp>(op))
+        r = std::min(a, b);
+      else if (isa<MaxOp>(op))
+        r = std::max(a, b);
+      else if (isa<ErfOp>(op))
+        r = std::erf(a);
+      else if (isa<TanhOp>(op))
+        r = std::tanh(a);
+      else if (isa<SigmoidOp>(op))
+        r = 1.0 / (1.0 + std::exp(-a));
+      else if (isa<ReluOp>(op))
+        r = std::max(a, 0.0);
+      else if (isa<NegOp>(op))
+        r = -a;
+      else if (isa<AbsOp>(op))
+        r = std::fabs(a);
+      else if (isa<GeluOp>(op) && a == 0.0)
+        r = 0.0;
+    }
+    known[op->getResult(0)] = r;
+  }
+  std::optional<double> out = valueOf(down.input);
+  return out && *out == 0.0;
+}
+
 struct PruneDeadNeuronsPattern : RewritePattern {
   PruneDeadNeuronsPattern(MLIRContext *ctx, RequestedHeads &requested,
                           llvm::Statistic &neurons, llvm::Statistic &bytes,
@@ -331,17 +405,17 @@ struct PruneDeadNeuronsPattern : RewritePattern {
       return failure();
     // Requested neurons count only before the layer is first rewritten
     // (its neurons are numbered anew after).
+    std::optional<FeedForward> ffn = traceFeedForward(*down);
+    if (!ffn)
+      return failure();
     std::string site = nodeNameOf(down->matmul->getLoc());
     bool fresh = !rewrittenSites.count(site);
     SmallVector<int64_t> keep;
     for (int64_t r = 0; r < down->in; ++r)
-      if (!down->rowIsZero(r) && !(fresh && requested.count({site, r})))
+      if (!down->rowIsZero(r) && !outputIsZero(*ffn, *down, r) &&
+          !(fresh && requested.count({site, r})))
         keep.push_back(r);
     if (int64_t(keep.size()) == down->in || keep.empty())
-      return failure();
-
-    std::optional<FeedForward> ffn = traceFeedForward(*down);
-    if (!ffn)
       return failure();
     int64_t width = down->in;
     llvm::SetVector<Operation *> &chain = ffn->chain;

@@ -117,3 +117,30 @@ func.func @grouped_whole_group_dead(%x: tensor<1x2x4xf32>) -> tensor<1x2x4xf32> 
   %o = whittle.matmul %m, %wo : (tensor<1x2x8xf32>, tensor<8x4xf32>) -> tensor<1x2x4xf32>
   return %o : tensor<1x2x4xf32>
 }
+
+// -----
+
+// Neuron 2's up-projection column and bias are zero and GELU maps 0 to 0:
+// it outputs 0 whatever the input, so it goes although its down row is not
+// zero.
+// CHECK: module attributes {whittle.pruned_ffn_neurons = 1 : i64}
+// CHECK-LABEL: func.func @zero_up_column_gelu
+// CHECK: whittle.matmul %arg0, %{{.*}} : (tensor<1x3x4xf32>, tensor<4x5xf32>) -> tensor<1x3x5xf32>
+// CHECK: whittle.matmul %{{.*}}, %{{.*}} : (tensor<1x3x5xf32>, tensor<5x4xf32>)
+func.func @zero_up_column_gelu(%x: tensor<1x3x4xf32>) -> tensor<1x3x4xf32> {
+  %wu = whittle.constant dense<[[-0.802, -1.324, 0.000, 0.420, 1.136, 0.110], [-0.553, -0.785, 0.000, 1.635, 0.273, -1.233], [-0.958, 1.600, 0.000, -1.732, -0.084, -1.163], [-0.629, -0.488, 0.000, 0.553, -0.063, -0.589]]> : tensor<4x6xf32>
+  %bu = whittle.constant dense<[0.410, 0.830, 0.000, -0.257, -0.981, -0.173]> : tensor<6xf32>
+  %wd = whittle.constant dense<[[-1.289, 0.021, -0.038, -0.304], [-1.048, -0.396, -1.091, -1.355], [0.225, -1.109, 1.170, 0.717], [-1.998, 0.272, -1.102, 0.033], [0.044, -1.988, -0.233, -0.256], [0.962, -1.181, 0.738, -1.099]]> : tensor<6x4xf32>
+  %half = whittle.constant dense<0.5> : tensor<f32>
+  %one = whittle.constant dense<1.0> : tensor<f32>
+  %r2 = whittle.constant dense<0.7071> : tensor<f32>
+  %u0 = whittle.matmul %x, %wu : (tensor<1x3x4xf32>, tensor<4x6xf32>) -> tensor<1x3x6xf32>
+  %u = whittle.add %u0, %bu : (tensor<1x3x6xf32>, tensor<6xf32>) -> tensor<1x3x6xf32>
+  %s = whittle.mul %u, %r2 : (tensor<1x3x6xf32>, tensor<f32>) -> tensor<1x3x6xf32>
+  %e = whittle.erf %s : (tensor<1x3x6xf32>) -> tensor<1x3x6xf32>
+  %p = whittle.add %e, %one : (tensor<1x3x6xf32>, tensor<f32>) -> tensor<1x3x6xf32>
+  %g0 = whittle.mul %u, %p : (tensor<1x3x6xf32>, tensor<1x3x6xf32>) -> tensor<1x3x6xf32>
+  %g = whittle.mul %g0, %half : (tensor<1x3x6xf32>, tensor<f32>) -> tensor<1x3x6xf32>
+  %y = whittle.matmul %g, %wd : (tensor<1x3x6xf32>, tensor<6x4xf32>) -> tensor<1x3x4xf32>
+  return %y : tensor<1x3x4xf32>
+}
