@@ -179,85 +179,47 @@ LogicalResult runLibrary(StringRef path, const std::vector<InputSet> &sets,
 
 constexpr StringLiteral kEnergyPrefix = "__whittle_head_energy_";
 
-/// The heads to remove: the lowest `ratio` of all probed heads by summed
-/// energy, keeping at least one head per layer.
-std::vector<std::string> rankHeads(const std::vector<Outputs> &probe,
-                                   double ratio) {
-  struct Head {
-    int64_t layer, head;
-    double energy;
-  };
-  std::vector<Head> heads;
-  std::map<int64_t, int64_t> perLayer;
-  for (const auto &[name, values] : probe.front()) {
-    StringRef n(name);
-    int64_t layer;
-    if (!n.consume_front(kEnergyPrefix) || n.getAsInteger(10, layer))
-      continue;
-    for (size_t h = 0; h < values.size(); ++h) {
-      double e = 0;
-      for (const Outputs &run : probe)
-        e += run.at(name)[h];
-      heads.push_back({layer, int64_t(h), e});
-    }
-    perLayer[layer] = values.size();
-  }
-  llvm::sort(heads, [](const Head &a, const Head &b) {
-    return std::tie(a.energy, a.layer, a.head) <
-           std::tie(b.energy, b.layer, b.head);
-  });
-  size_t count = size_t(std::floor(ratio * heads.size()));
-  std::vector<std::string> chosen;
-  for (const Head &h : heads) {
-    if (chosen.size() == count)
-      break;
-    if (perLayer[h.layer] <= 1)
-      continue; // a layer keeps one head
-    --perLayer[h.layer];
-    chosen.push_back("@" + std::to_string(h.layer) + ":" +
-                     std::to_string(h.head));
-  }
-  return chosen;
-}
-
 constexpr StringLiteral kFfnPrefix = "__whittle_ffn_energy_";
 
-/// The FFN neurons to remove: the lowest `ratio` of all probed neurons by
-/// summed energy, keeping at least one per block, as NODE:J.
-std::vector<std::string> rankNeurons(const std::vector<Outputs> &probe,
-                                     double ratio) {
-  struct Neuron {
-    std::string node;
+/// The units (heads or neurons) to remove: among the probe outputs named
+/// `prefix` + GROUP, each an energy per unit, the lowest `ratio` of all units
+/// by energy summed over the runs, keeping at least one per group. Returned
+/// as `keyPrefix` GROUP ":" INDEX, what whittle-prune-dead-heads takes.
+std::vector<std::string> rankLowest(const std::vector<Outputs> &probe,
+                                    StringRef prefix, StringRef keyPrefix,
+                                    double ratio) {
+  struct Unit {
+    std::string group;
     int64_t index;
     double energy;
   };
-  std::vector<Neuron> neurons;
-  std::map<std::string, int64_t> perBlock;
+  std::vector<Unit> units;
+  std::map<std::string, int64_t> left;
   for (const auto &[name, values] : probe.front()) {
-    StringRef n(name);
-    if (!n.consume_front(kFfnPrefix))
+    StringRef group(name);
+    if (!group.consume_front(prefix))
       continue;
-    for (size_t j = 0; j < values.size(); ++j) {
+    for (size_t i = 0; i < values.size(); ++i) {
       double e = 0;
       for (const Outputs &run : probe)
-        e += run.at(name)[j];
-      neurons.push_back({n.str(), int64_t(j), e});
+        e += run.at(name)[i];
+      units.push_back({group.str(), int64_t(i), e});
     }
-    perBlock[n.str()] = values.size();
+    left[group.str()] = values.size();
   }
-  llvm::sort(neurons, [](const Neuron &a, const Neuron &b) {
-    return std::tie(a.energy, a.node, a.index) <
-           std::tie(b.energy, b.node, b.index);
+  llvm::sort(units, [](const Unit &a, const Unit &b) {
+    return std::tie(a.energy, a.group, a.index) <
+           std::tie(b.energy, b.group, b.index);
   });
-  size_t count = size_t(std::floor(ratio * neurons.size()));
+  size_t count = size_t(std::floor(ratio * units.size()));
   std::vector<std::string> chosen;
-  for (const Neuron &n : neurons) {
+  for (const Unit &u : units) {
     if (chosen.size() == count)
       break;
-    if (perBlock[n.node] <= 1)
-      continue;
-    --perBlock[n.node];
-    chosen.push_back(n.node + ":" + std::to_string(n.index));
+    if (left[u.group] <= 1)
+      continue; // a layer or block keeps one unit
+    --left[u.group];
+    chosen.push_back((keyPrefix + u.group + ":" + Twine(u.index)).str());
   }
   return chosen;
 }
@@ -341,14 +303,15 @@ LogicalResult whittle::compileWithCalibration(const CompileOptions &options,
   CompileOptions final = options;
   std::vector<std::string> ranked;
   if (options.pruneHeadsRatio > 0) {
-    ranked = rankHeads(reference, options.pruneHeadsRatio);
+    ranked = rankLowest(reference, kEnergyPrefix, "@", options.pruneHeadsRatio);
     final.pruneHeads.insert(final.pruneHeads.end(), ranked.begin(),
                             ranked.end());
     final.pruneReason = "ratio";
   }
   std::vector<std::string> rankedNeurons;
   if (options.pruneFfnRatio > 0) {
-    rankedNeurons = rankNeurons(reference, options.pruneFfnRatio);
+    rankedNeurons =
+        rankLowest(reference, kFfnPrefix, "", options.pruneFfnRatio);
     final.pruneNeurons.insert(final.pruneNeurons.end(), rankedNeurons.begin(),
                               rankedNeurons.end());
   }

@@ -126,7 +126,8 @@ struct WhittleProbeHeadsPass
       outputNames.append(old.begin(), old.end());
     outputNames.append(names);
     func->setAttr("whittle.output_names", b.getArrayAttr(outputNames));
-    func->setAttr("whittle.probe_sites", b.getArrayAttr(probed));
+    if (!probed.empty())
+      func->setAttr("whittle.probe_sites", b.getArrayAttr(probed));
   }
 };
 
