@@ -2,16 +2,14 @@
 
 #include "whittle/Support/TensorFile.h"
 
-#include <onnx/onnx_pb.h>
-
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <iterator>
 #include <limits>
 #include <sstream>
 
 using namespace whittle::support;
-using TP = onnx::TensorProto;
 
 int64_t TensorData::numElements() const {
   int64_t n = 1;
@@ -22,32 +20,47 @@ int64_t TensorData::numElements() const {
 
 size_t whittle::support::elementSize(int32_t type) {
   switch (type) {
-  case TP::FLOAT:
-  case TP::INT32:
-  case TP::UINT32:
+  case FLOAT:
+  case INT32:
+  case UINT32:
     return 4;
-  case TP::DOUBLE:
-  case TP::INT64:
-  case TP::UINT64:
+  case DOUBLE:
+  case INT64:
+  case UINT64:
     return 8;
-  case TP::FLOAT16:
-  case TP::BFLOAT16:
-  case TP::INT16:
-  case TP::UINT16:
+  case FLOAT16:
+  case BFLOAT16:
+  case INT16:
+  case UINT16:
     return 2;
-  case TP::INT8:
-  case TP::UINT8:
-  case TP::BOOL:
+  case INT8:
+  case UINT8:
+  case BOOL:
     return 1;
   default:
     return 0;
   }
 }
 
+const char *whittle::support::elementTypeName(int32_t type) {
+  static const char *const names[] = {
+      "UNDEFINED",      "FLOAT",      "UINT8",
+      "INT8",           "UINT16",     "INT16",
+      "INT32",          "INT64",      "STRING",
+      "BOOL",           "FLOAT16",    "DOUBLE",
+      "UINT32",         "UINT64",     "COMPLEX64",
+      "COMPLEX128",     "BFLOAT16",   "FLOAT8E4M3FN",
+      "FLOAT8E4M3FNUZ", "FLOAT8E5M2", "FLOAT8E5M2FNUZ",
+      "UINT4",          "INT4",       "FLOAT4E2M1",
+      "FLOAT8E8M0",     "UINT2",      "INT2"};
+  if (type < 0 || type >= static_cast<int32_t>(std::size(names)))
+    return "";
+  return names[type];
+}
+
 static std::string typeName(int32_t type) {
-  if (TP::DataType_IsValid(type))
-    return TP::DataType_Name(static_cast<TP::DataType>(type));
-  return "type " + std::to_string(type);
+  const char *name = elementTypeName(type);
+  return *name ? name : "type " + std::to_string(type);
 }
 
 /// Checks dims and sizes `out.bytes` for them; false on overflow or a
@@ -81,10 +94,9 @@ struct NpyType {
   const char *descr; ///< Written form; reading also accepts '=' and '|'.
 };
 constexpr NpyType npyTypes[] = {
-    {TP::FLOAT16, "<f2"}, {TP::FLOAT, "<f4"},  {TP::DOUBLE, "<f8"},
-    {TP::INT8, "|i1"},    {TP::INT16, "<i2"},  {TP::INT32, "<i4"},
-    {TP::INT64, "<i8"},   {TP::UINT8, "|u1"},  {TP::UINT16, "<u2"},
-    {TP::UINT32, "<u4"},  {TP::UINT64, "<u8"}, {TP::BOOL, "|b1"},
+    {FLOAT16, "<f2"}, {FLOAT, "<f4"},  {DOUBLE, "<f8"}, {INT8, "|i1"},
+    {INT16, "<i2"},   {INT32, "<i4"},  {INT64, "<i8"},  {UINT8, "|u1"},
+    {UINT16, "<u2"},  {UINT32, "<u4"}, {UINT64, "<u8"}, {BOOL, "|b1"},
 };
 
 /// The text after 'key': in a header dict (quotes stripped, parentheses
@@ -248,93 +260,291 @@ bool whittle::support::writeNpy(const std::string &path, int32_t elementType,
 }
 
 //===----------------------------------------------------------------------===//
-// onnx::TensorProto
+// onnx.TensorProto, decoded from the protobuf wire format
 //===----------------------------------------------------------------------===//
 
-/// Narrows the values of a typed repeated field into out.bytes.
-template <typename Field>
-static bool copyTyped(const Field &field, TensorData &out, size_t eltBytes,
-                      std::string &error) {
-  if (static_cast<int64_t>(field.size()) != out.numElements()) {
-    error = "has " + std::to_string(field.size()) + " values but its shape " +
-            "needs " + std::to_string(out.numElements());
+namespace {
+enum WireType : uint32_t { Varint = 0, Fixed64 = 1, Bytes = 2, Fixed32 = 5 };
+
+/// A bounds-checked cursor over protobuf wire format. Its limits are
+/// protobuf's own, so that both accept the same files: varints of at most 10
+/// bytes (bits past 64 dropped), tags of at most 5 (bits past 32 dropped),
+/// lengths below 2 GiB.
+class WireReader {
+public:
+  explicit WireReader(std::string_view bytes)
+      : p(bytes.data()), end(bytes.data() + bytes.size()) {}
+  bool atEnd() const { return p == end; }
+
+  bool varint(uint64_t &value, int maxBytes = 10) {
+    value = 0;
+    for (int i = 0; i < maxBytes && p != end; ++i) {
+      uint8_t b = static_cast<uint8_t>(*p++);
+      value |= static_cast<uint64_t>(b & 0x7f) << (7 * i);
+      if (b < 0x80)
+        return true;
+    }
     return false;
   }
-  out.bytes.resize(field.size() * eltBytes);
-  char *p = out.bytes.data();
-  for (int i = 0; i < field.size(); ++i) {
-    auto v = field.Get(i);
-    if (out.elementType == TP::FLOAT) {
-      float f = static_cast<float>(v);
-      std::memcpy(p + i * eltBytes, &f, eltBytes);
-    } else if (out.elementType == TP::DOUBLE) {
-      double d = static_cast<double>(v);
-      std::memcpy(p + i * eltBytes, &d, eltBytes);
-    } else {
-      // Integers, bool and f16/bf16 bit patterns: keep the low bytes
-      // (little endian).
-      uint64_t bits = static_cast<uint64_t>(v);
-      std::memcpy(p + i * eltBytes, &bits, eltBytes);
+
+  /// False on a malformed tag or field number 0.
+  bool tag(uint32_t &field, uint32_t &wireType) {
+    uint64_t v;
+    if (!varint(v, 5))
+      return false;
+    field = static_cast<uint32_t>(v) >> 3;
+    wireType = v & 7;
+    return field != 0;
+  }
+
+  bool fixed(size_t n, uint64_t &value) {
+    if (static_cast<size_t>(end - p) < n)
+      return false;
+    value = 0;
+    for (size_t i = 0; i < n; ++i)
+      value |= static_cast<uint64_t>(static_cast<uint8_t>(p[i])) << (8 * i);
+    p += n;
+    return true;
+  }
+
+  bool bytes(std::string_view &out) {
+    uint64_t n;
+    if (!varint(n, 5) || n >= (uint64_t(1) << 31) ||
+        n > static_cast<uint64_t>(end - p))
+      return false;
+    out = std::string_view(p, n);
+    p += n;
+    return true;
+  }
+
+  /// A scalar of wire type Varint, Fixed32 or Fixed64.
+  bool scalar(uint32_t wireType, uint64_t &value) {
+    if (wireType == Varint)
+      return varint(value);
+    return fixed(wireType == Fixed32 ? 4 : 8, value);
+  }
+
+  /// Skips a field. Groups (wire types 3 and 4, deprecated and never part of
+  /// a TensorProto) and wire types 6 and 7 are malformed.
+  bool skip(uint32_t wireType) {
+    uint64_t v;
+    std::string_view s;
+    switch (wireType) {
+    case Varint:
+    case Fixed64:
+    case Fixed32:
+      return scalar(wireType, v);
+    case Bytes:
+      return bytes(s);
+    default:
+      return false;
     }
+  }
+
+private:
+  const char *p, *end;
+};
+
+/// The wire type of a numeric repeated field's values, or Bytes for the
+/// other fields.
+uint32_t repeatedWireType(uint32_t field) {
+  switch (field) {
+  case 1:  // dims
+  case 5:  // int32_data
+  case 7:  // int64_data
+  case 11: // uint64_data
+    return Varint;
+  case 4: // float_data
+    return Fixed32;
+  case 10: // double_data
+    return Fixed64;
+  default:
+    return Bytes;
+  }
+}
+
+/// Reads one occurrence of a numeric repeated field, a single value (wire
+/// type `native`) or packed ones (Bytes), passing each to `f`.
+template <typename F>
+bool readRepeated(WireReader &r, uint32_t wireType, uint32_t native, F &&f) {
+  uint64_t v;
+  if (wireType == native) {
+    if (!r.scalar(native, v))
+      return false;
+    f(v);
+    return true;
+  }
+  std::string_view packed;
+  if (!r.bytes(packed))
+    return false;
+  if (native != Varint && packed.size() % (native == Fixed32 ? 4 : 8) != 0)
+    return false;
+  WireReader values(packed);
+  while (!values.atEnd()) {
+    if (!values.scalar(native, v))
+      return false;
+    f(v);
   }
   return true;
 }
 
-bool whittle::support::decodeTensorProto(const TP &proto, TensorData &out,
-                                         std::string &error) {
+/// Whether `bytes` is a well-formed message: protobuf rejects a TensorProto
+/// whose Segment or StringStringEntryProto is malformed.
+bool isMessage(std::string_view bytes) {
+  WireReader r(bytes);
+  uint32_t field, wireType;
+  while (!r.atEnd())
+    if (!r.tag(field, wireType) || !r.skip(wireType))
+      return false;
+  return true;
+}
+
+/// The fields of a TensorProto that decoding needs. Typed values are only
+/// counted here and copied by a second pass, once data_type is known.
+struct TensorFields {
+  int32_t dataType = 0;
+  int32_t dataLocation = 0;
+  bool hasSegment = false;
+  bool hasRawData = false;
+  std::string_view name, rawData;
+  std::vector<int64_t> dims;
+  uint64_t counts[12] = {}; ///< Values per typed field number.
+};
+
+/// Protobuf's semantics: the last occurrence of a scalar field wins,
+/// repeated fields concatenate across packed and unpacked occurrences, a
+/// known field with another wire type is an unknown field, and an unknown
+/// data_location value is ignored.
+bool scanTensorProto(std::string_view bytes, TensorFields &t) {
+  WireReader r(bytes);
+  while (!r.atEnd()) {
+    uint32_t field, wireType;
+    if (!r.tag(field, wireType))
+      return false;
+    uint32_t native = repeatedWireType(field);
+    uint64_t v;
+    std::string_view s;
+    bool ok;
+    if (native != Bytes && (wireType == native || wireType == Bytes)) {
+      if (field == 1)
+        ok = readRepeated(r, wireType, native, [&](uint64_t d) {
+          t.dims.push_back(static_cast<int64_t>(d));
+        });
+      else
+        ok = readRepeated(r, wireType, native,
+                          [&](uint64_t) { ++t.counts[field]; });
+    } else if (field == 2 && wireType == Varint) {
+      ok = r.varint(v);
+      t.dataType = static_cast<int32_t>(static_cast<uint32_t>(v));
+    } else if ((field == 3 || field == 13) && wireType == Bytes) {
+      // segment, external_data: messages.
+      ok = r.bytes(s) && isMessage(s);
+      t.hasSegment |= field == 3;
+    } else if (field == 8 && wireType == Bytes) {
+      ok = r.bytes(t.name);
+    } else if (field == 9 && wireType == Bytes) {
+      ok = r.bytes(t.rawData);
+      t.hasRawData = true;
+    } else if (field == 14 && wireType == Varint) {
+      ok = r.varint(v);
+      int32_t location = static_cast<int32_t>(static_cast<uint32_t>(v));
+      if (location == 0 || location == 1) // DEFAULT, EXTERNAL
+        t.dataLocation = location;
+    } else {
+      // string_data, doc_string and unknown fields.
+      ok = r.skip(wireType);
+    }
+    if (!ok)
+      return false;
+  }
+  return true;
+}
+
+/// Passes each value of the numeric repeated field `field` of a TensorProto
+/// that scanTensorProto accepted to `f`.
+template <typename F>
+void forEachValue(std::string_view bytes, uint32_t field, F &&f) {
+  WireReader r(bytes);
+  uint32_t native = repeatedWireType(field);
+  uint32_t at, wireType;
+  while (!r.atEnd() && r.tag(at, wireType)) {
+    if (at == field && (wireType == native || wireType == Bytes))
+      readRepeated(r, wireType, native, f);
+    else
+      r.skip(wireType);
+  }
+}
+
+/// The typed field holding the values of an element type without raw_data.
+uint32_t typedField(int32_t elementType) {
+  switch (elementType) {
+  case FLOAT:
+    return 4;
+  case DOUBLE:
+    return 10;
+  case INT64:
+    return 7;
+  case UINT32:
+  case UINT64:
+    return 11;
+  default: // int8/16/32, uint8/16, bool, f16, bf16 live in int32_data.
+    return 5;
+  }
+}
+} // namespace
+
+bool whittle::support::parseTensorProto(std::string_view bytes, TensorData &out,
+                                        std::string &error) {
   out = TensorData();
-  out.name = proto.name();
-  out.elementType = proto.data_type();
+  TensorFields t;
+  if (!scanTensorProto(bytes, t)) {
+    error = "not a serialized onnx.TensorProto";
+    return false;
+  }
+  out.name = std::string(t.name);
+  out.elementType = t.dataType;
   size_t eltBytes = elementSize(out.elementType);
   if (eltBytes == 0) {
     error = "unsupported element type " + typeName(out.elementType);
     return false;
   }
-  if (proto.data_location() == TP::EXTERNAL) {
+  if (t.dataLocation == 1) {
     error = "external tensor data is not supported in a tensor file";
     return false;
   }
-  if (proto.has_segment()) {
+  if (t.hasSegment) {
     error = "segmented tensors are not supported";
     return false;
   }
-  out.dims.assign(proto.dims().begin(), proto.dims().end());
+  out.dims = std::move(t.dims);
   uint64_t size;
   if (!checkedSize(out, eltBytes, size, error))
     return false;
-  if (proto.has_raw_data()) {
-    if (proto.raw_data().size() != size) {
-      error = "has " + std::to_string(proto.raw_data().size()) +
+  if (t.hasRawData) {
+    if (t.rawData.size() != size) {
+      error = "has " + std::to_string(t.rawData.size()) +
               " bytes of raw_data but its shape needs " + std::to_string(size);
       return false;
     }
-    out.bytes = proto.raw_data();
+    out.bytes.assign(t.rawData);
     return true;
   }
-  switch (out.elementType) {
-  case TP::FLOAT:
-    return copyTyped(proto.float_data(), out, eltBytes, error);
-  case TP::DOUBLE:
-    return copyTyped(proto.double_data(), out, eltBytes, error);
-  case TP::INT64:
-    return copyTyped(proto.int64_data(), out, eltBytes, error);
-  case TP::UINT32:
-  case TP::UINT64:
-    return copyTyped(proto.uint64_data(), out, eltBytes, error);
-  default: // int8/16/32, uint8/16, bool, f16, bf16 live in int32_data.
-    return copyTyped(proto.int32_data(), out, eltBytes, error);
-  }
-}
-
-bool whittle::support::parseTensorProto(std::string_view bytes, TensorData &out,
-                                        std::string &error) {
-  TP proto;
-  if (bytes.size() > static_cast<size_t>(std::numeric_limits<int>::max()) ||
-      !proto.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
-    error = "not a serialized onnx.TensorProto";
+  uint32_t field = typedField(out.elementType);
+  uint64_t count = t.counts[field];
+  if (count != static_cast<uint64_t>(out.numElements())) {
+    error = "has " + std::to_string(count) + " values but its shape needs " +
+            std::to_string(out.numElements());
     return false;
   }
-  return decodeTensorProto(proto, out, error);
+  // Each value narrowed to its low bytes, little endian: the bits of a float
+  // or double, an integer truncated, a f16/bf16 bit pattern.
+  out.bytes.resize(count * eltBytes);
+  char *dst = out.bytes.data();
+  forEachValue(bytes, field, [&](uint64_t v) {
+    for (size_t i = 0; i < eltBytes; ++i)
+      *dst++ = static_cast<char>(v >> (8 * i));
+  });
+  return true;
 }
 
 bool whittle::support::readTensorFile(const std::string &path, TensorData &out,

@@ -8,8 +8,6 @@
 
 #include "whittle/Support/TensorFile.h"
 
-#include <onnx/onnx_pb.h>
-
 #include <cmath>
 #include <cstring>
 
@@ -88,18 +86,18 @@ double whittle::run::elementAsDouble(const HostTensor &t, int64_t i) {
 //===----------------------------------------------------------------------===//
 
 static const std::pair<int32_t, whittle_dtype> dtypeMap[] = {
-    {onnx::TensorProto::FLOAT, WHITTLE_DTYPE_F32},
-    {onnx::TensorProto::FLOAT16, WHITTLE_DTYPE_F16},
-    {onnx::TensorProto::DOUBLE, WHITTLE_DTYPE_F64},
-    {onnx::TensorProto::INT8, WHITTLE_DTYPE_I8},
-    {onnx::TensorProto::INT16, WHITTLE_DTYPE_I16},
-    {onnx::TensorProto::INT32, WHITTLE_DTYPE_I32},
-    {onnx::TensorProto::INT64, WHITTLE_DTYPE_I64},
-    {onnx::TensorProto::UINT8, WHITTLE_DTYPE_U8},
-    {onnx::TensorProto::UINT16, WHITTLE_DTYPE_U16},
-    {onnx::TensorProto::UINT32, WHITTLE_DTYPE_U32},
-    {onnx::TensorProto::UINT64, WHITTLE_DTYPE_U64},
-    {onnx::TensorProto::BOOL, WHITTLE_DTYPE_BOOL},
+    {whittle::support::FLOAT, WHITTLE_DTYPE_F32},
+    {whittle::support::FLOAT16, WHITTLE_DTYPE_F16},
+    {whittle::support::DOUBLE, WHITTLE_DTYPE_F64},
+    {whittle::support::INT8, WHITTLE_DTYPE_I8},
+    {whittle::support::INT16, WHITTLE_DTYPE_I16},
+    {whittle::support::INT32, WHITTLE_DTYPE_I32},
+    {whittle::support::INT64, WHITTLE_DTYPE_I64},
+    {whittle::support::UINT8, WHITTLE_DTYPE_U8},
+    {whittle::support::UINT16, WHITTLE_DTYPE_U16},
+    {whittle::support::UINT32, WHITTLE_DTYPE_U32},
+    {whittle::support::UINT64, WHITTLE_DTYPE_U64},
+    {whittle::support::BOOL, WHITTLE_DTYPE_BOOL},
 };
 
 bool whittle::run::readTensorFile(const std::string &path, HostTensor &out,
@@ -114,8 +112,7 @@ bool whittle::run::readTensorFile(const std::string &path, HostTensor &out,
       out.dtype = dtype;
   if (out.dtype == WHITTLE_DTYPE_INVALID) {
     error = "'" + path + "': element type " +
-            onnx::TensorProto::DataType_Name(
-                static_cast<onnx::TensorProto::DataType>(data.elementType)) +
+            whittle::support::elementTypeName(data.elementType) +
             " has no runtime dtype";
     return false;
   }

@@ -4,8 +4,9 @@
 // Reading and writing the tensor file formats users hand to Whittle: NumPy
 // .npy and serialized ONNX TensorProtos (the ONNX test data's input_K.pb).
 // Used by the importer (--freeze-input) and by whittle-run (inputs, expected
-// outputs), so both accept exactly the same files. No LLVM dependency: the
-// tools that link it do not otherwise need LLVM.
+// outputs), so both accept exactly the same files. Plain C++, no LLVM and no
+// protobuf (TensorProtos are decoded by hand): the tools that link it run on
+// devices that have neither.
 //
 //===----------------------------------------------------------------------===//
 
@@ -17,14 +18,44 @@
 #include <string_view>
 #include <vector>
 
-namespace onnx {
-class TensorProto;
-} // namespace onnx
-
 namespace whittle::support {
 
+/// ONNX element types (onnx.TensorProto.DataType), numbered as in onnx.proto.
+enum ElementType : int32_t {
+  UNDEFINED = 0,
+  FLOAT = 1,
+  UINT8 = 2,
+  INT8 = 3,
+  UINT16 = 4,
+  INT16 = 5,
+  INT32 = 6,
+  INT64 = 7,
+  STRING = 8,
+  BOOL = 9,
+  FLOAT16 = 10,
+  DOUBLE = 11,
+  UINT32 = 12,
+  UINT64 = 13,
+  COMPLEX64 = 14,
+  COMPLEX128 = 15,
+  BFLOAT16 = 16,
+  FLOAT8E4M3FN = 17,
+  FLOAT8E4M3FNUZ = 18,
+  FLOAT8E5M2 = 19,
+  FLOAT8E5M2FNUZ = 20,
+  UINT4 = 21,
+  INT4 = 22,
+  FLOAT4E2M1 = 23,
+  FLOAT8E8M0 = 24,
+  UINT2 = 25,
+  INT2 = 26,
+};
+
+/// The ONNX name of an element type ("FLOAT"), or "" when `type` names none.
+const char *elementTypeName(int32_t type);
+
 /// A dense tensor as raw little-endian bytes (one byte per bool), typed by
-/// its ONNX element type (onnx::TensorProto::DataType).
+/// its ONNX element type (ElementType).
 struct TensorData {
   std::string name; ///< From the file, when the format carries one.
   int32_t elementType = 0;
@@ -42,12 +73,9 @@ size_t elementSize(int32_t elementType);
 /// endian or byte-sized dtypes).
 bool parseNpy(std::string_view bytes, TensorData &out, std::string &error);
 
-/// Decodes a TensorProto held in memory (raw_data or the typed fields).
-/// External data is rejected: a tensor file stands alone.
-bool decodeTensorProto(const onnx::TensorProto &proto, TensorData &out,
-                       std::string &error);
-
-/// Parses the bytes of a serialized TensorProto.
+/// Parses the bytes of a serialized onnx.TensorProto (raw_data or the typed
+/// fields). External and segmented data are rejected: a tensor file stands
+/// alone.
 bool parseTensorProto(std::string_view bytes, TensorData &out,
                       std::string &error);
 
