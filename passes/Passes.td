@@ -232,7 +232,10 @@ def WhittleTileKernels : Pass<"whittle-tile-kernels", "mlir::func::FuncOp"> {
     Option<"microM", "micro-m", "int64_t", "0",
            "Register tile rows (mr); 0 derives it from the register count">,
     Option<"microN", "micro-n", "int64_t", "0",
-           "Register tile columns (nr); 0 uses two vectors">,
+           "Register tile columns (nr); 0 uses `row-vectors` vectors">,
+    Option<"rowVectors", "row-vectors", "unsigned", "2",
+           "Vectors across a register tile's row when micro-n is 0 (3 fits "
+           "an 8 x 12 f32 tile in 32 128-bit registers)">,
     Option<"tileM", "tile-m", "int64_t", "0",
            "Cache tile rows (Mc); 0 derives it from the L2 size">,
     Option<"tileN", "tile-n", "int64_t", "0",

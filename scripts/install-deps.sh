@@ -4,12 +4,26 @@
 # prints nothing and does nothing when everything is already present.
 set -euo pipefail
 
+SUDO=""
+[ "$(id -u)" -ne 0 ] && SUDO="sudo"
+
 PACKAGES=(
   clang-22 lld-22 llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools
   libonnx-dev libprotobuf-dev protobuf-compiler libtbb-dev libgtest-dev
   ninja-build cmake ccache libonnx-testdata python3-torch python3-onnx
   python3-numpy clang-format
 )
+
+# The AArch64 target: Debian's cross C/C++ libraries, TBB from the arm64
+# multiarch packages and qemu to run the results (WHITTLE_NO_AARCH64=1 skips
+# them, and with them the cross-built runtime and its tests).
+if [ "${WHITTLE_NO_AARCH64:-0}" != 1 ]; then
+  PACKAGES+=(libc6-dev-arm64-cross libstdc++-12-dev-arm64-cross qemu-user
+             libtbb-dev:arm64)
+  if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+    $SUDO dpkg --add-architecture arm64
+  fi
+fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -21,8 +35,6 @@ done
 # npm is absent, so that a Node.js installed otherwise is left alone.
 command -v npm >/dev/null || missing+=(nodejs npm)
 
-SUDO=""
-[ "$(id -u)" -ne 0 ] && SUDO="sudo"
 if [ ${#missing[@]} -gt 0 ]; then
   echo "Installing: ${missing[*]}"
   $SUDO apt-get update -q >/dev/null

@@ -59,3 +59,30 @@ def _node_loads_onnxruntime():
 
 if _node_loads_onnxruntime():
     config.available_features.add("onnxruntime")
+
+# The AArch64 runtime and tools cross-built by scripts/build.sh
+# (build-aarch64), run under qemu's user-mode emulation against the cross
+# sysroot. %aarch64_run prefixes an AArch64 program with the emulator. Its
+# library path keeps the C library the cross sysroot's: where Debian's arm64
+# multiarch libc6 is installed too (libtbb-dev:arm64 pulls it in), the
+# sysroot's loader would otherwise take that libc from the host's
+# ld.so.cache, and threads deadlock in the mismatched pair.
+aarch64_root = getattr(config, "whittle_aarch64_root", "")
+qemu = shutil.which("qemu-aarch64")
+aarch64_sysroot = "/usr/aarch64-linux-gnu"
+config.substitutions.append(("%aarch64_obj", aarch64_root))
+config.substitutions.append(("%aarch64_run", "{0} -L {1} -E LD_LIBRARY_PATH={1}/lib".format(
+    qemu or "qemu-aarch64", aarch64_sysroot)))
+config.substitutions.append(("%aarch64_sysroot", aarch64_sysroot))
+_aarch64_missing = None
+if qemu is None:
+    _aarch64_missing = "qemu-aarch64 not found (Debian package qemu-user)"
+elif not os.path.isdir(aarch64_sysroot):
+    _aarch64_missing = aarch64_sysroot + " missing (libc6-dev-arm64-cross)"
+elif not os.access(os.path.join(aarch64_root, "bin", "whittle-run"), os.X_OK):
+    _aarch64_missing = ("no AArch64 whittle-run in %s (scripts/build.sh builds it unless "
+                        "WHITTLE_NO_AARCH64=1)" % os.path.join(aarch64_root, "bin"))
+if _aarch64_missing:
+    lit_config.note("aarch64 tests unsupported: " + _aarch64_missing)
+else:
+    config.available_features.add("qemu-aarch64")

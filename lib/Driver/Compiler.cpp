@@ -400,7 +400,7 @@ LogicalResult whittle::compileModel(const CompileOptions &options,
     FailureOr<std::string> libraryPath = outputs.create(outputPath);
     if (failed(libraryPath))
       return failure();
-    if (failed(linkSharedLibrary(objects, *libraryPath,
+    if (failed(linkSharedLibrary(*target, objects, *libraryPath,
                                  llvm::sys::path::filename(outputPath), error)))
       return reportError(error);
     llvm::SmallString<256> headerPath(llvm::sys::path::parent_path(outputPath));

@@ -212,12 +212,12 @@ static std::string findLinker() {
 }
 
 /// The C libraries a model may call (libm for transcendental functions, libc
-/// for memcpy/aligned_alloc) become DT_NEEDED entries when they are found.
-static std::vector<std::string> systemLibraries() {
+/// for memcpy/aligned_alloc) become DT_NEEDED entries when they are found
+/// among the target's libraries.
+static std::vector<std::string> systemLibraries(const TargetInfo &target) {
   std::vector<std::string> found;
   for (StringRef name : {"libm.so.6", "libc.so.6"}) {
-    for (StringRef dir : {"/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu",
-                          "/lib64", "/usr/lib64"}) {
+    for (const std::string &dir : target.libraryDirs) {
       llvm::SmallString<128> path(dir);
       llvm::sys::path::append(path, name);
       if (llvm::sys::fs::exists(path)) {
@@ -261,7 +261,8 @@ static LogicalResult runLinker(std::vector<std::string> args,
   return success(rc == 0);
 }
 
-LogicalResult whittle::linkSharedLibrary(ArrayRef<std::string> objects,
+LogicalResult whittle::linkSharedLibrary(const TargetInfo &target,
+                                         ArrayRef<std::string> objects,
                                          StringRef output, StringRef soname,
                                          std::string &error) {
   std::vector<std::string> args = {
@@ -276,7 +277,7 @@ LogicalResult whittle::linkSharedLibrary(ArrayRef<std::string> objects,
   }
   args.insert(args.end(), objects.begin(), objects.end());
   args.push_back("--as-needed");
-  for (std::string &lib : systemLibraries())
+  for (std::string &lib : systemLibraries(target))
     args.push_back(lib);
   return runLinker(std::move(args), error);
 }

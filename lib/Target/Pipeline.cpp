@@ -19,16 +19,12 @@ void whittle::buildBackendPipeline(OpPassManager &pm,
   // Attention first: the transpose of K that its kernel adds is then tiled
   // and vectorized with everything else.
   const TargetInfo &target = options.target;
-  // AVX-512 (even used at 256 bits) and AArch64 have 32 vector registers.
-  bool avx512 = StringRef(target.features).contains("+avx512f") ||
-                StringRef(target.cpu).contains("avx512");
-  unsigned vectorRegisters = (avx512 || target.name == "aarch64") ? 32 : 16;
   if (options.vectorize && options.streamingAttention) {
     WhittleTileAttentionOptions attentionOptions;
     // Its register blocks are sized for the registers LLVM will use for its
     // wide vectors: full 512-bit ones on AVX-512.
-    attentionOptions.vectorWidthBits = avx512 ? 512 : target.vectorWidthBits;
-    attentionOptions.numVectorRegisters = vectorRegisters;
+    attentionOptions.vectorWidthBits = target.maxVectorWidthBits;
+    attentionOptions.numVectorRegisters = target.numVectorRegisters;
     attentionOptions.reportTiles = options.reportTiles;
     pm.addNestedPass<func::FuncOp>(
         createWhittleTileAttention(attentionOptions));
@@ -49,7 +45,8 @@ void whittle::buildBackendPipeline(OpPassManager &pm,
     WhittleTileKernelsOptions tileOptions;
     tileOptions.vectorWidthBits = target.vectorWidthBits;
     tileOptions.reportTiles = options.reportTiles;
-    tileOptions.numVectorRegisters = vectorRegisters;
+    tileOptions.numVectorRegisters = target.numVectorRegisters;
+    tileOptions.rowVectors = target.gemmRowVectors;
     tileOptions.l1CacheBytes = target.l1CacheBytes;
     tileOptions.l2CacheBytes = target.l2CacheBytes;
     pm.addNestedPass<func::FuncOp>(createWhittleTileKernels(tileOptions));

@@ -375,7 +375,7 @@ struct WhittleTileKernelsPass
 
   LogicalResult tileContraction(IRRewriter &rewriter, Contraction c) {
     int64_t vl = lanes();
-    int64_t nr = microN > 0 ? microN : 2 * vl;
+    int64_t nr = microN > 0 ? microN : std::max(1u, unsigned(rowVectors)) * vl;
     bool packed = false;
     if (packWeights) {
       // Pad N to whole panels; odd widths (a vocabulary) to 8 panels so that

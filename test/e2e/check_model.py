@@ -4,6 +4,7 @@ with whittle-compile and checks it against the PyTorch outputs with
 whittle-run.
 
     check_model.py NAME --cache DIR --work DIR [--atol 1e-4] [--ort-optimize LEVEL]
+                   [--compile-arg ARG]... [--whittle-run CMD]
 
 Models are generated into --cache (shared by the e2e tests, reused while
 make_models.py is unchanged); the library goes to --work. Each command is
@@ -85,6 +86,9 @@ def main():
     p.add_argument("--atol", default="1e-4")
     p.add_argument("--compile-arg", action="append", default=[],
                    help="extra whittle-compile argument (repeatable)")
+    p.add_argument("--whittle-run", default="whittle-run", metavar="CMD",
+                   help="command that runs the library (split like a shell "
+                        "would): e.g. an emulator and a cross-built whittle-run")
     p.add_argument("--expect-attention", type=int, metavar="N",
                    help="require the compile report to show N fused attentions and "
                         "no unfused softmax")
@@ -148,7 +152,7 @@ def main():
             full = json.load(f)["weights_bytes"]
         print(f"weights bytes: {r['weights_bytes']} pruned, {full} unpruned, "
               f"{full - r['weights_bytes']} removed", flush=True)
-    run(["whittle-run", lib, "--test-data", os.path.join(model_dir, "test_data_set_0"),
+    run(shlex.split(args.whittle_run) + [lib, "--test-data", os.path.join(model_dir, "test_data_set_0"),
          "--atol", args.atol])
     suffix = f" (onnxruntime-optimized, {args.ort_optimize})" if args.ort_optimize else ""
     print(f"{args.name}{suffix}: ok")

@@ -134,7 +134,8 @@ mlir::LogicalResult optimizeModule(llvm::Module &module,
 
 /// Links objects into a shared library with ld.lld; `soname` (may be empty)
 /// becomes its DT_SONAME.
-mlir::LogicalResult linkSharedLibrary(llvm::ArrayRef<std::string> objects,
+mlir::LogicalResult linkSharedLibrary(const TargetInfo &target,
+                                      llvm::ArrayRef<std::string> objects,
                                       llvm::StringRef output,
                                       llvm::StringRef soname,
                                       std::string &error);

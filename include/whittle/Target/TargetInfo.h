@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace whittle {
 
@@ -25,19 +26,32 @@ struct TargetInfo {
   std::string cpu;
   /// Comma-separated LLVM feature string ("+avx2,+fma,...").
   std::string features;
-  /// Widest profitable SIMD register, in bits.
+  /// Widest profitable SIMD register, in bits: what matmul and elementwise
+  /// kernels are vectorized for.
   unsigned vectorWidthBits = 128;
+  /// Widest register the ISA has (AVX-512's 512 bits even where 256 are
+  /// preferred); kernels that size register blocks for LLVM's own wide
+  /// vectors (attention) use it.
+  unsigned maxVectorWidthBits = 128;
+  /// Architectural vector registers, for register-tile sizes.
+  unsigned numVectorRegisters = 16;
+  /// Vectors across a matmul register tile's row (its nr / lanes): more
+  /// where the register file holds more accumulators.
+  unsigned gemmRowVectors = 2;
   /// Data cache sizes in bytes, used to size tiles.
   int64_t l1CacheBytes = 32 * 1024;
   int64_t l2CacheBytes = 1024 * 1024;
   int64_t l3CacheBytes = 8 * 1024 * 1024;
+  /// Where the target's C libraries (libc.so.6, libm.so.6) are looked for
+  /// when linking a model library, in order.
+  std::vector<std::string> libraryDirs;
   /// False for targets whose code generation path is not implemented yet;
   /// the driver reports them instead of emitting anything.
   bool supported = false;
 };
 
 /// Per-architecture constructors. `cpu` is the --mcpu value ("native" asks
-/// the host).
+/// the host); an unknown CPU is an error that lists the valid ones.
 llvm::Expected<TargetInfo> makeX86TargetInfo(llvm::StringRef cpu);
 llvm::Expected<TargetInfo> makeAArch64TargetInfo(llvm::StringRef cpu);
 llvm::Expected<TargetInfo> makeNVPTXTargetInfo(llvm::StringRef cpu);

@@ -34,7 +34,9 @@ llvm::Expected<whittle::TargetInfo> whittle::makeX86TargetInfo(StringRef cpu) {
       cpu = "x86-64-v2";
     if (X86::parseArchX86(cpu, /*Only64Bit=*/true) == X86::CK_None)
       return createStringError(inconvertibleErrorCode(),
-                               "unknown x86_64 CPU '" + cpu + "'");
+                               "unknown x86_64 CPU '" + cpu +
+                                   "' (e.g. native, x86-64-v2, x86-64-v3, "
+                                   "x86-64-v4, skylake-avx512, znver4)");
     info.cpu = cpu.str();
     // Named CPUs: the TargetMachine derives features from the CPU name; we
     // only need them here to pick the vector width.
@@ -49,8 +51,14 @@ llvm::Expected<whittle::TargetInfo> whittle::makeX86TargetInfo(StringRef cpu) {
   // 512-bit vectors lower the clock on many parts; LLVM's own default for
   // AVX-512 CPUs is to prefer 256-bit vectors, and we follow it.
   info.vectorWidthBits = (hasAvx2 || hasAvx512) ? 256 : 128;
+  info.maxVectorWidthBits = hasAvx512 ? 512 : info.vectorWidthBits;
+  // AVX-512 brings 32 registers, also to the 256-bit instructions.
+  info.numVectorRegisters = hasAvx512 ? 32 : 16;
+  info.gemmRowVectors = 2;
   info.l1CacheBytes = 32 * 1024;
   info.l2CacheBytes = hasAvx512 ? 2 * 1024 * 1024 : 1024 * 1024;
   info.l3CacheBytes = 16 * 1024 * 1024;
+  info.libraryDirs = {"/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu",
+                      "/lib64", "/usr/lib64"};
   return info;
 }

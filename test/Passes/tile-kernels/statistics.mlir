@@ -5,6 +5,9 @@
 // RUN:   --pass-pipeline='builtin.module(func.func(whittle-tile-kernels{vector-width=512 vector-registers=32}))' \
 // RUN:   | FileCheck %s --check-prefix=AVX512
 // RUN: whittle-opt %s \
+// RUN:   --pass-pipeline='builtin.module(func.func(whittle-tile-kernels{vector-width=128 vector-registers=32 row-vectors=3 l1-cache=65536}))' \
+// RUN:   | FileCheck %s --check-prefix=NEON
+// RUN: whittle-opt %s \
 // RUN:   --pass-pipeline='builtin.module(func.func(whittle-tile-kernels{micro-m=4 micro-n=8 tile-k=256 tile-n=128}))' \
 // RUN:   | FileCheck %s --check-prefix=OVERRIDE
 // RUN: whittle-opt %s -o /dev/null 2>&1 \
@@ -15,12 +18,16 @@
 // statistics in builds with LLVM statistics enabled), recorded on the
 // forall. With AVX2, 16 registers hold 6 rows of two 8-lane vectors, and 4 is the
 // largest divisor of 128 below that. With AVX-512, 16-lane vectors, nr = 32, and
-// 8 rows. Non-zero options override the derivation.
+// 8 rows. With NEON (AArch64's 32 128-bit registers), three 4-lane vectors per
+// row: an 8 x 12 tile of 24 accumulators. Non-zero options override the
+// derivation.
 
 // AVX2:     scf.forall
 // AVX2:     whittle.gemm_tiles = {kc = 192 : i64, mc = 128 : i64, mr = 4 : i64, nc = 384 : i64, nr = 16 : i64, packed = false}
 
 // AVX512:   whittle.gemm_tiles = {kc = 96 : i64, mc = 128 : i64, mr = 8 : i64, nc = 384 : i64, nr = 32 : i64, packed = false}
+
+// NEON:     whittle.gemm_tiles = {kc = 384 : i64, mc = 128 : i64, mr = 8 : i64, nc = 384 : i64, nr = 12 : i64, packed = false}
 
 // REMARK: remark: tile-kernels: mr=8 nr=32 mc=128 nc=384 kc=96
 
