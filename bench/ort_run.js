@@ -11,8 +11,11 @@
 //   --iterations N      timed runs (default 10; 0 = run once, no timing)
 //   --warmup W          untimed runs before timing (default 1)
 //   --output-dir DIR    write every output of the first run to DIR/NAME.npy
+//   --optimization L    graph optimization level: disabled, basic, extended
+//                       or all (default all); 'disabled' runs the graph's
+//                       exact semantics, node by node (reference outputs)
 //
-// Session: graphOptimizationLevel 'all', executionMode 'sequential',
+// Session: graphOptimizationLevel L, executionMode 'sequential',
 // intraOpNumThreads T, interOpNumThreads 1, CPU execution provider.
 // Prints one JSON line on stdout: {"median_ms", "min_ms", "p90_ms", ...}.
 // Errors go to stderr with exit status 1.
@@ -232,7 +235,7 @@ function fileNameFor(name) {
 // ---------------------------------------------------------------------------
 
 function parseArgs(argv) {
-  const o = { model: null, inputs: [], testData: null, threads: 1, iterations: 10, warmup: 1, outputDir: null };
+  const o = { model: null, inputs: [], testData: null, threads: 1, iterations: 10, warmup: 1, outputDir: null, optimization: 'all' };
   const count = (flag, v) => {
     if (!/^\d+$/.test(v || '')) die(`invalid value '${v}' for ${flag} (expected a non-negative integer)`);
     return Number(v);
@@ -267,6 +270,11 @@ function parseArgs(argv) {
       case '--iterations': o.iterations = count(arg, next()); break;
       case '--warmup': o.warmup = count(arg, next()); break;
       case '--output-dir': o.outputDir = next(); break;
+      case '--optimization':
+        o.optimization = next();
+        if (!['disabled', 'basic', 'extended', 'all'].includes(o.optimization))
+          die(`invalid value '${o.optimization}' for --optimization (expected disabled, basic, extended or all)`);
+        break;
       default: die(`unknown option '${arg}' (see --help)`);
     }
   }
@@ -290,7 +298,7 @@ async function main() {
   try {
     session = await ort.InferenceSession.create(o.model, {
       executionProviders: ['cpu'],
-      graphOptimizationLevel: 'all',
+      graphOptimizationLevel: o.optimization,
       executionMode: 'sequential',
       intraOpNumThreads: o.threads,
       interOpNumThreads: 1,

@@ -688,7 +688,7 @@ OpFoldResult WhereOp::fold(FoldAdaptor adaptor) {
 //===----------------------------------------------------------------------===//
 
 namespace {
-enum class ReduceKind { Sum, Mean, Max };
+enum class ReduceKind { Sum, Mean, Max, Min };
 } // namespace
 
 /// Reduces a constant over `axes`. Float sums accumulate in double.
@@ -726,8 +726,9 @@ static Attribute foldReduce(Type resultType, Attribute operand,
   Type elt = type.getElementType();
   if (auto intType = dyn_cast<IntegerType>(elt)) {
     bool isUnsigned = isUnsignedElement(elt);
-    // Max of an empty reduction is undefined.
-    if (kind == ReduceKind::Max && count == 0 && results != 0)
+    bool extremum = kind == ReduceKind::Max || kind == ReduceKind::Min;
+    // Max and min of an empty reduction are undefined.
+    if (extremum && count == 0 && results != 0)
       return {};
     SmallVector<APInt> acc(results, APInt(intType.getWidth(), 0));
     SmallVector<bool> seen(results, false);
@@ -735,9 +736,11 @@ static Attribute foldReduce(Type resultType, Attribute operand,
     for (size_t i = 0; i < outIndex.size(); ++i) {
       APInt v = values[i];
       APInt &a = acc[outIndex[i]];
-      if (kind != ReduceKind::Max)
+      if (!extremum)
         a += v;
-      else if (!seen[outIndex[i]] || (isUnsigned ? v.ugt(a) : v.sgt(a)))
+      else if (!seen[outIndex[i]] ||
+               (kind == ReduceKind::Max ? (isUnsigned ? v.ugt(a) : v.sgt(a))
+                                        : (isUnsigned ? v.ult(a) : v.slt(a))))
         a = v;
       seen[outIndex[i]] = true;
     }
@@ -751,19 +754,21 @@ static Attribute foldReduce(Type resultType, Attribute operand,
     return DenseElementsAttr::get(type, acc);
   }
   if (auto floatType = dyn_cast<FloatType>(elt)) {
-    if (kind == ReduceKind::Max && count == 0 && results != 0)
+    if ((kind == ReduceKind::Max || kind == ReduceKind::Min) && count == 0 &&
+        results != 0)
       return {};
-    double init = kind == ReduceKind::Max
-                      ? -std::numeric_limits<double>::infinity()
-                      : 0.0;
+    double inf = std::numeric_limits<double>::infinity();
+    double init = kind == ReduceKind::Max   ? -inf
+                  : kind == ReduceKind::Min ? inf
+                                            : 0.0;
     SmallVector<double> acc(results, init);
     auto values = elementsOf<APFloat>(input);
     for (size_t i = 0; i < outIndex.size(); ++i) {
       double v = APFloat(values[i]).convertToDouble();
       double &a = acc[outIndex[i]];
-      if (kind != ReduceKind::Max)
+      if (kind == ReduceKind::Sum || kind == ReduceKind::Mean)
         a += v;
-      else if (std::isnan(v) || v > a)
+      else if (std::isnan(v) || (kind == ReduceKind::Max ? v > a : v < a))
         a = std::isnan(a) ? a : v;
     }
     SmallVector<APFloat> out;
@@ -784,6 +789,7 @@ static Attribute foldReduce(Type resultType, Attribute operand,
   }
 WHITTLE_REDUCE_FOLD(ReduceSumOp, ReduceKind::Sum)
 WHITTLE_REDUCE_FOLD(ReduceMeanOp, ReduceKind::Mean)
+WHITTLE_REDUCE_FOLD(ReduceMinOp, ReduceKind::Min)
 WHITTLE_REDUCE_FOLD(ReduceMaxOp, ReduceKind::Max)
 #undef WHITTLE_REDUCE_FOLD
 

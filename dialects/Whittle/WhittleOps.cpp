@@ -312,6 +312,66 @@ LogicalResult WhereOp::inferReturnTypes(MLIRContext *,
 }
 
 //===----------------------------------------------------------------------===//
+// Quantization
+//===----------------------------------------------------------------------===//
+
+/// Scale and zero point must broadcast to the quantized tensor without
+/// growing it.
+static LogicalResult verifyQuantParams(Operation *op, ShapedType data,
+                                       ShapedType scale, ShapedType zeroPoint) {
+  for (ShapedType param : {scale, zeroPoint}) {
+    SmallVector<int64_t> shape;
+    if (param.getRank() > data.getRank() ||
+        failed(broadcastShapes(data.getShape(), param.getShape(), shape)) ||
+        failed(verifyCompatibleShape(shape, data.getShape())))
+      return op->emitOpError("scale and zero point must broadcast to the "
+                             "input's shape");
+  }
+  return success();
+}
+
+LogicalResult QuantizeOp::verify() {
+  if (getResult().getType().getElementType() !=
+      getZeroPoint().getType().getElementType())
+    return emitOpError("result and zero point element types differ");
+  if (getZeroPoint().getType().getElementType().isInteger(1))
+    return emitOpError("cannot quantize to i1");
+  return verifyQuantParams(*this, getInput().getType(), getScale().getType(),
+                           getZeroPoint().getType());
+}
+
+LogicalResult QuantizeOp::inferReturnTypes(MLIRContext *,
+                                           std::optional<Location>,
+                                           Adaptor adaptor,
+                                           SmallVectorImpl<Type> &types) {
+  auto input = rankedType(adaptor.getInput());
+  types.push_back(RankedTensorType::get(
+      input.getShape(), rankedType(adaptor.getZeroPoint()).getElementType()));
+  return success();
+}
+
+LogicalResult DequantizeOp::verify() {
+  if (getInput().getType().getElementType() !=
+      getZeroPoint().getType().getElementType())
+    return emitOpError("input and zero point element types differ");
+  if (getResult().getType().getElementType() !=
+      getScale().getType().getElementType())
+    return emitOpError("result and scale element types differ");
+  return verifyQuantParams(*this, getInput().getType(), getScale().getType(),
+                           getZeroPoint().getType());
+}
+
+LogicalResult DequantizeOp::inferReturnTypes(MLIRContext *,
+                                             std::optional<Location>,
+                                             Adaptor adaptor,
+                                             SmallVectorImpl<Type> &types) {
+  auto input = rankedType(adaptor.getInput());
+  types.push_back(RankedTensorType::get(
+      input.getShape(), rankedType(adaptor.getScale()).getElementType()));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
 // Linear algebra
 //===----------------------------------------------------------------------===//
 
@@ -487,6 +547,7 @@ reducedShape(ArrayRef<int64_t> shape, ArrayRef<int64_t> axes, bool keepdims) {
 WHITTLE_REDUCE_OP(ReduceSumOp)
 WHITTLE_REDUCE_OP(ReduceMeanOp)
 WHITTLE_REDUCE_OP(ReduceMaxOp)
+WHITTLE_REDUCE_OP(ReduceMinOp)
 #undef WHITTLE_REDUCE_OP
 
 LogicalResult SoftmaxOp::verify() {

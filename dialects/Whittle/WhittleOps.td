@@ -132,6 +132,7 @@ def Whittle_ErfOp : Whittle_UnaryOp<"erf", Whittle_FloatTensor> { let summary = 
 def Whittle_TanhOp : Whittle_UnaryOp<"tanh", Whittle_FloatTensor> { let summary = "Elementwise tanh"; }
 def Whittle_SigmoidOp : Whittle_UnaryOp<"sigmoid", Whittle_FloatTensor> { let summary = "Elementwise 1/(1+e^-x)"; }
 def Whittle_ReluOp : Whittle_UnaryOp<"relu", Whittle_IntOrFloatTensor> { let summary = "Elementwise max(x, 0)"; }
+def Whittle_RoundOp : Whittle_UnaryOp<"round", Whittle_FloatTensor> { let summary = "Elementwise round half to even"; }
 def Whittle_NegOp : Whittle_UnaryOp<"neg", Whittle_IntOrFloatTensor> {
   let summary = "Elementwise negation";
   let hasFolder = 1;
@@ -171,6 +172,41 @@ def Whittle_WhereOp : Whittle_Op<"where"> {
   let results = (outs Whittle_Tensor:$result);
   let hasVerifier = 1;
   let hasFolder = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Quantization
+//===----------------------------------------------------------------------===//
+
+def Whittle_IntegerTensor : RankedTensorOf<[AnyInteger]>;
+
+def Whittle_QuantizeOp : Whittle_Op<"quantize"> {
+  let summary = "Linear quantization to an integer type";
+  let description = [{
+    `result = saturate(round_half_even(input / scale) + zero_point)`, in the
+    zero point's integer type (its range is the saturation bound). `scale`
+    and `zero_point` broadcast to `input` (numpy rules): a scalar for one
+    scale per tensor, a shape like [C, 1, 1] for one per channel. The result
+    has the input's shape.
+  }];
+  let arguments = (ins Whittle_FloatTensor:$input, Whittle_FloatTensor:$scale,
+                       Whittle_IntegerTensor:$zero_point);
+  let results = (outs Whittle_IntegerTensor:$result);
+  let hasVerifier = 1;
+}
+
+def Whittle_DequantizeOp : Whittle_Op<"dequantize"> {
+  let summary = "Linear dequantization of an integer tensor";
+  let description = [{
+    `result = (input - zero_point) * scale`, computed in the scale's float
+    type (integers are converted first, as ONNX's DequantizeLinear does).
+    `scale` and `zero_point` broadcast to `input` as for whittle.quantize;
+    the zero point has the input's element type.
+  }];
+  let arguments = (ins Whittle_IntegerTensor:$input, Whittle_FloatTensor:$scale,
+                       Whittle_IntegerTensor:$zero_point);
+  let results = (outs Whittle_FloatTensor:$result);
+  let hasVerifier = 1;
 }
 
 //===----------------------------------------------------------------------===//
@@ -228,6 +264,7 @@ class Whittle_ReduceOp<string mnemonic> : Whittle_Op<mnemonic> {
 def Whittle_ReduceSumOp : Whittle_ReduceOp<"reduce_sum"> { let summary = "Sum over axes"; }
 def Whittle_ReduceMeanOp : Whittle_ReduceOp<"reduce_mean"> { let summary = "Mean over axes"; }
 def Whittle_ReduceMaxOp : Whittle_ReduceOp<"reduce_max"> { let summary = "Maximum over axes"; }
+def Whittle_ReduceMinOp : Whittle_ReduceOp<"reduce_min"> { let summary = "Minimum over axes"; }
 
 def Whittle_SoftmaxOp : Whittle_Op<"softmax", [], 1> {
   let summary = "Softmax along one axis";

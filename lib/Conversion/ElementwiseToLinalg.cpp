@@ -311,6 +311,52 @@ Value scalarOp(CastOp op, OpBuilder &b, Location loc, ValueRange args) {
   return convertScalar(b, loc, args[0], op.getTo());
 }
 
+Value scalarOp(RoundOp, OpBuilder &b, Location loc, ValueRange args) {
+  Type type = args[0].getType();
+  Value x = convertScalar(b, loc, args[0], computeType(type));
+  return convertScalar(b, loc, math::RoundEvenOp::create(b, loc, x), type);
+}
+
+/// The range of an integer type as floats (exact in f32 up to 24 bits; the
+/// quantized types are 4 to 16 bits, int32 saturates at the nearest f32).
+std::pair<double, double> integerRange(Type type) {
+  unsigned bits = type.getIntOrFloatBitWidth();
+  if (type.isUnsignedInteger())
+    return {0.0, std::ldexp(1.0, bits) - 1.0};
+  return {-std::ldexp(1.0, bits - 1), std::ldexp(1.0, bits - 1) - 1.0};
+}
+
+// round_half_even(x / scale) + zero_point, saturated: ONNX QuantizeLinear.
+// The division is a true division (not a multiplication by 1/scale), so the
+// rounding of halfway cases is the reference's.
+Value scalarOp(QuantizeOp op, OpBuilder &b, Location loc, ValueRange args) {
+  Type f = computeType(args[0].getType());
+  Type intType = op.getResult().getType().getElementType();
+  Value x = convertScalar(b, loc, args[0], f);
+  Value scale = convertScalar(b, loc, args[1], f);
+  Value zeroPoint = convertScalar(b, loc, args[2], f);
+  Value q = math::RoundEvenOp::create(b, loc,
+                                      arith::DivFOp::create(b, loc, x, scale));
+  q = arith::AddFOp::create(b, loc, q, zeroPoint);
+  auto [lo, hi] = integerRange(intType);
+  q = arith::MaximumFOp::create(b, loc, q, scalarConstant(b, loc, f, lo));
+  q = arith::MinimumFOp::create(b, loc, q, scalarConstant(b, loc, f, hi));
+  return convertScalar(b, loc, q, intType);
+}
+
+// (x - zero_point) * scale with both integers converted to float first, as
+// ONNX's reference computes it.
+Value scalarOp(DequantizeOp op, OpBuilder &b, Location loc, ValueRange args) {
+  Type resultType = op.getResult().getType().getElementType();
+  Type f = computeType(resultType);
+  Value x = convertScalar(b, loc, args[0], f);
+  Value zeroPoint = convertScalar(b, loc, args[2], f);
+  Value scale = convertScalar(b, loc, args[1], f);
+  Value r = arith::MulFOp::create(
+      b, loc, arith::SubFOp::create(b, loc, x, zeroPoint), scale);
+  return convertScalar(b, loc, r, resultType);
+}
+
 Value scalarOp(WhereOp, OpBuilder &b, Location loc, ValueRange args) {
   return arith::SelectOp::create(b, loc, args[0], args[1], args[2]);
 }
@@ -418,21 +464,22 @@ struct TriluOpLowering : OpRewritePattern<TriluOp> {
 } // namespace
 
 void whittle::populateElementwiseToLinalgPatterns(RewritePatternSet &patterns) {
-  patterns
-      .add<ElementwiseOpLowering<AddOp>, ElementwiseOpLowering<SubOp>,
-           ElementwiseOpLowering<MulOp>, ElementwiseOpLowering<DivOp>,
-           ElementwiseOpLowering<PowOp>, ElementwiseOpLowering<MinOp>,
-           ElementwiseOpLowering<MaxOp>, ElementwiseOpLowering<AndOp>,
-           ElementwiseOpLowering<OrOp>, ElementwiseOpLowering<EqualOp>,
-           ElementwiseOpLowering<LessOp>, ElementwiseOpLowering<LessEqualOp>,
-           ElementwiseOpLowering<GreaterOp>,
-           ElementwiseOpLowering<GreaterEqualOp>, ElementwiseOpLowering<SqrtOp>,
-           ElementwiseOpLowering<ReciprocalOp>, ElementwiseOpLowering<ExpOp>,
-           ElementwiseOpLowering<LogOp>, ElementwiseOpLowering<ErfOp>,
-           ElementwiseOpLowering<TanhOp>, ElementwiseOpLowering<SigmoidOp>,
-           ElementwiseOpLowering<ReluOp>, ElementwiseOpLowering<NegOp>,
-           ElementwiseOpLowering<AbsOp>, ElementwiseOpLowering<NotOp>,
-           ElementwiseOpLowering<GeluOp>, ElementwiseOpLowering<ClipOp>,
-           ElementwiseOpLowering<CastOp>, ElementwiseOpLowering<WhereOp>,
-           PowByConstantLowering, TriluOpLowering>(patterns.getContext());
+  patterns.add<
+      ElementwiseOpLowering<AddOp>, ElementwiseOpLowering<SubOp>,
+      ElementwiseOpLowering<MulOp>, ElementwiseOpLowering<DivOp>,
+      ElementwiseOpLowering<PowOp>, ElementwiseOpLowering<MinOp>,
+      ElementwiseOpLowering<MaxOp>, ElementwiseOpLowering<AndOp>,
+      ElementwiseOpLowering<OrOp>, ElementwiseOpLowering<EqualOp>,
+      ElementwiseOpLowering<LessOp>, ElementwiseOpLowering<LessEqualOp>,
+      ElementwiseOpLowering<GreaterOp>, ElementwiseOpLowering<GreaterEqualOp>,
+      ElementwiseOpLowering<SqrtOp>, ElementwiseOpLowering<ReciprocalOp>,
+      ElementwiseOpLowering<ExpOp>, ElementwiseOpLowering<LogOp>,
+      ElementwiseOpLowering<ErfOp>, ElementwiseOpLowering<TanhOp>,
+      ElementwiseOpLowering<SigmoidOp>, ElementwiseOpLowering<ReluOp>,
+      ElementwiseOpLowering<NegOp>, ElementwiseOpLowering<AbsOp>,
+      ElementwiseOpLowering<NotOp>, ElementwiseOpLowering<GeluOp>,
+      ElementwiseOpLowering<ClipOp>, ElementwiseOpLowering<CastOp>,
+      ElementwiseOpLowering<WhereOp>, ElementwiseOpLowering<RoundOp>,
+      ElementwiseOpLowering<QuantizeOp>, ElementwiseOpLowering<DequantizeOp>,
+      PowByConstantLowering, TriluOpLowering>(patterns.getContext());
 }

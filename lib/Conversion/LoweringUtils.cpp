@@ -37,16 +37,29 @@ Value scalarConstant(OpBuilder &b, Location loc, Type type, double value) {
       b, loc, b.getIntegerAttr(type, static_cast<int64_t>(value)));
 }
 
-Value lowestConstant(OpBuilder &b, Location loc, Type type) {
+/// -inf/+inf for floats; the integer type's bounds otherwise (i1, like the
+/// unsigned types, orders false < true).
+static Value boundConstant(OpBuilder &b, Location loc, Type type, bool upper) {
   if (auto floatType = dyn_cast<FloatType>(type))
     return arith::ConstantOp::create(
         b, loc,
         b.getFloatAttr(floatType, APFloat::getInf(floatType.getFloatSemantics(),
-                                                  /*Negative=*/true)));
+                                                  /*Negative=*/!upper)));
   unsigned width = type.getIntOrFloatBitWidth();
-  APInt lowest = type.isUnsignedInteger() ? APInt::getZero(width)
-                                          : APInt::getSignedMinValue(width);
-  return arith::ConstantOp::create(b, loc, b.getIntegerAttr(type, lowest));
+  bool isUnsigned = type.isUnsignedInteger() || width == 1;
+  APInt bound =
+      isUnsigned ? (upper ? APInt::getMaxValue(width) : APInt::getZero(width))
+                 : (upper ? APInt::getSignedMaxValue(width)
+                          : APInt::getSignedMinValue(width));
+  return arith::ConstantOp::create(b, loc, b.getIntegerAttr(type, bound));
+}
+
+Value lowestConstant(OpBuilder &b, Location loc, Type type) {
+  return boundConstant(b, loc, type, /*upper=*/false);
+}
+
+Value highestConstant(OpBuilder &b, Location loc, Type type) {
+  return boundConstant(b, loc, type, /*upper=*/true);
 }
 
 Value emptyTensor(OpBuilder &b, Location loc, RankedTensorType type) {

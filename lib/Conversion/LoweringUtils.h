@@ -28,10 +28,16 @@ mlir::Value scalarConstant(mlir::OpBuilder &b, mlir::Location loc,
                            mlir::Type type, double value);
 
 /// Smallest value of `type`: -inf for floats, the signed minimum for signed
-/// and signless integers, 0 for unsigned ones. Neutral element of a max
+/// and signless integers, 0 for unsigned ones and i1. Neutral element of a max
 /// reduction.
 mlir::Value lowestConstant(mlir::OpBuilder &b, mlir::Location loc,
                            mlir::Type type);
+
+/// Largest value of `type`: +inf for floats, the unsigned maximum for
+/// unsigned integers and i1, the signed maximum otherwise. Neutral element of
+/// a min reduction.
+mlir::Value highestConstant(mlir::OpBuilder &b, mlir::Location loc,
+                            mlir::Type type);
 
 /// tensor.empty of `type`.
 mlir::Value emptyTensor(mlir::OpBuilder &b, mlir::Location loc,

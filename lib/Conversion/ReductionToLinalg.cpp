@@ -22,7 +22,7 @@ using namespace whittle::lowering;
 
 namespace {
 
-enum class ReduceKind { Sum, Mean, Max };
+enum class ReduceKind { Sum, Mean, Max, Min };
 
 Value add(OpBuilder &b, Location loc, Value x, Value y) {
   if (isa<FloatType>(x.getType()))
@@ -40,6 +40,14 @@ Value maximum(OpBuilder &b, Location loc, Value x, Value y) {
   return arith::MaxSIOp::create(b, loc, x, y);
 }
 
+Value minimum(OpBuilder &b, Location loc, Value x, Value y) {
+  if (isa<FloatType>(x.getType()))
+    return arith::MinimumFOp::create(b, loc, x, y);
+  if (x.getType().isUnsignedInteger())
+    return arith::MinUIOp::create(b, loc, x, y);
+  return arith::MinSIOp::create(b, loc, x, y);
+}
+
 Value divide(OpBuilder &b, Location loc, Value x, Value y) {
   if (isa<FloatType>(x.getType()))
     return arith::DivFOp::create(b, loc, x, y);
@@ -53,7 +61,7 @@ SmallVector<AffineMap> identityMaps(OpBuilder &b, int64_t rank, size_t count) {
   return SmallVector<AffineMap>(count, b.getMultiDimIdentityMap(rank));
 }
 
-/// reduce_sum / reduce_mean / reduce_max over sorted axes.
+/// reduce_sum / reduce_mean / reduce_max / reduce_min over sorted axes.
 template <typename OpTy, ReduceKind Kind>
 struct ReduceOpLowering : OpRewritePattern<OpTy> {
   using OpRewritePattern<OpTy>::OpRewritePattern;
@@ -73,14 +81,18 @@ struct ReduceOpLowering : OpRewritePattern<OpTy> {
     }
     Value init = Kind == ReduceKind::Max
                      ? lowestConstant(rewriter, loc, elementType)
+                 : Kind == ReduceKind::Min
+                     ? highestConstant(rewriter, loc, elementType)
                      : scalarConstant(rewriter, loc, elementType, 0.0);
     Value result =
         buildReduction(rewriter, loc, inputType.getShape(), axes, op.getInput(),
                        identityMaps(rewriter, inputType.getRank(), 1), init,
                        [](OpBuilder &b, Location l, ValueRange args) {
-                         return Kind == ReduceKind::Max
-                                    ? maximum(b, l, args[0], args[1])
-                                    : add(b, l, args[0], args[1]);
+                         if (Kind == ReduceKind::Max)
+                           return maximum(b, l, args[0], args[1]);
+                         if (Kind == ReduceKind::Min)
+                           return minimum(b, l, args[0], args[1]);
+                         return add(b, l, args[0], args[1]);
                        });
     auto reducedType = cast<RankedTensorType>(result.getType());
     if (Kind == ReduceKind::Mean) {
@@ -270,5 +282,6 @@ void whittle::populateReductionToLinalgPatterns(RewritePatternSet &patterns) {
   patterns.add<ReduceOpLowering<ReduceSumOp, ReduceKind::Sum>,
                ReduceOpLowering<ReduceMeanOp, ReduceKind::Mean>,
                ReduceOpLowering<ReduceMaxOp, ReduceKind::Max>,
+               ReduceOpLowering<ReduceMinOp, ReduceKind::Min>,
                SoftmaxOpLowering, LayerNormOpLowering>(patterns.getContext());
 }

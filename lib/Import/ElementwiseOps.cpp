@@ -133,6 +133,7 @@ void whittle::registerElementwiseOps(OpRegistry &r) {
   r.add("", "Min", 13, importVariadic<MinOp>, "min", variadic);
   r.add("", "Max", 13, importVariadic<MaxOp>, "max", variadic);
   r.add("", "Sqrt", 13, importUnary<SqrtOp>, "sqrt");
+  r.add("", "Round", 11, importUnary<RoundOp>, "round", "half to even");
   r.add("", "Reciprocal", 13, importUnary<ReciprocalOp>, "reciprocal");
   r.add("", "Exp", 13, importUnary<ExpOp>, "exp");
   r.add("", "Log", 13, importUnary<LogOp>, "log");

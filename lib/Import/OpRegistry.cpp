@@ -21,6 +21,7 @@ const OpRegistry &OpRegistry::get() {
     registerConstantOps(r);
     registerContribOps(r);
     registerAttentionOps(r);
+    registerQuantizationOps(r);
     r.sort();
     return r;
   }();

@@ -69,6 +69,10 @@ void whittle::registerReductionOps(OpRegistry &r) {
         notes);
   r.add("", "ReduceMax", 18, importReduce<ReduceMaxOp, true>, "reduce_max",
         notes18);
+  r.add("", "ReduceMin", 13, importReduce<ReduceMinOp, false>, "reduce_min",
+        notes);
+  r.add("", "ReduceMin", 18, importReduce<ReduceMinOp, true>, "reduce_min",
+        notes18);
   r.add("", "Softmax", 13, importSoftmax, "softmax",
         "single-axis semantics of opset 13 (older models are upgraded)");
 }

@@ -622,3 +622,35 @@ func.func @attention_rank(%q: tensor<4x4x8xf32>, %k: tensor<1x4x4x8xf32>, %v: te
   %0 = whittle.attention %q, %k, %v {scale = 1.0 : f64} : (tensor<4x4x8xf32>, tensor<1x4x4x8xf32>, tensor<1x4x4x8xf32>) -> tensor<1x4x4x8xf32>
   return
 }
+
+// -----
+
+func.func @quantize_zero_point_type(%x: tensor<4xf32>, %s: tensor<f32>, %z: tensor<i8>) {
+  // expected-error @+1 {{result and zero point element types differ}}
+  %0 = whittle.quantize %x, %s, %z : (tensor<4xf32>, tensor<f32>, tensor<i8>) -> tensor<4xui8>
+  return
+}
+
+// -----
+
+func.func @quantize_param_shape(%x: tensor<4x3xf32>, %s: tensor<4x1xf32>, %z: tensor<1x4xi8>) {
+  // expected-error @+1 {{scale and zero point must broadcast to the input's shape}}
+  %0 = whittle.quantize %x, %s, %z : (tensor<4x3xf32>, tensor<4x1xf32>, tensor<1x4xi8>) -> tensor<4x3xi8>
+  return
+}
+
+// -----
+
+func.func @dequantize_grows(%x: tensor<3xi8>, %s: tensor<2x3xf32>, %z: tensor<i8>) {
+  // expected-error @+1 {{scale and zero point must broadcast to the input's shape}}
+  %0 = whittle.dequantize %x, %s, %z : (tensor<3xi8>, tensor<2x3xf32>, tensor<i8>) -> tensor<3xf32>
+  return
+}
+
+// -----
+
+func.func @dequantize_zero_point_type(%x: tensor<3xi8>, %s: tensor<f32>, %z: tensor<ui8>) {
+  // expected-error @+1 {{input and zero point element types differ}}
+  %0 = whittle.dequantize %x, %s, %z : (tensor<3xi8>, tensor<f32>, tensor<ui8>) -> tensor<3xf32>
+  return
+}

@@ -78,6 +78,27 @@ def check_onnxruntime():
     return node
 
 
+def ensure_model(cache, name):
+    """Generates zoo model NAME into CACHE unless it is there and current;
+    returns its directory."""
+    model_dir = os.path.join(cache, name)
+    stamp = os.path.join(model_dir, "stamp.txt")
+    digest = script_digest()
+    # Several tests share one model (e.g. bert_tiny_static.test and
+    # bert_tiny_ort.test): lit runs them in parallel, so only one may
+    # regenerate it while the others wait.
+    os.makedirs(cache, exist_ok=True)
+    with open(os.path.join(cache, name + ".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        fresh = os.path.exists(stamp) and open(stamp).read().strip() == digest
+        if not fresh:
+            shutil.rmtree(model_dir, ignore_errors=True)
+            run([PYTHON, MAKE_MODELS, "--out", cache, "--only", name])
+            with open(stamp, "w") as f:
+                f.write(digest + "\n")
+    return model_dir
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("name")
@@ -100,21 +121,7 @@ def main():
     args = p.parse_args()
     node = check_onnxruntime() if args.ort_optimize else None
 
-    model_dir = os.path.join(args.cache, args.name)
-    stamp = os.path.join(model_dir, "stamp.txt")
-    digest = script_digest()
-    # Several tests share one model (e.g. bert_tiny_static.test and
-    # bert_tiny_ort.test): lit runs them in parallel, so only one may
-    # regenerate it while the others wait.
-    os.makedirs(args.cache, exist_ok=True)
-    with open(os.path.join(args.cache, args.name + ".lock"), "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        fresh = os.path.exists(stamp) and open(stamp).read().strip() == digest
-        if not fresh:
-            shutil.rmtree(model_dir, ignore_errors=True)
-            run([PYTHON, MAKE_MODELS, "--out", args.cache, "--only", args.name])
-            with open(stamp, "w") as f:
-                f.write(digest + "\n")
+    model_dir = ensure_model(args.cache, args.name)
 
     os.makedirs(args.work, exist_ok=True)
     model = os.path.join(model_dir, "model.onnx")

@@ -80,6 +80,7 @@ CONSTANT_OPERANDS = {
     "ReduceSum": (1,),          # axes
     "ReduceMean": (1,),         # axes (opset 18)
     "ReduceMax": (1,),          # axes (opset 18)
+    "ReduceMin": (1,),          # axes (opset 18)
     "Clip": (1, 2),             # min, max
     "ConstantOfShape": (0,),    # shape
     "Range": (0, 1, 2),         # start, limit, delta

@@ -93,6 +93,7 @@ void registerDataMovementOps(OpRegistry &registry);
 void registerConstantOps(OpRegistry &registry);
 void registerContribOps(OpRegistry &registry);
 void registerAttentionOps(OpRegistry &registry);
+void registerQuantizationOps(OpRegistry &registry);
 
 } // namespace whittle
 

@@ -1,0 +1,64 @@
+// RUN: whittle-opt --convert-whittle-to-linalg --split-input-file %s | FileCheck %s
+
+// Quantize: a true division by the scale (halfway cases round as ONNX's
+// reference does), round half to even, the zero point added, saturation to
+// the integer type's range, then the conversion. A per-channel scale is read
+// through its broadcast map.
+// CHECK-DAG: #[[$CHAN:.*]] = affine_map<(d0, d1) -> (0, d1)>
+// CHECK-LABEL: func.func @quantize_per_channel
+// CHECK: linalg.generic {indexing_maps = [#{{.*}}, #[[$CHAN]], #[[$CHAN]], #{{.*}}]
+// CHECK: ^bb0(%[[X:.*]]: f32, %[[S:.*]]: f32, %[[Z:.*]]: i8, %{{.*}}: i8):
+// CHECK: %[[ZF:.*]] = arith.sitofp %[[Z]] : i8 to f32
+// CHECK: %[[D:.*]] = arith.divf %[[X]], %[[S]] : f32
+// CHECK: %[[R:.*]] = math.roundeven %[[D]] : f32
+// CHECK: %[[A:.*]] = arith.addf %[[R]], %[[ZF]] : f32
+// CHECK: arith.constant -1.280000e+02 : f32
+// CHECK: arith.maximumf
+// CHECK: arith.constant 1.270000e+02 : f32
+// CHECK: arith.minimumf
+// CHECK: arith.fptosi %{{.*}} : f32 to i8
+// CHECK-NOT: whittle.
+func.func @quantize_per_channel(%x: tensor<4x3xf32>, %s: tensor<1x3xf32>, %z: tensor<1x3xi8>) -> tensor<4x3xi8> {
+  %0 = whittle.quantize %x, %s, %z : (tensor<4x3xf32>, tensor<1x3xf32>, tensor<1x3xi8>) -> tensor<4x3xi8>
+  return %0 : tensor<4x3xi8>
+}
+
+// -----
+
+// Unsigned: the range is [0, 255] and the conversions are unsigned.
+// CHECK-LABEL: func.func @quantize_unsigned
+// CHECK: arith.uitofp %{{.*}} : i8 to f32
+// CHECK: arith.constant 0.000000e+00 : f32
+// CHECK: arith.constant 2.550000e+02 : f32
+// CHECK: arith.fptoui %{{.*}} : f32 to i8
+func.func @quantize_unsigned(%x: tensor<6xf32>, %s: tensor<f32>, %z: tensor<ui8>) -> tensor<6xui8> {
+  %0 = whittle.quantize %x, %s, %z : (tensor<6xf32>, tensor<f32>, tensor<ui8>) -> tensor<6xui8>
+  return %0 : tensor<6xui8>
+}
+
+// -----
+
+// Dequantize: both integers converted to float, then (x - zp) * scale.
+// CHECK-LABEL: func.func @dequantize
+// CHECK: ^bb0(%[[X:.*]]: i8, %[[S:.*]]: f32, %[[Z:.*]]: i8, %{{.*}}: f32):
+// CHECK: %[[XF:.*]] = arith.uitofp %[[X]] : i8 to f32
+// CHECK: %[[ZF:.*]] = arith.uitofp %[[Z]] : i8 to f32
+// CHECK: %[[D:.*]] = arith.subf %[[XF]], %[[ZF]] : f32
+// CHECK: arith.mulf %[[D]], %[[S]] : f32
+func.func @dequantize(%x: tensor<2x3xui8>, %s: tensor<f32>, %z: tensor<ui8>) -> tensor<2x3xf32> {
+  %0 = whittle.dequantize %x, %s, %z : (tensor<2x3xui8>, tensor<f32>, tensor<ui8>) -> tensor<2x3xf32>
+  return %0 : tensor<2x3xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @round_and_min
+// CHECK: math.roundeven
+// CHECK: %[[INF:.*]] = arith.constant 0x7F800000 : f32
+// CHECK: linalg.fill ins(%[[INF]] : f32)
+// CHECK: arith.minimumf
+func.func @round_and_min(%x: tensor<2x3xf32>) -> (tensor<2x3xf32>, tensor<2xf32>) {
+  %0 = whittle.round %x : (tensor<2x3xf32>) -> tensor<2x3xf32>
+  %1 = whittle.reduce_min %x {axes = array<i64: 1>, keepdims = false} : (tensor<2x3xf32>) -> tensor<2xf32>
+  return %0, %1 : tensor<2x3xf32>, tensor<2xf32>
+}
