@@ -50,6 +50,27 @@ def WhittleFuseAttention
   ];
 }
 
+def WhittleFoldQuantization
+    : Pass<"whittle-fold-quantization", "mlir::func::FuncOp"> {
+  let summary = "Fold dequantized constant weights into "
+                "whittle.quantized_matmul";
+  let description = [{
+    A matmul whose right-hand side is whittle.dequantize of a constant 2-D
+    integer weight with constant scale and zero point (weight-only
+    quantization, and the weight side of static QDQ graphs) becomes
+    whittle.quantized_matmul on the integer weight; a gemm with such a B
+    (no transposes, alpha 1, beta 1) becomes one plus the add of C. The
+    dequantized elements are those of the graph; only the summation order
+    may change, as for any matmul. Left alone: a dequantize of a
+    non-constant (activations: QDQ fake quantization stays exact), of a
+    weight of another rank, one that feeds anything but the matmul's
+    right-hand side, and a transposed gemm weight.
+  }];
+  let statistics = [
+    Statistic<"numFolded", "folded", "Matmuls given integer weights">
+  ];
+}
+
 def WhittlePruneDeadHeads
     : Pass<"whittle-prune-dead-heads", "mlir::func::FuncOp"> {
   let summary = "Cut provably dead attention heads and FFN neurons out of the "

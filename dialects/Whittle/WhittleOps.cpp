@@ -371,6 +371,22 @@ LogicalResult DequantizeOp::inferReturnTypes(MLIRContext *,
   return success();
 }
 
+LogicalResult QuantizedMatMulOp::verify() {
+  auto rhs = getRhs().getType();
+  if (rhs.getRank() != 2)
+    return emitOpError("the integer weight must be 2-D");
+  if (rhs.getElementType() != getZeroPoint().getType().getElementType())
+    return emitOpError("weight and zero point element types differ");
+  if (getLhs().getType().getElementType() !=
+          getScale().getType().getElementType() ||
+      getResult().getType().getElementType() !=
+          getLhs().getType().getElementType())
+    return emitOpError("activations, scale and result must have one float "
+                       "type");
+  return verifyQuantParams(*this, rhs, getScale().getType(),
+                           getZeroPoint().getType());
+}
+
 //===----------------------------------------------------------------------===//
 // Linear algebra
 //===----------------------------------------------------------------------===//
@@ -416,19 +432,32 @@ LogicalResult MatMulOp::verify() {
   return success();
 }
 
+/// Numpy matmul's result: the lhs element type in the broadcast shape.
+static LogicalResult inferMatMulResult(std::optional<Location> loc, Value lhs,
+                                       Value rhs,
+                                       SmallVectorImpl<Type> &types) {
+  auto lhsType = rankedType(lhs);
+  SmallVector<int64_t> shape;
+  std::string error;
+  if (failed(inferMatMulShape(lhsType.getShape(), rankedType(rhs).getShape(),
+                              shape, error)))
+    return inferError(loc, error);
+  types.push_back(withShape(lhsType, shape));
+  return success();
+}
+
 LogicalResult MatMulOp::inferReturnTypes(MLIRContext *,
                                          std::optional<Location> loc,
                                          Adaptor adaptor,
                                          SmallVectorImpl<Type> &types) {
-  auto lhs = rankedType(adaptor.getLhs());
-  SmallVector<int64_t> shape;
-  std::string error;
-  if (failed(inferMatMulShape(lhs.getShape(),
-                              rankedType(adaptor.getRhs()).getShape(), shape,
-                              error)))
-    return inferError(loc, error);
-  types.push_back(withShape(lhs, shape));
-  return success();
+  return inferMatMulResult(loc, adaptor.getLhs(), adaptor.getRhs(), types);
+}
+
+LogicalResult
+QuantizedMatMulOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                    Adaptor adaptor,
+                                    SmallVectorImpl<Type> &types) {
+  return inferMatMulResult(loc, adaptor.getLhs(), adaptor.getRhs(), types);
 }
 
 LogicalResult GemmOp::verify() {

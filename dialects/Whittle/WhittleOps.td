@@ -209,6 +209,25 @@ def Whittle_DequantizeOp : Whittle_Op<"dequantize"> {
   let hasVerifier = 1;
 }
 
+def Whittle_QuantizedMatMulOp : Whittle_Op<"quantized_matmul"> {
+  let summary = "Matmul of float activations with integer weights";
+  let description = [{
+    `result = lhs · ((rhs − zero_point) · scale)`: numpy matmul of `lhs`
+    [..., M, K] with the dequantized 2-D weight `rhs` [K, N]. `scale` and
+    `zero_point` broadcast to [K, N] (one value, one per output column
+    [1, N], or per row [K, 1]); the zero point has the weight's element type,
+    the scale the activations'. The weight stays integer in the library:
+    whittle-fold-quantization forms this op from dequantize -> matmul/gemm
+    on a constant weight, and each element of the dequantized weight is the
+    one whittle.dequantize computes.
+  }];
+  let arguments = (ins Whittle_FloatTensor:$lhs, Whittle_IntegerTensor:$rhs,
+                       Whittle_FloatTensor:$scale,
+                       Whittle_IntegerTensor:$zero_point);
+  let results = (outs Whittle_FloatTensor:$result);
+  let hasVerifier = 1;
+}
+
 //===----------------------------------------------------------------------===//
 // Linear algebra
 //===----------------------------------------------------------------------===//

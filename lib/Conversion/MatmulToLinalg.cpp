@@ -401,7 +401,24 @@ struct ConvOpLowering : OpRewritePattern<ConvOp> {
 
 } // namespace
 
+namespace {
+/// The reference form: the weight dequantized as whittle.dequantize does
+/// (element for element) and a float matmul. The library keeps the integer
+/// weight; the dequantized one exists only at run time.
+struct QuantizedMatMulOpLowering : OpRewritePattern<QuantizedMatMulOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(QuantizedMatMulOp op,
+                                PatternRewriter &rewriter) const override {
+    Value weight = DequantizeOp::create(rewriter, op.getLoc(), op.getRhs(),
+                                        op.getScale(), op.getZeroPoint());
+    rewriter.replaceOpWithNewOp<MatMulOp>(op, op.getLhs(), weight);
+    return success();
+  }
+};
+} // namespace
+
 void whittle::populateMatmulToLinalgPatterns(RewritePatternSet &patterns) {
-  patterns.add<MatMulOpLowering, GemmOpLowering, ConvOpLowering>(
-      patterns.getContext());
+  patterns.add<MatMulOpLowering, GemmOpLowering, ConvOpLowering,
+               QuantizedMatMulOpLowering>(patterns.getContext());
 }

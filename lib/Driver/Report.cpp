@@ -50,10 +50,32 @@ GraphSummary whittle::summarizeGraph(ModuleOp module) {
       int64_t k = lhs.getShape().back();
       s.flops +=
           2 * product(out.getShape()) * (ShapedType::isDynamic(k) ? 1 : k);
+      if (isa<FloatType>(out.getElementType()))
+        ++s.floatMatmuls;
+      else
+        ++s.integerMatmuls;
+    } else if (auto qmm = dyn_cast<QuantizedMatMulOp>(op)) {
+      auto rhs = qmm.getRhs().getType();
+      s.flops +=
+          2 * product(qmm.getResult().getType().getShape()) * rhs.getDimSize(0);
+      ArrayRef<int64_t> scale = qmm.getScale().getType().getShape();
+      int64_t count = product(scale);
+      QuantizedSite site;
+      site.node = nodeNameOf(qmm.getLoc());
+      site.format =
+          "int" + std::to_string(rhs.getElementType().getIntOrFloatBitWidth());
+      site.granularity = count == 1                          ? "per-tensor"
+                         : scale.back() == rhs.getDimSize(1) ? "per-column"
+                                                             : "per-row";
+      s.quantized.push_back(site);
     } else if (auto gemm = dyn_cast<GemmOp>(op)) {
       auto a = cast<ShapedType>(gemm.getA().getType());
       int64_t k = a.getDimSize(gemm.getTransA() ? 0 : 1);
       s.flops += 2 * product(gemm.getResult().getType().getShape()) * k;
+      if (isa<FloatType>(gemm.getResult().getType().getElementType()))
+        ++s.floatMatmuls;
+      else
+        ++s.integerMatmuls;
     } else if (auto conv = dyn_cast<ConvOp>(op)) {
       auto w = cast<ShapedType>(conv.getWeight().getType());
       // Each output element reads Cin/g x kh x kw weights.
@@ -100,6 +122,15 @@ void whittle::writeReportJson(const CompileReport &r, llvm::raw_ostream &os) {
   for (const PrunedHead &p : r.after.prunedHeads)
     pruned.push_back(llvm::json::Object{
         {"node", p.node}, {"head", p.head}, {"reason", p.reason}});
+  llvm::json::Array quantized;
+  int64_t int8 = 0, int4 = 0;
+  for (const QuantizedSite &q : r.after.quantized) {
+    int8 += q.format == "int8";
+    int4 += q.format == "int4";
+    quantized.push_back(llvm::json::Object{{"node", q.node},
+                                           {"format", q.format},
+                                           {"granularity", q.granularity}});
+  }
   llvm::json::Object root{
       {"model", r.model},
       {"target", r.target},
@@ -114,6 +145,12 @@ void whittle::writeReportJson(const CompileReport &r, llvm::raw_ostream &os) {
                           {"ffn_neurons_pruned", r.after.prunedFfnNeurons},
                           // Only exact (provably dead) pruning exists yet.
                           {"rel_error", nullptr}}},
+      {"quantization",
+       llvm::json::Object{{"matmuls_int8", int8},
+                          {"matmuls_int4", int4},
+                          {"matmuls_fp32", r.after.floatMatmuls},
+                          {"matmuls_integer_unfolded", r.after.integerMatmuls},
+                          {"sites", std::move(quantized)}}},
       {"weights_bytes", r.after.weightsBytes},
       {"weights_bytes_before", r.before.weightsBytes},
       {"flops", r.after.flops},
@@ -134,6 +171,12 @@ void whittle::printReportSummary(const CompileReport &r,
      << r.after.prunedFfnNeurons << " FFN neurons\n";
   for (const PrunedHead &p : r.after.prunedHeads)
     os << "    " << p.node << " head " << p.head << ": " << p.reason << "\n";
+  os << "  quantization: " << r.after.quantized.size()
+     << " matmuls with integer weights, " << r.after.floatMatmuls << " float, "
+     << r.after.integerMatmuls << " integer (unfolded)\n";
+  for (const QuantizedSite &q : r.after.quantized)
+    os << "    " << q.node << ": " << q.format << " weights, " << q.granularity
+       << "\n";
   os << "  weights: " << r.after.weightsBytes << " bytes (imported "
      << r.before.weightsBytes << ")\n";
   os << "  flops: " << r.after.flops << " per forward pass (imported "

@@ -19,6 +19,7 @@ void whittle::buildGraphPipeline(mlir::OpPassManager &pm,
   pm.addPass(mlir::createCanonicalizerPass());
   pm.addPass(mlir::createCSEPass());
   pm.addNestedPass<mlir::func::FuncOp>(createWhittleFuseAttention());
+  pm.addNestedPass<mlir::func::FuncOp>(createWhittleFoldQuantization());
   if (options.pruneDeadHeads || !options.pruneHeads.empty() ||
       !options.pruneNeurons.empty()) {
     WhittlePruneDeadHeadsOptions prune;

@@ -62,3 +62,19 @@ func.func @round_and_min(%x: tensor<2x3xf32>) -> (tensor<2x3xf32>, tensor<2xf32>
   %1 = whittle.reduce_min %x {axes = array<i64: 1>, keepdims = false} : (tensor<2x3xf32>) -> tensor<2xf32>
   return %0, %1 : tensor<2x3xf32>, tensor<2xf32>
 }
+
+// -----
+
+// quantized_matmul's reference form: the integer weight dequantized element
+// for element as whittle.dequantize does, then a float matmul.
+// CHECK-LABEL: func.func @quantized_matmul
+// CHECK: linalg.generic
+// CHECK: arith.sitofp %{{.*}} : i8 to f32
+// CHECK: arith.subf
+// CHECK: arith.mulf
+// CHECK: linalg.matmul
+// CHECK-NOT: whittle.
+func.func @quantized_matmul(%x: tensor<5x4xf32>, %w: tensor<4x3xi8>, %s: tensor<1x3xf32>, %z: tensor<1x3xi8>) -> tensor<5x3xf32> {
+  %0 = whittle.quantized_matmul %x, %w, %s, %z : (tensor<5x4xf32>, tensor<4x3xi8>, tensor<1x3xf32>, tensor<1x3xi8>) -> tensor<5x3xf32>
+  return %0 : tensor<5x3xf32>
+}

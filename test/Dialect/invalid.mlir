@@ -654,3 +654,19 @@ func.func @dequantize_zero_point_type(%x: tensor<3xi8>, %s: tensor<f32>, %z: ten
   %0 = whittle.dequantize %x, %s, %z : (tensor<3xi8>, tensor<f32>, tensor<ui8>) -> tensor<3xf32>
   return
 }
+
+// -----
+
+func.func @quantized_matmul_weight_rank(%x: tensor<5x4xf32>, %w: tensor<2x4x3xi8>, %s: tensor<f32>, %z: tensor<i8>) {
+  // expected-error @+1 {{the integer weight must be 2-D}}
+  %0 = whittle.quantized_matmul %x, %w, %s, %z : (tensor<5x4xf32>, tensor<2x4x3xi8>, tensor<f32>, tensor<i8>) -> tensor<2x5x3xf32>
+  return
+}
+
+// -----
+
+func.func @quantized_matmul_scale(%x: tensor<5x4xf32>, %w: tensor<4x3xi8>, %s: tensor<1x4xf32>, %z: tensor<i8>) {
+  // expected-error @+1 {{scale and zero point must broadcast to the input's shape}}
+  %0 = whittle.quantized_matmul %x, %w, %s, %z : (tensor<5x4xf32>, tensor<4x3xi8>, tensor<1x4xf32>, tensor<i8>) -> tensor<5x3xf32>
+  return
+}

@@ -186,11 +186,13 @@ func.func @data_movement(%a: tensor<2x3x4xf32>, %b: tensor<2x5x4xf32>, %i: tenso
 // CHECK: whittle.quantize %{{.*}}, %{{.*}}, %{{.*}} : (tensor<2x3xf32>, tensor<f32>, tensor<ui8>) -> tensor<2x3xui8>
 // CHECK: whittle.dequantize %{{.*}}, %{{.*}}, %{{.*}} : (tensor<2x3xi8>, tensor<1x3xf32>, tensor<1x3xi8>) -> tensor<2x3xf32>
 // CHECK: whittle.round %{{.*}} : (tensor<2x3xf32>) -> tensor<2x3xf32>
+// CHECK: whittle.quantized_matmul %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} : (tensor<5x2xf32>, tensor<2x3xi8>, tensor<1x3xf32>, tensor<1x3xi8>) -> tensor<5x3xf32>
 // CHECK: whittle.reduce_min %{{.*}} {axes = array<i64: 0>} : (tensor<2x3xf32>) -> tensor<1x3xf32>
-func.func @quantization(%x: tensor<2x3xf32>, %s: tensor<f32>, %z: tensor<ui8>, %q: tensor<2x3xi8>, %cs: tensor<1x3xf32>, %cz: tensor<1x3xi8>) {
+func.func @quantization(%x: tensor<2x3xf32>, %s: tensor<f32>, %z: tensor<ui8>, %q: tensor<2x3xi8>, %cs: tensor<1x3xf32>, %cz: tensor<1x3xi8>, %a: tensor<5x2xf32>) {
   %0 = whittle.quantize %x, %s, %z : (tensor<2x3xf32>, tensor<f32>, tensor<ui8>) -> tensor<2x3xui8>
   %1 = whittle.dequantize %q, %cs, %cz : (tensor<2x3xi8>, tensor<1x3xf32>, tensor<1x3xi8>) -> tensor<2x3xf32>
   %2 = whittle.round %x : (tensor<2x3xf32>) -> tensor<2x3xf32>
+  %4 = whittle.quantized_matmul %a, %q, %cs, %cz : (tensor<5x2xf32>, tensor<2x3xi8>, tensor<1x3xf32>, tensor<1x3xi8>) -> tensor<5x3xf32>
   %3 = whittle.reduce_min %x {axes = array<i64: 0>} : (tensor<2x3xf32>) -> tensor<1x3xf32>
   return
 }

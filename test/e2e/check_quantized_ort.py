@@ -7,7 +7,9 @@ graph optimizations disabled (the graph's exact semantics, node by node).
 
 The model comes from the e2e cache (test/models/make_models.py, as
 check_model.py makes it). Every MatMul and Gemm whose weight is a 2-D
-initializer is rewritten in each form as a quantization tool writes it:
+initializer (Gemms without transposes or alpha/beta scaling; the others stay
+float and are counted) is rewritten in each form as a quantization tool
+writes it:
 
   weight-only  DequantizeLinear(W int8, per-column scale, axis 1) feeds the
                matmul (weight-only quantization);
@@ -20,9 +22,11 @@ initializer is rewritten in each form as a quantization tool writes it:
 
 ONNX Runtime (bench/ort_run.js --optimization disabled) computes the expected
 outputs on the model's test inputs; whittle-compile and whittle-run must match
-them at --atol. Exits 77 when node or onnxruntime-node is unavailable.
+them at --atol. The compile report's quantization counts are printed.
+Exits 77 when node or onnxruntime-node is unavailable.
 """
 import argparse
+import json
 import os
 import shlex
 import shutil
@@ -56,10 +60,11 @@ def quantize_weight(w):
 
 
 def rewrite(model, form):
-    """Returns (model, number of rewritten matmuls)."""
+    """Returns (model, number of rewritten matmuls, number of matmuls with a
+    constant weight left float: transposed or scaled gemms)."""
     graph = model.graph
     inits = {t.name: t for t in graph.initializer}
-    nodes, count = [], 0
+    nodes, count, left = [], 0, 0
     for node in graph.node:
         weight = node.input[1] if len(node.input) > 1 else None
         attrs = {a.name: helper.get_attribute_value(a) for a in node.attribute}
@@ -68,6 +73,7 @@ def rewrite(model, form):
             attrs.get("beta", 1.0) == 1.0
         if node.op_type not in ("MatMul", "Gemm") or weight not in inits or \
                 len(inits[weight].dims) != 2 or (node.op_type == "Gemm" and not plain_gemm):
+            left += node.op_type in ("MatMul", "Gemm") and weight in inits
             nodes.append(node)
             continue
         count += 1
@@ -118,7 +124,7 @@ def rewrite(model, form):
     for o in model.opset_import:
         if o.domain in ("", "ai.onnx") and o.version < 13:
             o.version = 13
-    return model, count
+    return model, count, left
 
 
 def main():
@@ -137,14 +143,14 @@ def main():
     inputs = sorted(f for f in os.listdir(data) if f.startswith("input_"))
     os.makedirs(args.work, exist_ok=True)
     for form in args.form or FORMS:
-        model, count = rewrite(onnx.load(os.path.join(model_dir, "model.onnx")), form)
+        model, count, left = rewrite(onnx.load(os.path.join(model_dir, "model.onnx")), form)
         if not count:
             print(f"error: no matmul with a 2-D weight in {args.name}", file=sys.stderr)
             sys.exit(1)
         onnx.checker.check_model(model)
         base = os.path.join(args.work, f"{args.name}.{form}")
         onnx.save(model, base + ".onnx")
-        print(f"{form}: {count} matmuls quantized", flush=True)
+        print(f"{form}: {count} matmuls quantized, {left} left float", flush=True)
         # Expected outputs: ONNX Runtime without graph optimizations.
         expected = base + ".ort"
         shutil.rmtree(expected, ignore_errors=True)
@@ -160,7 +166,14 @@ def main():
             arr = np.load(os.path.join(expected, out.name + ".npy"))
             with open(os.path.join(tests, f"output_{k}.pb"), "wb") as f:
                 f.write(numpy_helper.from_array(arr, out.name).SerializeToString())
-        run(["whittle-compile", base + ".onnx", "-o", base + ".so"] + flags)
+        report = base + ".report.json"
+        run(["whittle-compile", base + ".onnx", "-o", base + ".so",
+             "--report=" + report] + flags)
+        with open(report) as f:
+            q = json.load(f)["quantization"]
+        print(f"report: {q['matmuls_int8']} int8, {q['matmuls_int4']} int4, "
+              f"{q['matmuls_fp32']} fp32, {q['matmuls_integer_unfolded']} integer "
+              f"unfolded", flush=True)
         run(["whittle-run", base + ".so", "--test-data", tests, "--atol", args.atol])
         print(f"{args.name} ({form}): ok", flush=True)
 

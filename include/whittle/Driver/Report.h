@@ -33,7 +33,20 @@ struct PrunedHead {
   std::string reason;
 };
 
+/// A matmul with integer weights (whittle.quantized_matmul).
+struct QuantizedSite {
+  std::string node;
+  std::string format;      ///< "int8" or "int4"
+  std::string granularity; ///< "per-tensor", "per-column" or "per-row"
+};
+
 struct GraphSummary {
+  std::vector<QuantizedSite> quantized;
+  /// Float matmuls and gemms (not counting attention).
+  int64_t floatMatmuls = 0;
+  /// Integer matmuls computed in i32 as the graph spells them
+  /// (MatMulInteger, QLinearMatMul), not folded into quantized kernels.
+  int64_t integerMatmuls = 0;
   std::vector<AttentionSite> attention;
   std::vector<PrunedHead> prunedHeads;
   int64_t prunedFfnNeurons = 0;

@@ -1,0 +1,62 @@
+// RUN: whittle-opt --pass-pipeline='builtin.module(func.func(whittle-fold-quantization))' --split-input-file %s | FileCheck %s
+
+// Weight-only: a dequantized constant int8 weight (per-column parameters
+// reshaped to broadcast) feeding a matmul becomes quantized_matmul on the
+// integer weight.
+// CHECK-LABEL: func.func @matmul_weight_only
+// CHECK: %[[W:.*]] = whittle.constant dense<{{.*}}> : tensor<4x3xi8>
+// CHECK: %[[S:.*]] = whittle.constant dense<{{.*}}> : tensor<1x3xf32>
+// CHECK: %[[Q:.*]] = whittle.quantized_matmul %arg0, %[[W]], %[[S]], %{{.*}} : (tensor<2x5x4xf32>, tensor<4x3xi8>, tensor<1x3xf32>, tensor<1x3xi8>) -> tensor<2x5x3xf32>
+// CHECK-NOT: whittle.dequantize
+// CHECK: return %[[Q]]
+func.func @matmul_weight_only(%x: tensor<2x5x4xf32>) -> tensor<2x5x3xf32> {
+  %w = whittle.constant dense<[[1, -2, 3], [4, 5, -6], [7, 8, 9], [-10, 11, 12]]> : tensor<4x3xi8>
+  %s = whittle.constant dense<[0.5, 0.25, 0.125]> : tensor<3xf32>
+  %z = whittle.constant dense<0> : tensor<1x3xi8>
+  %sr = whittle.reshape %s {shape = array<i64: 1, 3>} : (tensor<3xf32>) -> tensor<1x3xf32>
+  %dq = whittle.dequantize %w, %sr, %z : (tensor<4x3xi8>, tensor<1x3xf32>, tensor<1x3xi8>) -> tensor<4x3xf32>
+  %y = whittle.matmul %x, %dq : (tensor<2x5x4xf32>, tensor<4x3xf32>) -> tensor<2x5x3xf32>
+  return %y : tensor<2x5x3xf32>
+}
+
+// -----
+
+// Static QDQ: the activation's quantize/dequantize pair stays (exact fake
+// quantization); the weight side folds. A gemm's C becomes an add.
+// CHECK-LABEL: func.func @gemm_qdq
+// CHECK: %[[AQ:.*]] = whittle.quantize %arg0
+// CHECK: %[[ADQ:.*]] = whittle.dequantize %[[AQ]]
+// CHECK: %[[Q:.*]] = whittle.quantized_matmul %[[ADQ]], %{{.*}} : (tensor<5x4xf32>, tensor<4x3xui8>, tensor<f32>, tensor<ui8>) -> tensor<5x3xf32>
+// CHECK: %[[Y:.*]] = whittle.add %[[Q]], %arg1 : (tensor<5x3xf32>, tensor<3xf32>) -> tensor<5x3xf32>
+// CHECK-NOT: whittle.gemm
+// CHECK: return %[[Y]]
+func.func @gemm_qdq(%x: tensor<5x4xf32>, %c: tensor<3xf32>) -> tensor<5x3xf32> {
+  %as = whittle.constant dense<0.03125> : tensor<f32>
+  %az = whittle.constant dense<128> : tensor<ui8>
+  %aq = whittle.quantize %x, %as, %az : (tensor<5x4xf32>, tensor<f32>, tensor<ui8>) -> tensor<5x4xui8>
+  %adq = whittle.dequantize %aq, %as, %az : (tensor<5x4xui8>, tensor<f32>, tensor<ui8>) -> tensor<5x4xf32>
+  %w = whittle.constant dense<[[1, 2, 3], [4, 5, 6], [7, 8, 9], [10, 11, 12]]> : tensor<4x3xui8>
+  %ws = whittle.constant dense<0.5> : tensor<f32>
+  %wz = whittle.constant dense<6> : tensor<ui8>
+  %dq = whittle.dequantize %w, %ws, %wz : (tensor<4x3xui8>, tensor<f32>, tensor<ui8>) -> tensor<4x3xf32>
+  %y = whittle.gemm %adq, %dq, %c : (tensor<5x4xf32>, tensor<4x3xf32>, tensor<3xf32>) -> tensor<5x3xf32>
+  return %y : tensor<5x3xf32>
+}
+
+// -----
+
+// A weight shared by a matmul and a gather (tied embeddings): the matmul
+// folds, the gather keeps its dequantized table.
+// CHECK-LABEL: func.func @shared_weight
+// CHECK: whittle.dequantize
+// CHECK: whittle.gather
+// CHECK: whittle.quantized_matmul
+func.func @shared_weight(%x: tensor<2x4xf32>, %i: tensor<2xi64>) -> (tensor<2x3xf32>, tensor<2x3xf32>) {
+  %w = whittle.constant dense<[[1, 2, 3], [4, 5, 6], [7, 8, 9], [10, 11, 12]]> : tensor<4x3xi8>
+  %s = whittle.constant dense<0.5> : tensor<f32>
+  %z = whittle.constant dense<0> : tensor<i8>
+  %dq = whittle.dequantize %w, %s, %z : (tensor<4x3xi8>, tensor<f32>, tensor<i8>) -> tensor<4x3xf32>
+  %g = whittle.gather %dq, %i {axis = 0 : i64} : (tensor<4x3xf32>, tensor<2xi64>) -> tensor<2x3xf32>
+  %y = whittle.matmul %x, %dq : (tensor<2x4xf32>, tensor<4x3xf32>) -> tensor<2x3xf32>
+  return %g, %y : tensor<2x3xf32>, tensor<2x3xf32>
+}

@@ -1,0 +1,54 @@
+// RUN: whittle-opt --pass-pipeline='builtin.module(func.func(whittle-fold-quantization))' --split-input-file %s | FileCheck %s
+
+// A dequantized activation (not a constant) is fake quantization: the matmul
+// stays a float matmul of the dequantized values.
+// CHECK-LABEL: func.func @activation_dequantize
+// CHECK: whittle.dequantize
+// CHECK: whittle.matmul
+// CHECK-NOT: whittle.quantized_matmul
+func.func @activation_dequantize(%x: tensor<5x4xf32>, %q: tensor<4x3xi8>) -> tensor<5x3xf32> {
+  %s = whittle.constant dense<0.5> : tensor<f32>
+  %z = whittle.constant dense<0> : tensor<i8>
+  %dq = whittle.dequantize %q, %s, %z : (tensor<4x3xi8>, tensor<f32>, tensor<i8>) -> tensor<4x3xf32>
+  %y = whittle.matmul %x, %dq : (tensor<5x4xf32>, tensor<4x3xf32>) -> tensor<5x3xf32>
+  return %y : tensor<5x3xf32>
+}
+
+// -----
+
+// A scale that is a graph input is not known at compile time.
+// CHECK-LABEL: func.func @runtime_scale
+// CHECK: whittle.matmul
+// CHECK-NOT: whittle.quantized_matmul
+func.func @runtime_scale(%x: tensor<5x4xf32>, %s: tensor<f32>) -> tensor<5x3xf32> {
+  %w = whittle.constant dense<1> : tensor<4x3xi8>
+  %z = whittle.constant dense<0> : tensor<i8>
+  %dq = whittle.dequantize %w, %s, %z : (tensor<4x3xi8>, tensor<f32>, tensor<i8>) -> tensor<4x3xf32>
+  %y = whittle.matmul %x, %dq : (tensor<5x4xf32>, tensor<4x3xf32>) -> tensor<5x3xf32>
+  return %y : tensor<5x3xf32>
+}
+
+// -----
+
+// The dequantized weight on the left, a batched (3-D) weight, and a gemm that
+// transposes its weight or scales by alpha are left alone.
+// CHECK-LABEL: func.func @other_shapes
+// CHECK-NOT: whittle.quantized_matmul
+// CHECK: whittle.matmul
+// CHECK: whittle.matmul
+// CHECK: whittle.gemm
+// CHECK: whittle.gemm
+// CHECK-NOT: whittle.quantized_matmul
+func.func @other_shapes(%x: tensor<3x5xf32>, %b: tensor<2x5x4xf32>, %x2: tensor<5x4xf32>, %x3: tensor<5x3xf32>) -> (tensor<4x5xf32>, tensor<2x5x3xf32>, tensor<5x4xf32>, tensor<5x3xf32>) {
+  %w = whittle.constant dense<1> : tensor<4x3xi8>
+  %w3 = whittle.constant dense<1> : tensor<2x4x3xi8>
+  %s = whittle.constant dense<0.5> : tensor<f32>
+  %z = whittle.constant dense<0> : tensor<i8>
+  %dq = whittle.dequantize %w, %s, %z : (tensor<4x3xi8>, tensor<f32>, tensor<i8>) -> tensor<4x3xf32>
+  %dq3 = whittle.dequantize %w3, %s, %z : (tensor<2x4x3xi8>, tensor<f32>, tensor<i8>) -> tensor<2x4x3xf32>
+  %0 = whittle.matmul %dq, %x : (tensor<4x3xf32>, tensor<3x5xf32>) -> tensor<4x5xf32>
+  %1 = whittle.matmul %b, %dq3 : (tensor<2x5x4xf32>, tensor<2x4x3xf32>) -> tensor<2x5x3xf32>
+  %2 = whittle.gemm %x3, %dq {trans_b = true} : (tensor<5x3xf32>, tensor<4x3xf32>) -> tensor<5x4xf32>
+  %3 = whittle.gemm %x2, %dq {alpha = 2.0 : f64} : (tensor<5x4xf32>, tensor<4x3xf32>) -> tensor<5x3xf32>
+  return %0, %1, %2, %3 : tensor<4x5xf32>, tensor<2x5x3xf32>, tensor<5x4xf32>, tensor<5x3xf32>
+}
