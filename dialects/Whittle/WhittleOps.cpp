@@ -316,9 +316,33 @@ LogicalResult WhereOp::inferReturnTypes(MLIRContext *,
 //===----------------------------------------------------------------------===//
 
 /// Scale and zero point must broadcast to the quantized tensor without
-/// growing it.
+/// growing it; blocked ones have one value per block along `blockAxis`.
 static LogicalResult verifyQuantParams(Operation *op, ShapedType data,
-                                       ShapedType scale, ShapedType zeroPoint) {
+                                       ShapedType scale, ShapedType zeroPoint,
+                                       int64_t blockSize = 0,
+                                       int64_t blockAxis = 0) {
+  if (blockSize < 0)
+    return op->emitOpError("block_size must not be negative");
+  if (blockSize > 0) {
+    if (blockAxis < 0 || blockAxis >= data.getRank())
+      return op->emitOpError("block_axis out of range");
+    for (ShapedType param : {scale, zeroPoint}) {
+      if (param.getRank() != data.getRank())
+        return op->emitOpError("blocked scale and zero point must have the "
+                               "input's rank");
+      for (int64_t d = 0; d < data.getRank(); ++d) {
+        int64_t size = data.getDimSize(d), p = param.getDimSize(d);
+        if (ShapedType::isDynamic(size) || ShapedType::isDynamic(p))
+          continue;
+        int64_t expected =
+            d == blockAxis ? llvm::divideCeil(size, blockSize) : size;
+        if (p != expected && !(d != blockAxis && p == 1))
+          return op->emitOpError("blocked scale and zero point need ")
+                 << expected << " values along dim " << d << ", not " << p;
+      }
+    }
+    return success();
+  }
   for (ShapedType param : {scale, zeroPoint}) {
     SmallVector<int64_t> shape;
     if (param.getRank() > data.getRank() ||
@@ -358,7 +382,8 @@ LogicalResult DequantizeOp::verify() {
       getScale().getType().getElementType())
     return emitOpError("result and scale element types differ");
   return verifyQuantParams(*this, getInput().getType(), getScale().getType(),
-                           getZeroPoint().getType());
+                           getZeroPoint().getType(), getBlockSize(),
+                           getBlockAxis());
 }
 
 LogicalResult DequantizeOp::inferReturnTypes(MLIRContext *,
@@ -384,7 +409,8 @@ LogicalResult QuantizedMatMulOp::verify() {
     return emitOpError("activations, scale and result must have one float "
                        "type");
   return verifyQuantParams(*this, rhs, getScale().getType(),
-                           getZeroPoint().getType());
+                           getZeroPoint().getType(), getBlockSize(),
+                           /*blockAxis=*/0);
 }
 
 //===----------------------------------------------------------------------===//

@@ -201,10 +201,15 @@ def Whittle_DequantizeOp : Whittle_Op<"dequantize"> {
     `result = (input - zero_point) * scale`, computed in the scale's float
     type (integers are converted first, as ONNX's DequantizeLinear does).
     `scale` and `zero_point` broadcast to `input` as for whittle.quantize;
-    the zero point has the input's element type.
+    the zero point has the input's element type. With a non-zero
+    `block_size` (blocked quantization) they have the input's rank and
+    element i along `block_axis` uses parameter i / block_size there
+    (ceil(dim / block_size) parameters); other dims match or are 1.
   }];
   let arguments = (ins Whittle_IntegerTensor:$input, Whittle_FloatTensor:$scale,
-                       Whittle_IntegerTensor:$zero_point);
+                       Whittle_IntegerTensor:$zero_point,
+                       DefaultValuedAttr<I64Attr, "0">:$block_size,
+                       DefaultValuedAttr<I64Attr, "0">:$block_axis);
   let results = (outs Whittle_FloatTensor:$result);
   let hasVerifier = 1;
 }
@@ -215,15 +220,18 @@ def Whittle_QuantizedMatMulOp : Whittle_Op<"quantized_matmul"> {
     `result = lhs · ((rhs − zero_point) · scale)`: numpy matmul of `lhs`
     [..., M, K] with the dequantized 2-D weight `rhs` [K, N]. `scale` and
     `zero_point` broadcast to [K, N] (one value, one per output column
-    [1, N], or per row [K, 1]); the zero point has the weight's element type,
-    the scale the activations'. The weight stays integer in the library:
+    [1, N], or per row [K, 1]); with a non-zero `block_size` they are
+    [ceil(K / block_size), N], one per block of K rows and column (4-bit
+    and 8-bit block quantization). The zero point has the weight's element
+    type, the scale the activations'. The weight stays integer in the library:
     whittle-fold-quantization forms this op from dequantize -> matmul/gemm
     on a constant weight, and each element of the dequantized weight is the
     one whittle.dequantize computes.
   }];
   let arguments = (ins Whittle_FloatTensor:$lhs, Whittle_IntegerTensor:$rhs,
                        Whittle_FloatTensor:$scale,
-                       Whittle_IntegerTensor:$zero_point);
+                       Whittle_IntegerTensor:$zero_point,
+                       DefaultValuedAttr<I64Attr, "0">:$block_size);
   let results = (outs Whittle_FloatTensor:$result);
   let hasVerifier = 1;
 }

@@ -373,6 +373,9 @@ template <typename OpTy> struct ElementwiseOpLowering : OpRewritePattern<OpTy> {
                                 PatternRewriter &rewriter) const override {
     if (failed(requireStaticShapes(op, rewriter)))
       return failure();
+    if constexpr (std::is_same_v<OpTy, DequantizeOp>)
+      if (op.getBlockSize())
+        return failure(); // BlockedDequantizeLowering
     auto resultType = cast<RankedTensorType>(op->getResult(0).getType());
     // A cast to the same type is the identity.
     if (std::is_same_v<OpTy, CastOp> &&
@@ -429,6 +432,48 @@ struct PowByConstantLowering : OpRewritePattern<PowOp> {
   }
 };
 
+/// Blocked dequantization: parameter i / block_size along the block axis,
+/// broadcast (index 0) along unit dims, the same index elsewhere.
+struct BlockedDequantizeLowering : OpRewritePattern<DequantizeOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(DequantizeOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!op.getBlockSize())
+      return failure();
+    if (failed(requireStaticShapes(op, rewriter)))
+      return failure();
+    auto type = op.getResult().getType();
+    int64_t rank = type.getRank();
+    MLIRContext *ctx = rewriter.getContext();
+    auto paramMap = [&](Value param) {
+      ArrayRef<int64_t> shape =
+          cast<RankedTensorType>(param.getType()).getShape();
+      SmallVector<AffineExpr> exprs;
+      for (int64_t d = 0; d < rank; ++d) {
+        AffineExpr dim = getAffineDimExpr(d, ctx);
+        if (d == op.getBlockAxis())
+          exprs.push_back(dim.floorDiv(op.getBlockSize()));
+        else if (shape[d] == 1 && type.getDimSize(d) != 1)
+          exprs.push_back(getAffineConstantExpr(0, ctx));
+        else
+          exprs.push_back(dim);
+      }
+      return AffineMap::get(rank, 0, exprs, ctx);
+    };
+    SmallVector<AffineMap> maps = {rewriter.getMultiDimIdentityMap(rank),
+                                   paramMap(op.getScale()),
+                                   paramMap(op.getZeroPoint())};
+    Value result =
+        buildElementwise(rewriter, op.getLoc(), type, op->getOperands(), maps,
+                         [&](OpBuilder &b, Location loc, ValueRange args) {
+                           return scalarOp(op, b, loc, args);
+                         });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
 /// Trilu keeps element (i, j) of the last two dims when j - i >= k (upper) or
 /// j - i <= k (lower), and writes zero elsewhere.
 struct TriluOpLowering : OpRewritePattern<TriluOp> {
@@ -464,22 +509,23 @@ struct TriluOpLowering : OpRewritePattern<TriluOp> {
 } // namespace
 
 void whittle::populateElementwiseToLinalgPatterns(RewritePatternSet &patterns) {
-  patterns.add<
-      ElementwiseOpLowering<AddOp>, ElementwiseOpLowering<SubOp>,
-      ElementwiseOpLowering<MulOp>, ElementwiseOpLowering<DivOp>,
-      ElementwiseOpLowering<PowOp>, ElementwiseOpLowering<MinOp>,
-      ElementwiseOpLowering<MaxOp>, ElementwiseOpLowering<AndOp>,
-      ElementwiseOpLowering<OrOp>, ElementwiseOpLowering<EqualOp>,
-      ElementwiseOpLowering<LessOp>, ElementwiseOpLowering<LessEqualOp>,
-      ElementwiseOpLowering<GreaterOp>, ElementwiseOpLowering<GreaterEqualOp>,
-      ElementwiseOpLowering<SqrtOp>, ElementwiseOpLowering<ReciprocalOp>,
-      ElementwiseOpLowering<ExpOp>, ElementwiseOpLowering<LogOp>,
-      ElementwiseOpLowering<ErfOp>, ElementwiseOpLowering<TanhOp>,
-      ElementwiseOpLowering<SigmoidOp>, ElementwiseOpLowering<ReluOp>,
-      ElementwiseOpLowering<NegOp>, ElementwiseOpLowering<AbsOp>,
-      ElementwiseOpLowering<NotOp>, ElementwiseOpLowering<GeluOp>,
-      ElementwiseOpLowering<ClipOp>, ElementwiseOpLowering<CastOp>,
-      ElementwiseOpLowering<WhereOp>, ElementwiseOpLowering<RoundOp>,
-      ElementwiseOpLowering<QuantizeOp>, ElementwiseOpLowering<DequantizeOp>,
-      PowByConstantLowering, TriluOpLowering>(patterns.getContext());
+  patterns
+      .add<ElementwiseOpLowering<AddOp>, ElementwiseOpLowering<SubOp>,
+           ElementwiseOpLowering<MulOp>, ElementwiseOpLowering<DivOp>,
+           ElementwiseOpLowering<PowOp>, ElementwiseOpLowering<MinOp>,
+           ElementwiseOpLowering<MaxOp>, ElementwiseOpLowering<AndOp>,
+           ElementwiseOpLowering<OrOp>, ElementwiseOpLowering<EqualOp>,
+           ElementwiseOpLowering<LessOp>, ElementwiseOpLowering<LessEqualOp>,
+           ElementwiseOpLowering<GreaterOp>,
+           ElementwiseOpLowering<GreaterEqualOp>, ElementwiseOpLowering<SqrtOp>,
+           ElementwiseOpLowering<ReciprocalOp>, ElementwiseOpLowering<ExpOp>,
+           ElementwiseOpLowering<LogOp>, ElementwiseOpLowering<ErfOp>,
+           ElementwiseOpLowering<TanhOp>, ElementwiseOpLowering<SigmoidOp>,
+           ElementwiseOpLowering<ReluOp>, ElementwiseOpLowering<NegOp>,
+           ElementwiseOpLowering<AbsOp>, ElementwiseOpLowering<NotOp>,
+           ElementwiseOpLowering<GeluOp>, ElementwiseOpLowering<ClipOp>,
+           ElementwiseOpLowering<CastOp>, ElementwiseOpLowering<WhereOp>,
+           ElementwiseOpLowering<RoundOp>, ElementwiseOpLowering<QuantizeOp>,
+           ElementwiseOpLowering<DequantizeOp>, PowByConstantLowering,
+           TriluOpLowering, BlockedDequantizeLowering>(patterns.getContext());
 }

@@ -91,12 +91,18 @@ AffineMap broadcastMap(ArrayRef<int64_t> operandShape,
 
 Value buildElementwise(OpBuilder &b, Location loc, RankedTensorType resultType,
                        ValueRange inputs, BodyFn body) {
-  MLIRContext *ctx = b.getContext();
   SmallVector<AffineMap> maps;
   for (Value input : inputs)
     maps.push_back(
         broadcastMap(cast<RankedTensorType>(input.getType()).getShape(),
-                     resultType.getShape(), ctx));
+                     resultType.getShape(), b.getContext()));
+  return buildElementwise(b, loc, resultType, inputs, maps, body);
+}
+
+Value buildElementwise(OpBuilder &b, Location loc, RankedTensorType resultType,
+                       ValueRange inputs, ArrayRef<AffineMap> inputMaps,
+                       BodyFn body) {
+  SmallVector<AffineMap> maps(inputMaps);
   maps.push_back(b.getMultiDimIdentityMap(resultType.getRank()));
   SmallVector<utils::IteratorType> iterators(resultType.getRank(),
                                              utils::IteratorType::parallel);

@@ -60,6 +60,13 @@ mlir::Value buildElementwise(mlir::OpBuilder &b, mlir::Location loc,
                              mlir::RankedTensorType resultType,
                              mlir::ValueRange inputs, BodyFn body);
 
+/// The same with explicit maps from the result's dims to each input.
+mlir::Value buildElementwise(mlir::OpBuilder &b, mlir::Location loc,
+                             mlir::RankedTensorType resultType,
+                             mlir::ValueRange inputs,
+                             llvm::ArrayRef<mlir::AffineMap> inputMaps,
+                             BodyFn body);
+
 /// A linalg.generic over the iteration space `shape` that reduces the dims in
 /// `reducedDims` (sorted). `inputs` are read through `inputMaps` (maps of
 /// rank(shape) dims); the accumulator starts at `init` and has the element

@@ -411,7 +411,8 @@ struct QuantizedMatMulOpLowering : OpRewritePattern<QuantizedMatMulOp> {
   LogicalResult matchAndRewrite(QuantizedMatMulOp op,
                                 PatternRewriter &rewriter) const override {
     Value weight = DequantizeOp::create(rewriter, op.getLoc(), op.getRhs(),
-                                        op.getScale(), op.getZeroPoint());
+                                        op.getScale(), op.getZeroPoint(),
+                                        op.getBlockSize(), /*block_axis=*/0);
     rewriter.replaceOpWithNewOp<MatMulOp>(op, op.getLhs(), weight);
     return success();
   }

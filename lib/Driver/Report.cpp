@@ -64,7 +64,9 @@ GraphSummary whittle::summarizeGraph(ModuleOp module) {
       site.node = nodeNameOf(qmm.getLoc());
       site.format =
           "int" + std::to_string(rhs.getElementType().getIntOrFloatBitWidth());
-      site.granularity = count == 1                          ? "per-tensor"
+      site.blockSize = qmm.getBlockSize();
+      site.granularity = site.blockSize                      ? "per-block"
+                         : count == 1                        ? "per-tensor"
                          : scale.back() == rhs.getDimSize(1) ? "per-column"
                                                              : "per-row";
       s.quantized.push_back(site);
@@ -129,7 +131,8 @@ void whittle::writeReportJson(const CompileReport &r, llvm::raw_ostream &os) {
     int4 += q.format == "int4";
     quantized.push_back(llvm::json::Object{{"node", q.node},
                                            {"format", q.format},
-                                           {"granularity", q.granularity}});
+                                           {"granularity", q.granularity},
+                                           {"block_size", q.blockSize}});
   }
   llvm::json::Object root{
       {"model", r.model},
@@ -176,7 +179,7 @@ void whittle::printReportSummary(const CompileReport &r,
      << r.after.integerMatmuls << " integer (unfolded)\n";
   for (const QuantizedSite &q : r.after.quantized)
     os << "    " << q.node << ": " << q.format << " weights, " << q.granularity
-       << "\n";
+       << (q.blockSize ? " of " + std::to_string(q.blockSize) : "") << "\n";
   os << "  weights: " << r.after.weightsBytes << " bytes (imported "
      << r.before.weightsBytes << ")\n";
   os << "  flops: " << r.after.flops << " per forward pass (imported "

@@ -247,6 +247,31 @@ ParseResult NodeBinder::constantInts(Value v, StringRef what,
   return failure();
 }
 
+ParseResult NodeBinder::constantBytes(Value v, StringRef what,
+                                      std::vector<char> &out) {
+  out.clear();
+  ElementsAttr attr;
+  if (matchPattern(v, m_Constant(&attr)) &&
+      !attr.getElementType().isInteger(1)) {
+    if (auto resource = dyn_cast<DenseResourceElementsAttr>(attr)) {
+      if (AsmResourceBlob *blob = resource.getRawHandle().getBlob()) {
+        ArrayRef<char> data = blob->getData();
+        out.assign(data.begin(), data.end());
+        return success();
+      }
+    } else if (auto dense = dyn_cast<DenseIntOrFPElementsAttr>(attr)) {
+      ArrayRef<char> data = dense.getRawData();
+      int64_t n = dense.getNumElements();
+      out.reserve(n * data.size());
+      for (int64_t i = 0, copies = dense.isSplat() ? n : 1; i < copies; ++i)
+        out.insert(out.end(), data.begin(), data.end());
+      return success();
+    }
+  }
+  notConstantError(v, what);
+  return failure();
+}
+
 ParseResult NodeBinder::constantScalar(Value v, StringRef what, double &out) {
   DenseElementsAttr attr;
   if (!matchPattern(v, m_Constant(&attr))) {

@@ -110,6 +110,10 @@ public:
                                  llvm::SmallVectorImpl<int64_t> &out);
   mlir::ParseResult constantScalar(mlir::Value v, llvm::StringRef what,
                                    double &out);
+  /// The element bytes of a constant input as raw_data lays them out
+  /// (splats expanded); errors name `what` when `v` is not a constant.
+  mlir::ParseResult constantBytes(mlir::Value v, llvm::StringRef what,
+                                  std::vector<char> &out);
   mlir::ParseResult normalizeAxis(int64_t axis, int64_t rank, int64_t &out);
   mlir::ParseResult normalizeAxes(llvm::ArrayRef<int64_t> axes, int64_t rank,
                                   llvm::SmallVectorImpl<int64_t> &out);

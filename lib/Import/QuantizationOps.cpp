@@ -15,6 +15,10 @@
 #include "whittle/Dialect/Whittle.h"
 #include "whittle/Import/OpRegistry.h"
 
+#include "llvm/Support/MathExtras.h"
+
+#include <cstring>
+
 using namespace mlir;
 using namespace whittle;
 using namespace whittle::import;
@@ -94,15 +98,42 @@ LogicalResult importQuantizeLinear(NodeBinder &b) {
 
 LogicalResult importDequantizeLinear(NodeBinder &b) {
   Value x, scale, zeroPoint, y;
-  int64_t axis;
+  int64_t axis, blockSize;
   if (b.tensor(0, x) || b.tensor(1, scale) || b.optionalTensor(2, zeroPoint) ||
-      b.attr("axis", axis, 1) || rejectBlocked(b))
+      b.attr("axis", axis, 1) || b.attr("block_size", blockSize, 0))
     return failure();
   Type elt = NodeBinder::elementType(x);
   if (!isa<IntegerType>(elt) || elt.isInteger(1))
     return b.error() << "only integer quantized types are supported (input "
                         "of type "
                      << elt << ")";
+  if (blockSize) {
+    // Opset 21 blocked form: the parameters have the input's rank already.
+    int64_t normalized;
+    if (!zeroPoint) {
+      auto shape = NodeBinder::typeOf(scale).getShape();
+      if (ShapedType::isDynamicShape(shape))
+        return b.error() << "blocked x_scale needs a static shape";
+      Type zpType = RankedTensorType::get(shape, elt);
+      FailureOr<ElementsAttr> zeros = b.makeElements(
+          cast<RankedTensorType>(zpType),
+          std::vector<char>(ShapedType::getNumElements(shape) *
+                            std::max(1u, elt.getIntOrFloatBitWidth() / 8)),
+          /*borrowed=*/false, "x_zero_point");
+      if (failed(zeros))
+        return failure();
+      zeroPoint = b.constant(*zeros);
+    }
+    OpBuilder &builder = b.getBuilder();
+    if (blockSize < 0)
+      return b.error() << "block_size must not be negative";
+    if (b.normalizeAxis(axis, NodeBinder::rank(x), normalized) ||
+        b.create<DequantizeOp>(y, x, scale, zeroPoint,
+                               builder.getI64IntegerAttr(blockSize),
+                               builder.getI64IntegerAttr(normalized)))
+      return failure();
+    return b.setResults(y);
+  }
   if (!zeroPoint)
     zeroPoint = b.scalarConstant(elt, 0);
   if (broadcastParam(b, x, scale, axis, "x_scale") ||
@@ -215,11 +246,107 @@ LogicalResult importQLinearMatMul(NodeBinder &b) {
   return b.setResults(y);
 }
 
+/// com.microsoft MatMulNBits: Y = A · dequantize(B)ᵀ (+ bias), B holding
+/// `bits`-bit codes packed low-first along K in blocks of `block_size`, one
+/// scale (and zero point, default 2^(bits-1)) per block and column. The
+/// constant weight is unpacked at import into a [K, N] tensor of `bits`-bit
+/// integers (stored one per byte) with [K / block_size, N] parameters and
+/// becomes a blocked dequantize feeding a matmul, which
+/// whittle-fold-quantization turns into a quantized matmul.
+LogicalResult importMatMulNBits(NodeBinder &b) {
+  Value a, packed, scales, zeroPoints, gIdx, bias;
+  int64_t k, n, bits, blockSize, accuracyLevel;
+  if (b.tensor(0, a) || b.tensor(1, packed) || b.tensor(2, scales) ||
+      b.optionalTensor(3, zeroPoints) || b.optionalTensor(4, gIdx) ||
+      b.optionalTensor(5, bias) || b.attr("K", k, 0) || b.attr("N", n, 0) ||
+      b.attr("bits", bits, 4) || b.attr("block_size", blockSize, 0) ||
+      b.attr("accuracy_level", accuracyLevel, 0))
+    return failure();
+  // accuracy_level is the lowest accuracy the model allows; computing in
+  // float32 always satisfies it.
+  if (bits != 4 && bits != 8)
+    return b.error() << "bits must be 4 or 8, not " << bits;
+  if (blockSize < 16 || !llvm::isPowerOf2_64(blockSize))
+    return b.error() << "block_size must be a power of two >= 16, not "
+                     << blockSize;
+  if (gIdx)
+    return b.error() << "g_idx (act-order) is not supported";
+  if (!NodeBinder::elementType(a).isF32() ||
+      !NodeBinder::elementType(scales).isF32())
+    return b.error() << "A and scales must be float32";
+  if (k <= 0 || n <= 0 || NodeBinder::typeOf(a).getShape().back() != k)
+    return b.error() << "A's last dim must equal K (" << k << ")";
+  int64_t blocks = llvm::divideCeil(k, blockSize);
+  int64_t blob = blockSize * bits / 8;
+  std::vector<char> codes, scaleBytes, zpBytes;
+  if (b.constantBytes(packed, "B", codes) ||
+      b.constantBytes(scales, "scales", scaleBytes) ||
+      (zeroPoints && b.constantBytes(zeroPoints, "zero_points", zpBytes)))
+    return failure();
+  if (codes.size() != size_t(n * blocks * blob) ||
+      scaleBytes.size() != size_t(n * blocks * 4))
+    return b.error() << "B must hold N x ceil(K / block_size) x "
+                        "block_size * bits / 8 bytes and scales N x "
+                        "ceil(K / block_size) values";
+  int64_t zpPerColumn = llvm::divideCeil(blocks * bits, 8);
+  if (zeroPoints &&
+      (!NodeBinder::elementType(zeroPoints).isUnsignedInteger(8) ||
+       zpBytes.size() != size_t(n * zpPerColumn)))
+    return b.error() << "zero_points must be packed uint8, N x "
+                        "ceil(ceil(K / block_size) * bits / 8) bytes (float "
+                        "zero points are not supported)";
+  auto code = [&](const std::vector<char> &bytes, int64_t byteIndex,
+                  int64_t element) -> char {
+    auto byte = static_cast<uint8_t>(bytes[byteIndex]);
+    return bits == 8 ? byte : (byte >> ((element % 2) * 4)) & 0xF;
+  };
+  std::vector<char> weight(k * n), blockScales(blocks * n * 4),
+      blockZeros(blocks * n);
+  for (int64_t col = 0; col < n; ++col) {
+    for (int64_t row = 0; row < k; ++row) {
+      int64_t block = row / blockSize, inBlock = row % blockSize;
+      weight[row * n + col] = code(
+          codes, (col * blocks + block) * blob + inBlock * bits / 8, inBlock);
+    }
+    for (int64_t block = 0; block < blocks; ++block) {
+      std::memcpy(&blockScales[(block * n + col) * 4],
+                  &scaleBytes[(col * blocks + block) * 4], 4);
+      blockZeros[block * n + col] =
+          zeroPoints
+              ? code(zpBytes, col * zpPerColumn + block * bits / 8, block)
+              : char(1 << (bits - 1));
+    }
+  }
+  OpBuilder &builder = b.getBuilder();
+  Type codeType = IntegerType::get(b.getContext(), bits, IntegerType::Unsigned);
+  auto make = [&](ArrayRef<int64_t> shape, Type elt, std::vector<char> &bytes,
+                  StringRef suffix, Value &out) -> ParseResult {
+    FailureOr<ElementsAttr> attr =
+        b.makeElements(RankedTensorType::get(shape, elt), bytes,
+                       /*borrowed=*/false, (b.name() + suffix).str());
+    if (failed(attr))
+      return failure();
+    out = b.constant(*attr);
+    return success();
+  };
+  Value w, s, z, dq, y;
+  if (make({k, n}, codeType, weight, "_weight", w) ||
+      make({blocks, n}, builder.getF32Type(), blockScales, "_scales", s) ||
+      make({blocks, n}, codeType, blockZeros, "_zero_points", z) ||
+      b.create<DequantizeOp>(dq, w, s, z, builder.getI64IntegerAttr(blockSize),
+                             builder.getI64IntegerAttr(0)) ||
+      b.create<MatMulOp>(y, a, dq) || (bias && b.create<AddOp>(y, y, bias)))
+    return failure();
+  return b.setResults(y);
+}
+
 } // namespace
 
 void whittle::registerQuantizationOps(OpRegistry &r) {
-  const char *qNotes = "integer types; per tensor or per axis (block_size "
-                       "unsupported)";
+  r.add("com.microsoft", "MatMulNBits", 1, importMatMulNBits, "quantize",
+        "bits 4 and 8, constant B, uint8 or no zero points; no g_idx");
+  const char *qNotes = "integer types; per tensor or per axis (blocked: "
+                       "DequantizeLinear only)";
   for (int64_t since : {13, 19, 21}) {
     r.add("", "QuantizeLinear", since, importQuantizeLinear, "quantize",
           qNotes);

@@ -37,7 +37,9 @@ bool isConstant(Value v) {
 /// weight with constant parameters; null otherwise.
 DequantizeOp constantWeightDequantize(Value rhs) {
   auto dq = rhs.getDefiningOp<DequantizeOp>();
-  if (!dq || dq.getInput().getType().getRank() != 2)
+  // Blocks run along K (the weight's rows) in quantized_matmul.
+  if (!dq || dq.getInput().getType().getRank() != 2 ||
+      (dq.getBlockSize() && dq.getBlockAxis() != 0))
     return {};
   for (Value v : {dq.getInput(), dq.getScale(), dq.getZeroPoint()})
     if (!isConstant(v))
@@ -55,7 +57,8 @@ struct FoldDequantizedWeightIntoMatMul : OpRewritePattern<MatMulOp> {
     if (!dq || !isa<FloatType>(op.getLhs().getType().getElementType()))
       return rewriter.notifyMatchFailure(op, "no dequantized constant weight");
     rewriter.replaceOpWithNewOp<QuantizedMatMulOp>(
-        op, op.getLhs(), dq.getInput(), dq.getScale(), dq.getZeroPoint());
+        op, op.getLhs(), dq.getInput(), dq.getScale(), dq.getZeroPoint(),
+        dq.getBlockSize());
     ++folded;
     return success();
   }

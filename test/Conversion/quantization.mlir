@@ -78,3 +78,15 @@ func.func @quantized_matmul(%x: tensor<5x4xf32>, %w: tensor<4x3xi8>, %s: tensor<
   %0 = whittle.quantized_matmul %x, %w, %s, %z : (tensor<5x4xf32>, tensor<4x3xi8>, tensor<1x3xf32>, tensor<1x3xi8>) -> tensor<5x3xf32>
   return %0 : tensor<5x3xf32>
 }
+
+// -----
+
+// Blocked dequantize: parameter row i / block_size for weight row i.
+// CHECK-DAG: #[[$BLOCK:.*]] = affine_map<(d0, d1) -> (d0 floordiv 16, d1)>
+// CHECK-LABEL: func.func @dequantize_blocked
+// CHECK: linalg.generic {indexing_maps = [#{{.*}}, #[[$BLOCK]], #[[$BLOCK]], #{{.*}}]
+// CHECK: arith.uitofp %{{.*}} : i4 to f32
+func.func @dequantize_blocked(%w: tensor<40x2xui4>, %s: tensor<3x2xf32>, %z: tensor<3x2xui4>) -> tensor<40x2xf32> {
+  %0 = whittle.dequantize %w, %s, %z {block_size = 16 : i64} : (tensor<40x2xui4>, tensor<3x2xf32>, tensor<3x2xui4>) -> tensor<40x2xf32>
+  return %0 : tensor<40x2xf32>
+}

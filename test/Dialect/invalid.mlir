@@ -670,3 +670,11 @@ func.func @quantized_matmul_scale(%x: tensor<5x4xf32>, %w: tensor<4x3xi8>, %s: t
   %0 = whittle.quantized_matmul %x, %w, %s, %z : (tensor<5x4xf32>, tensor<4x3xi8>, tensor<1x4xf32>, tensor<i8>) -> tensor<5x3xf32>
   return
 }
+
+// -----
+
+func.func @dequantize_blocks(%w: tensor<40x2xui4>, %s: tensor<2x2xf32>, %z: tensor<2x2xui4>) {
+  // expected-error @+1 {{blocked scale and zero point need 3 values along dim 0, not 2}}
+  %0 = whittle.dequantize %w, %s, %z {block_size = 16 : i64} : (tensor<40x2xui4>, tensor<2x2xf32>, tensor<2x2xui4>) -> tensor<40x2xf32>
+  return
+}

@@ -183,6 +183,42 @@ def gqa_cases():
                     ("T", total)], ["Y", "PK", "PV"])
 
 
+def pack_nbits(codes, bits):
+    """Packs [rows, count] codes low-first into bytes along the last axis."""
+    if bits == 8:
+        return codes.astype(np.uint8)
+    padded = np.zeros((codes.shape[0], (codes.shape[1] + 1) // 2 * 2), np.uint8)
+    padded[:, :codes.shape[1]] = codes
+    return (padded[:, 0::2] | (padded[:, 1::2] << 4)).astype(np.uint8)
+
+
+def nbits_cases():
+    """MatMulNBits: random codes, per-block scales and zero points packed as
+    ONNX Runtime's quantizer writes them."""
+    for name, k, n, bits, block, zp, bias in (
+            ("matmul_nbits4_zp_bias", 64, 24, 4, 32, True, True),
+            ("matmul_nbits4_ragged_k", 40, 8, 4, 16, False, False),
+            ("matmul_nbits8_zp", 128, 16, 8, 64, True, False)):
+        rng = np.random.default_rng(k + n + bits)
+        blocks = -(-k // block)
+        codes = rng.integers(0, 1 << bits, (n, blocks * block), dtype=np.uint8)
+        codes[:, k:] = 0
+        b = pack_nbits(codes, bits).reshape(n, blocks, block * bits // 8)
+        scales = (rng.random(n * blocks, dtype=np.float32) * 0.1 + 0.01).astype(np.float32)
+        inputs = ["A", "B", "S"]
+        weights = [("B", b), ("S", scales)]
+        if zp:
+            zps = rng.integers(0, 1 << bits, (n, blocks), dtype=np.uint8)
+            weights.append(("Z", pack_nbits(zps, bits).reshape(-1)))
+            inputs.append("Z")
+        if bias:
+            inputs += ([] if zp else [""]) + ["", "bias"]  # bias is input 5
+            weights.append(("bias", rand([n], 60)))
+        node = helper.make_node("MatMulNBits", inputs, ["Y"], domain=MS, K=k, N=n, bits=bits,
+                                block_size=block)
+        yield case(name, node, [("A", rand([2, 5, k], 61))], ["Y"], weights=weights)
+
+
 def run(cmd):
     print("$ " + " ".join(shlex.quote(c) for c in cmd), flush=True)
     return subprocess.call(cmd)
@@ -202,7 +238,8 @@ def main():
     os.makedirs(args.work, exist_ok=True)
     import itertools
     for name, model, inputs, outputs, numpy_ref in itertools.chain(
-            cases(), embed_and_rotary_cases(), attention_cases(), gqa_cases()):
+            cases(), embed_and_rotary_cases(), attention_cases(), gqa_cases(),
+            nbits_cases()):
         if args.only and name not in args.only:
             continue
         d = os.path.join(args.work, name)

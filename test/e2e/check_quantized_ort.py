@@ -18,7 +18,10 @@ writes it:
                static QDQ quantization;
   dynamic      DynamicQuantizeLinear(A) -> MatMulInteger(A_q, W int8, A_zp,
                W_zp per column) -> Cast(float) -> Mul(A_scale * W_scale)
-               (+ the bias), as ONNX Runtime's quantize_dynamic writes it.
+               (+ the bias), as ONNX Runtime's quantize_dynamic writes it;
+  nbits4       com.microsoft MatMulNBits with 4-bit codes, asymmetric per
+               block of 32 rows of K and column (the bias as its input), as
+               ONNX Runtime's MatMul4BitsQuantizer writes it.
 
 ONNX Runtime (bench/ort_run.js --optimization disabled) computes the expected
 outputs on the model's test inputs; whittle-compile and whittle-run must match
@@ -40,9 +43,11 @@ from onnx import TensorProto, helper, numpy_helper
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import check_model  # noqa: E402  (model cache and ONNX Runtime checks)
+from check_contrib_ort import pack_nbits  # noqa: E402
 
 ORT_RUN = os.path.normpath(os.path.join(HERE, "..", "..", "bench", "ort_run.js"))
-FORMS = ("weight-only", "qdq", "dynamic")
+FORMS = ("weight-only", "qdq", "dynamic", "nbits4")
+NBITS_BLOCK = 32
 
 
 def run(cmd):
@@ -84,6 +89,28 @@ def rewrite(model, form):
                                   numpy_helper.from_array(scale, p + "ws"),
                                   numpy_helper.from_array(np.zeros(scale.shape, np.int8), p + "wz")])
         a = node.input[0]
+        if form == "nbits4":
+            k, n = w.shape
+            blocks = -(-k // NBITS_BLOCK)
+            wt = np.zeros((n, blocks * NBITS_BLOCK), np.float32)
+            wt[:, :k] = w.T
+            wb = wt.reshape(n, blocks, NBITS_BLOCK)
+            lo, hi = np.minimum(wb.min(axis=2), 0), np.maximum(wb.max(axis=2), 0)
+            bscale = np.maximum((hi - lo) / 15, 1e-8).astype(np.float32)
+            zp = np.clip(np.rint(-lo / bscale), 0, 15).astype(np.uint8)
+            codes = np.clip(np.rint(wb / bscale[:, :, None]) + zp[:, :, None], 0, 15)
+            packed = pack_nbits(codes.reshape(n, -1).astype(np.uint8), 4)
+            graph.initializer.extend([
+                numpy_helper.from_array(packed.reshape(n, blocks, NBITS_BLOCK // 2), p + "b4"),
+                numpy_helper.from_array(bscale.reshape(-1), p + "s4"),
+                numpy_helper.from_array(pack_nbits(zp, 4).reshape(-1), p + "z4")])
+            inputs = [a, p + "b4", p + "s4", p + "z4"]
+            if node.op_type == "Gemm" and len(node.input) > 2 and node.input[2]:
+                inputs += ["", node.input[2]]
+            nodes.append(helper.make_node("MatMulNBits", inputs, list(node.output),
+                                          domain="com.microsoft", name=node.name, K=k, N=n,
+                                          bits=4, block_size=NBITS_BLOCK))
+            continue
         if form in ("weight-only", "qdq"):
             nodes.append(helper.make_node("DequantizeLinear", [p + "w", p + "ws", p + "wz"],
                                           [p + "wdq"], axis=1, name=p + "DQ_w"))
@@ -124,6 +151,8 @@ def rewrite(model, form):
     for o in model.opset_import:
         if o.domain in ("", "ai.onnx") and o.version < 13:
             o.version = 13
+    if form == "nbits4" and not any(o.domain == "com.microsoft" for o in model.opset_import):
+        model.opset_import.append(helper.make_opsetid("com.microsoft", 1))
     return model, count, left
 
 
@@ -147,7 +176,8 @@ def main():
         if not count:
             print(f"error: no matmul with a 2-D weight in {args.name}", file=sys.stderr)
             sys.exit(1)
-        onnx.checker.check_model(model)
+        if form != "nbits4":  # the checker does not know com.microsoft ops
+            onnx.checker.check_model(model)
         base = os.path.join(args.work, f"{args.name}.{form}")
         onnx.save(model, base + ".onnx")
         print(f"{form}: {count} matmuls quantized, {left} left float", flush=True)

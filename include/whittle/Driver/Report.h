@@ -36,8 +36,11 @@ struct PrunedHead {
 /// A matmul with integer weights (whittle.quantized_matmul).
 struct QuantizedSite {
   std::string node;
-  std::string format;      ///< "int8" or "int4"
-  std::string granularity; ///< "per-tensor", "per-column" or "per-row"
+  std::string format; ///< "int8" or "int4"
+  /// "per-tensor", "per-column", "per-row" or "per-block" (of blockSize
+  /// rows of K).
+  std::string granularity;
+  int64_t blockSize = 0;
 };
 
 struct GraphSummary {

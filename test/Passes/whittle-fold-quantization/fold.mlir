@@ -60,3 +60,17 @@ func.func @shared_weight(%x: tensor<2x4xf32>, %i: tensor<2xi64>) -> (tensor<2x3x
   %y = whittle.matmul %x, %dq : (tensor<2x4xf32>, tensor<4x3xf32>) -> tensor<2x3xf32>
   return %g, %y : tensor<2x3xf32>, tensor<2x3xf32>
 }
+
+// -----
+
+// Blocked (MatMulNBits) weights: blocks along K carry over to the op.
+// CHECK-LABEL: func.func @blocked_int4
+// CHECK: whittle.quantized_matmul %arg0, %{{.*}} {block_size = 16 : i64} : (tensor<3x32xf32>, tensor<32x2xui4>, tensor<2x2xf32>, tensor<2x2xui4>) -> tensor<3x2xf32>
+func.func @blocked_int4(%x: tensor<3x32xf32>) -> tensor<3x2xf32> {
+  %w = whittle.constant dense<7> : tensor<32x2xui4>
+  %s = whittle.constant dense<[[0.5, 1.0], [0.25, 2.0]]> : tensor<2x2xf32>
+  %z = whittle.constant dense<8> : tensor<2x2xui4>
+  %dq = whittle.dequantize %w, %s, %z {block_size = 16 : i64} : (tensor<32x2xui4>, tensor<2x2xf32>, tensor<2x2xui4>) -> tensor<32x2xf32>
+  %y = whittle.matmul %x, %dq : (tensor<3x32xf32>, tensor<32x2xf32>) -> tensor<3x2xf32>
+  return %y : tensor<3x2xf32>
+}

@@ -52,3 +52,19 @@ func.func @other_shapes(%x: tensor<3x5xf32>, %b: tensor<2x5x4xf32>, %x2: tensor<
   %3 = whittle.gemm %x2, %dq {alpha = 2.0 : f64} : (tensor<5x4xf32>, tensor<4x3xf32>) -> tensor<5x3xf32>
   return %0, %1, %2, %3 : tensor<4x5xf32>, tensor<2x5x3xf32>, tensor<5x4xf32>, tensor<5x3xf32>
 }
+
+// -----
+
+// Blocks along N (block_axis 1) do not match quantized_matmul's K blocks.
+// CHECK-LABEL: func.func @blocked_along_n
+// CHECK: whittle.dequantize
+// CHECK: whittle.matmul
+// CHECK-NOT: whittle.quantized_matmul
+func.func @blocked_along_n(%x: tensor<3x2xf32>) -> tensor<3x32xf32> {
+  %w = whittle.constant dense<7> : tensor<2x32xui4>
+  %s = whittle.constant dense<0.5> : tensor<2x2xf32>
+  %z = whittle.constant dense<8> : tensor<2x2xui4>
+  %dq = whittle.dequantize %w, %s, %z {block_axis = 1 : i64, block_size = 16 : i64} : (tensor<2x32xui4>, tensor<2x2xf32>, tensor<2x2xui4>) -> tensor<2x32xf32>
+  %y = whittle.matmul %x, %dq : (tensor<3x2xf32>, tensor<2x32xf32>) -> tensor<3x32xf32>
+  return %y : tensor<3x32xf32>
+}
