@@ -410,12 +410,40 @@ struct QuantizedMatMulOpLowering : OpRewritePattern<QuantizedMatMulOp> {
 
   LogicalResult matchAndRewrite(QuantizedMatMulOp op,
                                 PatternRewriter &rewriter) const override {
-    Value weight = DequantizeOp::create(rewriter, op.getLoc(), op.getRhs(),
+    if (failed(requireStaticShapes(op, rewriter)))
+      return failure();
+    Location loc = op.getLoc();
+    Value weight = DequantizeOp::create(rewriter, loc, op.getRhs(),
                                         op.getScale(), op.getZeroPoint(),
                                         op.getBlockSize(), /*block_axis=*/0);
-    rewriter.replaceOpWithNewOp<MatMulOp>(op, op.getLhs(), weight);
+    // Weights are packed (and padded) at compile time only when constant;
+    // a dequantized one with a ragged N (a vocabulary) is padded here so
+    // that the matmul still gets register tiles, and the product sliced.
+    auto weightType = cast<RankedTensorType>(weight.getType());
+    int64_t k = weightType.getDimSize(0), n = weightType.getDimSize(1);
+    int64_t paddedN = llvm::alignTo(n, kColumnAlignment);
+    if (paddedN == n) {
+      rewriter.replaceOpWithNewOp<MatMulOp>(op, op.getLhs(), weight);
+      return success();
+    }
+    Type elementType = weightType.getElementType();
+    SmallVector<OpFoldResult> low(2, rewriter.getIndexAttr(0));
+    SmallVector<OpFoldResult> high = {rewriter.getIndexAttr(0),
+                                      rewriter.getIndexAttr(paddedN - n)};
+    Value padded = tensor::PadOp::create(
+        rewriter, loc, RankedTensorType::get({k, paddedN}, elementType), weight,
+        low, high, scalarConstant(rewriter, loc, elementType, 0.0));
+    Value product = MatMulOp::create(rewriter, loc, op.getLhs(), padded);
+    auto resultType = op.getResult().getType();
+    int64_t rank = resultType.getRank();
+    SmallVector<int64_t> starts(rank, 0), steps(rank, 1);
+    rewriter.replaceOpWithNewOp<SliceOp>(op, product, starts,
+                                         resultType.getShape(), steps);
     return success();
   }
+
+  /// A multiple of every register-tile width (up to 4 vectors of 16 f32).
+  static constexpr int64_t kColumnAlignment = 64;
 };
 } // namespace
 

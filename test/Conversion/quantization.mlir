@@ -67,7 +67,7 @@ func.func @round_and_min(%x: tensor<2x3xf32>) -> (tensor<2x3xf32>, tensor<2xf32>
 
 // quantized_matmul's reference form: the integer weight dequantized element
 // for element as whittle.dequantize does, then a float matmul.
-// CHECK-LABEL: func.func @quantized_matmul
+// CHECK-LABEL: func.func @quantized_matmul(
 // CHECK: linalg.generic
 // CHECK: arith.sitofp %{{.*}} : i8 to f32
 // CHECK: arith.subf
@@ -89,4 +89,19 @@ func.func @quantized_matmul(%x: tensor<5x4xf32>, %w: tensor<4x3xi8>, %s: tensor<
 func.func @dequantize_blocked(%w: tensor<40x2xui4>, %s: tensor<3x2xf32>, %z: tensor<3x2xui4>) -> tensor<40x2xf32> {
   %0 = whittle.dequantize %w, %s, %z {block_size = 16 : i64} : (tensor<40x2xui4>, tensor<3x2xf32>, tensor<3x2xui4>) -> tensor<40x2xf32>
   return %0 : tensor<40x2xf32>
+}
+
+// -----
+
+// A ragged N (a vocabulary) is padded to a multiple of 64 columns after
+// dequantization, so the matmul still gets register tiles; the product is
+// sliced back.
+// CHECK-LABEL: func.func @quantized_matmul_ragged_n
+// CHECK: %[[DQ:.*]] = linalg.generic
+// CHECK: %[[PAD:.*]] = tensor.pad %[[DQ]] low[0, 0] high[0, 59]
+// CHECK: linalg.matmul ins(%{{.*}}, %[[PAD]] : tensor<5x4xf32>, tensor<4x64xf32>)
+// CHECK: tensor.extract_slice %{{.*}}[0, 0] [5, 5] [1, 1] : tensor<5x64xf32> to tensor<5x5xf32>
+func.func @quantized_matmul_ragged_n(%x: tensor<5x4xf32>, %w: tensor<4x5xi8>, %s: tensor<f32>, %z: tensor<i8>) -> tensor<5x5xf32> {
+  %0 = whittle.quantized_matmul %x, %w, %s, %z : (tensor<5x4xf32>, tensor<4x5xi8>, tensor<f32>, tensor<i8>) -> tensor<5x5xf32>
+  return %0 : tensor<5x5xf32>
 }
