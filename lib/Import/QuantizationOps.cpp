@@ -145,10 +145,8 @@ LogicalResult importDequantizeLinear(NodeBinder &b) {
 
 /// y_scale = (max(x, 0) - min(x, 0)) / 255 and the uint8 zero point that maps
 /// 0 exactly (round(-min / y_scale), saturated), then y = quantize(x).
-LogicalResult importDynamicQuantizeLinear(NodeBinder &b) {
-  Value x;
-  if (b.tensor(0, x))
-    return failure();
+ParseResult buildDynamicQuantize(NodeBinder &b, Value x, Value &y, Value &scale,
+                                 Value &zeroPoint) {
   if (!NodeBinder::elementType(x).isF32())
     return b.error() << "expects a float32 input";
   OpBuilder &builder = b.getBuilder();
@@ -159,17 +157,23 @@ LogicalResult importDynamicQuantizeLinear(NodeBinder &b) {
   Type u8 = IntegerType::get(b.getContext(), 8, IntegerType::Unsigned);
   Value zero = b.scalarConstant(f32, 0), levels = b.scalarConstant(f32, 255);
   Value zeroU8 = b.scalarConstant(u8, 0);
-  Value max, min, negMin, range, scale, zeroPoint, y;
+  Value max, min, negMin, range;
   auto axes = builder.getDenseI64ArrayAttr(all);
   auto noKeep = builder.getBoolAttr(false);
-  if (b.create<ReduceMaxOp>(max, x, axes, noKeep) ||
-      b.create<MaxOp>(max, max, zero) ||
-      b.create<ReduceMinOp>(min, x, axes, noKeep) ||
-      b.create<MinOp>(min, min, zero) || b.create<NegOp>(negMin, min) ||
-      b.create<SubOp>(range, max, min) ||
-      b.create<DivOp>(scale, range, levels) ||
-      b.create<QuantizeOp>(zeroPoint, negMin, scale, zeroU8) ||
-      b.create<QuantizeOp>(y, x, scale, zeroPoint))
+  return failure(b.create<ReduceMaxOp>(max, x, axes, noKeep) ||
+                 b.create<MaxOp>(max, max, zero) ||
+                 b.create<ReduceMinOp>(min, x, axes, noKeep) ||
+                 b.create<MinOp>(min, min, zero) ||
+                 b.create<NegOp>(negMin, min) ||
+                 b.create<SubOp>(range, max, min) ||
+                 b.create<DivOp>(scale, range, levels) ||
+                 b.create<QuantizeOp>(zeroPoint, negMin, scale, zeroU8) ||
+                 b.create<QuantizeOp>(y, x, scale, zeroPoint));
+}
+
+LogicalResult importDynamicQuantizeLinear(NodeBinder &b) {
+  Value x, y, scale, zeroPoint;
+  if (b.tensor(0, x) || buildDynamicQuantize(b, x, y, scale, zeroPoint))
     return failure();
   return b.setResults({y, scale, zeroPoint});
 }
@@ -210,6 +214,48 @@ LogicalResult importMatMulInteger(NodeBinder &b) {
       centeredI32(b, lhs, lhsZp, /*isLhs=*/true, lhs) ||
       centeredI32(b, rhs, rhsZp, /*isLhs=*/false, rhs) ||
       b.create<MatMulOp>(y, lhs, rhs))
+    return failure();
+  return b.setResults(y);
+}
+
+/// float(acc) * (a_scale * b_scale) (+ bias) with acc the exact i32 product
+/// of the centered operands, as ONNX Runtime's integer matmuls with a float
+/// output compute it.
+ParseResult buildIntegerToFloat(NodeBinder &b, Value a, Value aZp, Value bMat,
+                                Value bZp, Value aScale, Value bScale,
+                                Value bias, Value &y) {
+  OpBuilder &builder = b.getBuilder();
+  Value acc, multiplier;
+  return failure(
+      centeredI32(b, a, aZp, /*isLhs=*/true, a) ||
+      centeredI32(b, bMat, bZp, /*isLhs=*/false, bMat) ||
+      b.create<MatMulOp>(acc, a, bMat) ||
+      b.create<CastOp>(y, acc, TypeAttr::get(builder.getF32Type())) ||
+      b.create<MulOp>(multiplier, aScale, bScale) ||
+      b.create<MulOp>(y, y, multiplier) ||
+      (bias && b.create<AddOp>(y, y, bias)));
+}
+
+/// com.microsoft MatMulIntegerToFloat(A, B, a_scale, b_scale, a_zero_point,
+/// b_zero_point, bias).
+LogicalResult importMatMulIntegerToFloat(NodeBinder &b) {
+  Value a, bMat, aScale, bScale, aZp, bZp, bias, y;
+  if (b.tensor(0, a) || b.tensor(1, bMat) || b.tensor(2, aScale) ||
+      b.tensor(3, bScale) || b.optionalTensor(4, aZp) ||
+      b.optionalTensor(5, bZp) || b.optionalTensor(6, bias) ||
+      buildIntegerToFloat(b, a, aZp, bMat, bZp, aScale, bScale, bias, y))
+    return failure();
+  return b.setResults(y);
+}
+
+/// com.microsoft DynamicQuantizeMatMul(A, B, b_scale, b_zero_point, bias):
+/// A quantized as DynamicQuantizeLinear does, then MatMulIntegerToFloat.
+LogicalResult importDynamicQuantizeMatMul(NodeBinder &b) {
+  Value a, bMat, bScale, bZp, bias, aQ, aScale, aZp, y;
+  if (b.tensor(0, a) || b.tensor(1, bMat) || b.tensor(2, bScale) ||
+      b.optionalTensor(3, bZp) || b.optionalTensor(4, bias) ||
+      buildDynamicQuantize(b, a, aQ, aScale, aZp) ||
+      buildIntegerToFloat(b, aQ, aZp, bMat, bZp, aScale, bScale, bias, y))
     return failure();
   return b.setResults(y);
 }
@@ -343,6 +389,11 @@ LogicalResult importMatMulNBits(NodeBinder &b) {
 } // namespace
 
 void whittle::registerQuantizationOps(OpRegistry &r) {
+  r.add("com.microsoft", "MatMulIntegerToFloat", 1, importMatMulIntegerToFloat,
+        "matmul", "scalar or per-column b_scale and zero points");
+  r.add("com.microsoft", "DynamicQuantizeMatMul", 1,
+        importDynamicQuantizeMatMul, "matmul",
+        "A quantized to uint8 per tensor at run time");
   r.add("com.microsoft", "MatMulNBits", 1, importMatMulNBits, "quantize",
         "bits 4 and 8, constant B, uint8 or no zero points; no g_idx");
   const char *qNotes = "integer types; per tensor or per axis (blocked: "

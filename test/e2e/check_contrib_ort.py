@@ -219,6 +219,27 @@ def nbits_cases():
         yield case(name, node, [("A", rand([2, 5, k], 61))], ["Y"], weights=weights)
 
 
+def integer_matmul_cases():
+    rng = np.random.default_rng(70)
+    a = rng.integers(0, 256, (2, 5, 8), dtype=np.uint8)
+    w = rng.integers(-128, 128, (8, 6), dtype=np.int8)
+    yield case("matmul_integer_to_float",
+               helper.make_node("MatMulIntegerToFloat",
+                                ["A", "B", "AS", "BS", "AZ", "BZ", "bias"], ["Y"], domain=MS),
+               [("A", a)], ["Y"],
+               weights=[("B", w), ("AS", np.array(0.02, np.float32)),
+                        ("BS", (rng.random(6, dtype=np.float32) * 0.05).astype(np.float32)),
+                        ("AZ", np.array(120, np.uint8)),
+                        ("BZ", rng.integers(-3, 4, 6, dtype=np.int8)),
+                        ("bias", rand([6], 71))])
+    yield case("dynamic_quantize_matmul",
+               helper.make_node("DynamicQuantizeMatMul", ["A", "B", "BS", "", "bias"], ["Y"],
+                                domain=MS),
+               [("A", rand([2, 5, 8], 72))], ["Y"],
+               weights=[("B", w), ("BS", np.array(0.03, np.float32)),
+                        ("bias", rand([6], 73))])
+
+
 def run(cmd):
     print("$ " + " ".join(shlex.quote(c) for c in cmd), flush=True)
     return subprocess.call(cmd)
@@ -239,7 +260,7 @@ def main():
     import itertools
     for name, model, inputs, outputs, numpy_ref in itertools.chain(
             cases(), embed_and_rotary_cases(), attention_cases(), gqa_cases(),
-            nbits_cases()):
+            nbits_cases(), integer_matmul_cases()):
         if args.only and name not in args.only:
             continue
         d = os.path.join(args.work, name)
