@@ -105,3 +105,15 @@ func.func @quantized_matmul_ragged_n(%x: tensor<5x4xf32>, %w: tensor<4x5xi8>, %s
   %0 = whittle.quantized_matmul %x, %w, %s, %z : (tensor<5x4xf32>, tensor<4x5xi8>, tensor<f32>, tensor<i8>) -> tensor<5x5xf32>
   return %0 : tensor<5x5xf32>
 }
+
+// -----
+
+// N already a multiple of 64: no padding, no slice.
+// CHECK-LABEL: func.func @quantized_matmul_aligned_n
+// CHECK-NOT: tensor.pad
+// CHECK: linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<5x4xf32>, tensor<4x64xf32>)
+// CHECK-NOT: tensor.extract_slice
+func.func @quantized_matmul_aligned_n(%x: tensor<5x4xf32>, %w: tensor<4x64xi8>, %s: tensor<f32>, %z: tensor<i8>) -> tensor<5x64xf32> {
+  %0 = whittle.quantized_matmul %x, %w, %s, %z : (tensor<5x4xf32>, tensor<4x64xi8>, tensor<f32>, tensor<i8>) -> tensor<5x64xf32>
+  return %0 : tensor<5x64xf32>
+}

@@ -342,6 +342,26 @@ func.func @reductions(%x: tensor<2x3xf32>) -> (tensor<2x1xi64>, tensor<3xf32>, t
 
 // -----
 
+// reduce_min of constants: signed, unsigned and float minima; a non-constant
+// input stays.
+// CHECK-LABEL: func.func @reduce_min
+// CHECK-DAG: whittle.constant dense<[-4, 2, 3]> : tensor<3xi64>
+// CHECK-DAG: whittle.constant dense<[1, 200]> : tensor<2xui8>
+// CHECK-DAG: whittle.constant dense<-2.500000e+00> : tensor<f32>
+// CHECK-DAG: whittle.reduce_min %arg0
+func.func @reduce_min(%x: tensor<2x3xf32>) -> (tensor<3xi64>, tensor<2xui8>, tensor<f32>, tensor<3xf32>) {
+  %a = whittle.constant dense<[[1, 2, 3], [-4, 5, 6]]> : tensor<2x3xi64>
+  %u = whittle.constant dense<[[1, 250], [255, 200]]> : tensor<2x2xui8>
+  %f = whittle.constant dense<[[1.0, -2.5], [0.5, 3.0]]> : tensor<2x2xf32>
+  %0 = whittle.reduce_min %a {axes = array<i64: 0>, keepdims = false} : (tensor<2x3xi64>) -> tensor<3xi64>
+  %1 = whittle.reduce_min %u {axes = array<i64: 0>, keepdims = false} : (tensor<2x2xui8>) -> tensor<2xui8>
+  %2 = whittle.reduce_min %f {axes = array<i64: 0, 1>, keepdims = false} : (tensor<2x2xf32>) -> tensor<f32>
+  %3 = whittle.reduce_min %x {axes = array<i64: 0>, keepdims = false} : (tensor<2x3xf32>) -> tensor<3xf32>
+  return %0, %1, %2, %3 : tensor<3xi64>, tensor<2xui8>, tensor<f32>, tensor<3xf32>
+}
+
+// -----
+
 // CHECK-LABEL: func.func @gather
 // CHECK-DAG: whittle.constant dense<[4, 2]> : tensor<2xi64>
 // CHECK-DAG: whittle.constant dense<{{\[}}[3, 1], [6, 4]]> : tensor<2x2xi64>
