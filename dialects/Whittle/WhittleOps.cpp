@@ -486,6 +486,41 @@ QuantizedMatMulOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
   return inferMatMulResult(loc, adaptor.getLhs(), adaptor.getRhs(), types);
 }
 
+LogicalResult IntegerMatMulOp::verify() {
+  auto lhs = getLhs().getType(), rhs = getRhs().getType();
+  for (Type t : {lhs.getElementType(), rhs.getElementType()})
+    if (t.getIntOrFloatBitWidth() != 8)
+      return emitOpError("operands must be 8-bit integers");
+  if (lhs.getRank() < 2 || rhs.getRank() != 2)
+    return emitOpError("expects lhs [..., M, K] and a 2-D rhs [K, N]");
+  if (getLhsZeroPoint().getType().getElementType() != lhs.getElementType() ||
+      getRhsZeroPoint().getType().getElementType() != rhs.getElementType())
+    return emitOpError("zero points must have their operand's element type");
+  if (getLhsZeroPoint().getType().getRank() != 0)
+    return emitOpError("the lhs zero point must be a scalar");
+  auto rhsZp = getRhsZeroPoint().getType();
+  if (rhsZp.getRank() > 1 ||
+      (rhsZp.getRank() == 1 &&
+       failed(verifyCompatibleShape(rhsZp.getShape(), {rhs.getDimSize(1)}))))
+    return emitOpError("the rhs zero point must be a scalar or one per column");
+  if (!getResult().getType().getElementType().isInteger(32))
+    return emitOpError("result must be i32");
+  return success();
+}
+
+LogicalResult IntegerMatMulOp::inferReturnTypes(MLIRContext *ctx,
+                                                std::optional<Location> loc,
+                                                Adaptor adaptor,
+                                                SmallVectorImpl<Type> &types) {
+  auto lhs = rankedType(adaptor.getLhs()), rhs = rankedType(adaptor.getRhs());
+  SmallVector<int64_t> shape;
+  std::string error;
+  if (failed(inferMatMulShape(lhs.getShape(), rhs.getShape(), shape, error)))
+    return inferError(loc, error);
+  types.push_back(RankedTensorType::get(shape, IntegerType::get(ctx, 32)));
+  return success();
+}
+
 LogicalResult GemmOp::verify() {
   if (getA().getType().getRank() != 2 || getB().getType().getRank() != 2)
     return emitOpError("A and B must be 2-D");

@@ -236,6 +236,24 @@ def Whittle_QuantizedMatMulOp : Whittle_Op<"quantized_matmul"> {
   let hasVerifier = 1;
 }
 
+def Whittle_IntegerMatMulOp : Whittle_Op<"integer_matmul"> {
+  let summary = "Exact matmul of 8-bit integers with zero points, in i32";
+  let description = [{
+    `result[..., m, n] = Σ_k (lhs[..., m, k] − lhs_zero_point) ·
+    (rhs[k, n] − rhs_zero_point[n])` in 32-bit integers, ONNX's
+    MatMulInteger with a 2-D right operand (a weight). `lhs` [..., M, K] and
+    `rhs` [K, N] hold 8-bit integers, signed or unsigned each; the zero
+    points have their operand's element type, the left one a scalar
+    (rank 0), the right one a scalar or one per column ([N]). The sum is
+    exact: no intermediate saturates, whatever the kernel.
+  }];
+  let arguments = (ins Whittle_IntegerTensor:$lhs, Whittle_IntegerTensor:$rhs,
+                       Whittle_IntegerTensor:$lhs_zero_point,
+                       Whittle_IntegerTensor:$rhs_zero_point);
+  let results = (outs Whittle_IntegerTensor:$result);
+  let hasVerifier = 1;
+}
+
 //===----------------------------------------------------------------------===//
 // Linear algebra
 //===----------------------------------------------------------------------===//

@@ -30,6 +30,7 @@ using namespace mlir;
 void whittle::populateWhittleToLinalgPatterns(RewritePatternSet &patterns) {
   populateElementwiseToLinalgPatterns(patterns);
   populateMatmulToLinalgPatterns(patterns);
+  populateIntegerMatmulToLinalgPatterns(patterns);
   populateReductionToLinalgPatterns(patterns);
   populateDataMovementToLinalgPatterns(patterns);
   populateAttentionToLinalgPatterns(patterns);
@@ -140,6 +141,7 @@ struct ConvertWhittleToLinalgPass
     };
     addFamily(whittle::populateElementwiseToLinalgPatterns, numElementwise);
     addFamily(whittle::populateMatmulToLinalgPatterns, numContractions);
+    addFamily(whittle::populateIntegerMatmulToLinalgPatterns, numContractions);
     addFamily(whittle::populateReductionToLinalgPatterns, numReductions);
     addFamily(whittle::populateDataMovementToLinalgPatterns, numDataMovement);
     addFamily(whittle::populateAttentionToLinalgPatterns, numAttention);

@@ -70,6 +70,20 @@ GraphSummary whittle::summarizeGraph(ModuleOp module) {
                          : scale.back() == rhs.getDimSize(1) ? "per-column"
                                                              : "per-row";
       s.quantized.push_back(site);
+    } else if (auto imm = dyn_cast<IntegerMatMulOp>(op)) {
+      auto rhs = imm.getRhs().getType();
+      s.flops +=
+          2 * product(imm.getResult().getType().getShape()) * rhs.getDimSize(0);
+      QuantizedSite site;
+      site.node = nodeNameOf(imm.getLoc());
+      site.format = "int8";
+      // The scales live in the float epilogue; the zero points tell the
+      // weight's granularity.
+      site.granularity = imm.getRhsZeroPoint().getType().getRank() == 0
+                             ? "per-tensor"
+                             : "per-column";
+      site.activations = "int8";
+      s.quantized.push_back(site);
     } else if (auto gemm = dyn_cast<GemmOp>(op)) {
       auto a = cast<ShapedType>(gemm.getA().getType());
       int64_t k = a.getDimSize(gemm.getTransA() ? 0 : 1);
@@ -132,7 +146,8 @@ void whittle::writeReportJson(const CompileReport &r, llvm::raw_ostream &os) {
     quantized.push_back(llvm::json::Object{{"node", q.node},
                                            {"format", q.format},
                                            {"granularity", q.granularity},
-                                           {"block_size", q.blockSize}});
+                                           {"block_size", q.blockSize},
+                                           {"activations", q.activations}});
   }
   llvm::json::Object root{
       {"model", r.model},
@@ -179,7 +194,8 @@ void whittle::printReportSummary(const CompileReport &r,
      << r.after.integerMatmuls << " integer (unfolded)\n";
   for (const QuantizedSite &q : r.after.quantized)
     os << "    " << q.node << ": " << q.format << " weights, " << q.granularity
-       << (q.blockSize ? " of " + std::to_string(q.blockSize) : "") << "\n";
+       << (q.blockSize ? " of " + std::to_string(q.blockSize) : "") << ", "
+       << q.activations << " activations\n";
   os << "  weights: " << r.after.weightsBytes << " bytes (imported "
      << r.before.weightsBytes << ")\n";
   os << "  flops: " << r.after.flops << " per forward pass (imported "

@@ -207,13 +207,54 @@ ParseResult centeredI32(NodeBinder &b, Value v, Value zeroPoint, bool isLhs,
                  b.create<SubOp>(out, out, zp));
 }
 
+/// A zero point as whittle.integer_matmul takes it: rank 0 when it holds one
+/// value (absent: zero), or [N] when `perColumn` allows one per column.
+/// False when the zero point has another shape.
+bool integerMatMulZeroPoint(NodeBinder &b, Value data, Value &zeroPoint,
+                            int64_t perColumn) {
+  if (!zeroPoint) {
+    zeroPoint = b.scalarConstant(NodeBinder::elementType(data), 0);
+    return true;
+  }
+  RankedTensorType type = NodeBinder::typeOf(zeroPoint);
+  if (type.getRank() == 0)
+    return true;
+  if (type.getRank() != 1)
+    return false;
+  if (type.getDimSize(0) == 1)
+    return !b.create<ReshapeOp>(zeroPoint, zeroPoint,
+                                b.getBuilder().getDenseI64ArrayAttr({}));
+  return perColumn > 0 && type.getDimSize(0) == perColumn;
+}
+
+/// The exact i32 product Σ (a − a_zero_point)(b − b_zero_point) of
+/// MatMulInteger: whittle.integer_matmul for a weight-shaped right operand
+/// (2-D) and one left zero point, else a matmul of the centered i32
+/// operands (per-row left zero points, batched right operands).
+ParseResult buildIntegerProduct(NodeBinder &b, Value a, Value aZp, Value bMat,
+                                Value bZp, Value &acc) {
+  auto is8Bit = [](Value v) {
+    return NodeBinder::elementType(v).getIntOrFloatBitWidth() == 8;
+  };
+  for (auto [data, zp] : {std::pair(a, aZp), std::pair(bMat, bZp)})
+    if (zp && NodeBinder::elementType(zp) != NodeBinder::elementType(data))
+      return b.error() << "zero point and data element types differ";
+  Value aZp0 = aZp, bZp0 = bZp;
+  if (NodeBinder::rank(a) >= 2 && NodeBinder::rank(bMat) == 2 && is8Bit(a) &&
+      is8Bit(bMat) && integerMatMulZeroPoint(b, a, aZp0, 0) &&
+      integerMatMulZeroPoint(b, bMat, bZp0,
+                             NodeBinder::typeOf(bMat).getDimSize(1)))
+    return b.create<IntegerMatMulOp>(acc, a, bMat, aZp0, bZp0);
+  return failure(centeredI32(b, a, aZp, /*isLhs=*/true, a) ||
+                 centeredI32(b, bMat, bZp, /*isLhs=*/false, bMat) ||
+                 b.create<MatMulOp>(acc, a, bMat));
+}
+
 LogicalResult importMatMulInteger(NodeBinder &b) {
   Value lhs, rhs, lhsZp, rhsZp, y;
   if (b.tensor(0, lhs) || b.tensor(1, rhs) || b.optionalTensor(2, lhsZp) ||
       b.optionalTensor(3, rhsZp) ||
-      centeredI32(b, lhs, lhsZp, /*isLhs=*/true, lhs) ||
-      centeredI32(b, rhs, rhsZp, /*isLhs=*/false, rhs) ||
-      b.create<MatMulOp>(y, lhs, rhs))
+      buildIntegerProduct(b, lhs, lhsZp, rhs, rhsZp, y))
     return failure();
   return b.setResults(y);
 }
@@ -227,9 +268,7 @@ ParseResult buildIntegerToFloat(NodeBinder &b, Value a, Value aZp, Value bMat,
   OpBuilder &builder = b.getBuilder();
   Value acc, multiplier;
   return failure(
-      centeredI32(b, a, aZp, /*isLhs=*/true, a) ||
-      centeredI32(b, bMat, bZp, /*isLhs=*/false, bMat) ||
-      b.create<MatMulOp>(acc, a, bMat) ||
+      buildIntegerProduct(b, a, aZp, bMat, bZp, acc) ||
       b.create<CastOp>(y, acc, TypeAttr::get(builder.getF32Type())) ||
       b.create<MulOp>(multiplier, aScale, bScale) ||
       b.create<MulOp>(y, y, multiplier) ||
@@ -270,9 +309,7 @@ LogicalResult importQLinearMatMul(NodeBinder &b) {
     return failure();
   OpBuilder &builder = b.getBuilder();
   Value acc, accF, multiplier, scaled, y;
-  if (centeredI32(b, a, aZp, /*isLhs=*/true, a) ||
-      centeredI32(b, bMat, bZp, /*isLhs=*/false, bMat) ||
-      b.create<MatMulOp>(acc, a, bMat) ||
+  if (buildIntegerProduct(b, a, aZp, bMat, bZp, acc) ||
       b.create<CastOp>(accF, acc, TypeAttr::get(builder.getF32Type())) ||
       b.create<MulOp>(multiplier, aScale, bScale) ||
       b.create<DivOp>(multiplier, multiplier, yScale) ||

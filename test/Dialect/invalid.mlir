@@ -665,6 +665,30 @@ func.func @quantized_matmul_weight_rank(%x: tensor<5x4xf32>, %w: tensor<2x4x3xi8
 
 // -----
 
+func.func @integer_matmul_width(%a: tensor<5x4xi16>, %w: tensor<4x3xi8>, %za: tensor<i16>, %zw: tensor<i8>) {
+  // expected-error @+1 {{operands must be 8-bit integers}}
+  %0 = whittle.integer_matmul %a, %w, %za, %zw : (tensor<5x4xi16>, tensor<4x3xi8>, tensor<i16>, tensor<i8>) -> tensor<5x3xi32>
+  return
+}
+
+// -----
+
+func.func @integer_matmul_row_zero_points(%a: tensor<5x4xui8>, %w: tensor<4x3xi8>, %za: tensor<5xui8>, %zw: tensor<i8>) {
+  // expected-error @+1 {{the lhs zero point must be a scalar}}
+  %0 = whittle.integer_matmul %a, %w, %za, %zw : (tensor<5x4xui8>, tensor<4x3xi8>, tensor<5xui8>, tensor<i8>) -> tensor<5x3xi32>
+  return
+}
+
+// -----
+
+func.func @integer_matmul_column_zero_points(%a: tensor<5x4xui8>, %w: tensor<4x3xi8>, %za: tensor<ui8>, %zw: tensor<4xi8>) {
+  // expected-error @+1 {{the rhs zero point must be a scalar or one per column}}
+  %0 = whittle.integer_matmul %a, %w, %za, %zw : (tensor<5x4xui8>, tensor<4x3xi8>, tensor<ui8>, tensor<4xi8>) -> tensor<5x3xi32>
+  return
+}
+
+// -----
+
 func.func @quantized_matmul_scale(%x: tensor<5x4xf32>, %w: tensor<4x3xi8>, %s: tensor<1x4xf32>, %z: tensor<i8>) {
   // expected-error @+1 {{scale and zero point must broadcast to the input's shape}}
   %0 = whittle.quantized_matmul %x, %w, %s, %z : (tensor<5x4xf32>, tensor<4x3xi8>, tensor<1x4xf32>, tensor<i8>) -> tensor<5x3xf32>

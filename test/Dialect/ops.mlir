@@ -196,3 +196,12 @@ func.func @quantization(%x: tensor<2x3xf32>, %s: tensor<f32>, %z: tensor<ui8>, %
   %3 = whittle.reduce_min %x {axes = array<i64: 0>} : (tensor<2x3xf32>) -> tensor<1x3xf32>
   return
 }
+
+// Integer matmul: 8-bit operands of either sign, an i32 result, a scalar
+// left zero point and a scalar or per-column right one.
+// CHECK-LABEL: func.func @integer_matmul
+// CHECK: whittle.integer_matmul %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} : (tensor<2x5x3xui8>, tensor<3x4xi8>, tensor<ui8>, tensor<4xi8>) -> tensor<2x5x4xi32>
+func.func @integer_matmul(%a: tensor<2x5x3xui8>, %w: tensor<3x4xi8>, %za: tensor<ui8>, %zw: tensor<4xi8>) -> tensor<2x5x4xi32> {
+  %0 = whittle.integer_matmul %a, %w, %za, %zw : (tensor<2x5x3xui8>, tensor<3x4xi8>, tensor<ui8>, tensor<4xi8>) -> tensor<2x5x4xi32>
+  return %0 : tensor<2x5x4xi32>
+}

@@ -41,6 +41,9 @@ struct QuantizedSite {
   /// rows of K).
   std::string granularity;
   int64_t blockSize = 0;
+  /// "float" (weights dequantized in the kernel) or "int8" (an integer
+  /// product of quantized activations and weights).
+  std::string activations = "float";
 };
 
 struct GraphSummary {
