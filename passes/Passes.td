@@ -65,9 +65,17 @@ def WhittleFoldQuantization
     non-constant (activations: QDQ fake quantization stays exact), of a
     weight of another rank, one that feeds anything but the matmul's
     right-hand side, and a transposed gemm weight.
+
+    A quantized_matmul whose activations are a dequantize of 8-bit codes
+    with one scale and zero point, and whose weight parameters are per
+    tensor or per column (not blocked, not per row), becomes
+    cast(whittle.integer_matmul(codes, weight)) * (sa * sw): the same
+    real-valued product, summed exactly in i32 and scaled once.
   }];
   let statistics = [
-    Statistic<"numFolded", "folded", "Matmuls given integer weights">
+    Statistic<"numFolded", "folded", "Matmuls given integer weights">,
+    Statistic<"numIntegerFolded", "integer-folded",
+              "Quantized matmuls of dequantized activations made integer">
   ];
 }
 
@@ -236,6 +244,11 @@ def WhittleTileKernels : Pass<"whittle-tile-kernels", "mlir::func::FuncOp"> {
         scf.for, then into mr x nr register tiles with a K loop of step 1;
       * the register tile is vectorized to vector.contract, whose
         accumulator is hoisted out of the K loop into registers.
+    Integer contractions of unsigned 8-bit activations and signed 8-bit
+    constant weights into i32 (whittle.integer_matmul's product) get the
+    same loop nest over groups of four K, the weight packed into
+    [N/nr, K/4, nr * 4] bytes; the register tile uses `int8-dot-product`
+    at `int8-vector-width`.
     Elementwise generics, fills and innermost-dimension reductions with
     static shapes are tiled by scf.forall over the outermost dimension and
     vectorized along the innermost one with full-width vectors.
@@ -267,6 +280,11 @@ def WhittleTileKernels : Pass<"whittle-tile-kernels", "mlir::func::FuncOp"> {
            "Smallest contraction (2*M*N*K per batch) that is tiled">,
     Option<"packWeights", "pack-weights", "bool", "true",
            "Pack constant right-hand sides into contiguous panels">,
+    Option<"int8DotProduct", "int8-dot-product", "std::string", "\"none\"",
+           "Instruction of the u8 x s8 integer kernel: vpdpbusd (AVX-512 "
+           "VNNI or AVX-VNNI) or none (widen to i32 and multiply)">,
+    Option<"int8VectorWidthBits", "int8-vector-width", "unsigned", "0",
+           "Vector width of the integer kernel in bits; 0 uses vector-width">,
     Option<"vectorizeElementwise", "vectorize-elementwise", "bool", "true",
            "Tile and vectorize elementwise generics and reductions">,
     Option<"reportTiles", "report-tiles", "bool", "false",
@@ -289,7 +307,8 @@ def WhittleTileKernels : Pass<"whittle-tile-kernels", "mlir::func::FuncOp"> {
   let dependentDialects = [
     "mlir::linalg::LinalgDialect", "mlir::scf::SCFDialect",
     "mlir::tensor::TensorDialect", "mlir::vector::VectorDialect",
-    "mlir::arith::ArithDialect", "mlir::affine::AffineDialect"
+    "mlir::arith::ArithDialect", "mlir::affine::AffineDialect",
+    "mlir::LLVM::LLVMDialect"
   ];
 }
 

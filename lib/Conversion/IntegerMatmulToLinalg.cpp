@@ -31,25 +31,10 @@ using namespace whittle::lowering;
 
 namespace {
 
-/// The bytes of a constant 8-bit tensor, dense or resource; nullopt when
-/// `v` is not one.
+/// The bytes of a non-splat constant 8-bit tensor.
 std::optional<ArrayRef<char>> constantBytes(Value v) {
   auto cst = v.getDefiningOp<ConstantOp>();
-  if (!cst)
-    return std::nullopt;
-  auto type = cast<ShapedType>(cst.getType());
-  if (type.getElementTypeBitWidth() != 8)
-    return std::nullopt;
-  if (auto resource = dyn_cast<DenseResourceElementsAttr>(cst.getValue())) {
-    AsmResourceBlob *blob = resource.getRawHandle().getBlob();
-    if (!blob || blob->getData().size() != size_t(type.getNumElements()))
-      return std::nullopt;
-    return blob->getData();
-  }
-  if (auto dense = dyn_cast<DenseElementsAttr>(cst.getValue()))
-    if (!dense.isSplat())
-      return dense.getRawData();
-  return std::nullopt;
+  return cst ? int8ConstantBytes(cst.getValue()) : std::nullopt;
 }
 
 /// Whether `v` is a constant whose elements are all zero.

@@ -84,16 +84,30 @@ struct ReduceOpLowering : OpRewritePattern<OpTy> {
                  : Kind == ReduceKind::Min
                      ? highestConstant(rewriter, loc, elementType)
                      : scalarConstant(rewriter, loc, elementType, 0.0);
-    Value result =
-        buildReduction(rewriter, loc, inputType.getShape(), axes, op.getInput(),
-                       identityMaps(rewriter, inputType.getRank(), 1), init,
-                       [](OpBuilder &b, Location l, ValueRange args) {
-                         if (Kind == ReduceKind::Max)
-                           return maximum(b, l, args[0], args[1]);
-                         if (Kind == ReduceKind::Min)
-                           return minimum(b, l, args[0], args[1]);
-                         return add(b, l, args[0], args[1]);
-                       });
+    auto reduce = [&](Value input, ArrayRef<int64_t> reduced) {
+      auto type = cast<RankedTensorType>(input.getType());
+      return buildReduction(rewriter, loc, type.getShape(), reduced, input,
+                            identityMaps(rewriter, type.getRank(), 1), init,
+                            [](OpBuilder &b, Location l, ValueRange args) {
+                              if (Kind == ReduceKind::Max)
+                                return maximum(b, l, args[0], args[1]);
+                              if (Kind == ReduceKind::Min)
+                                return minimum(b, l, args[0], args[1]);
+                              return add(b, l, args[0], args[1]);
+                            });
+    };
+    // A reduction to one value (a dynamic quantization's range) is one
+    // serial loop; reducing the rows first gives a row-parallel, vectorized
+    // reduction and leaves a short one.
+    int64_t rank = inputType.getRank();
+    Value result;
+    if (rank >= 2 && int64_t(axes.size()) == rank &&
+        inputType.getShape().back() > 1) {
+      Value rows = reduce(op.getInput(), {rank - 1});
+      result = reduce(rows, llvm::to_vector(llvm::seq<int64_t>(0, rank - 1)));
+    } else {
+      result = reduce(op.getInput(), axes);
+    }
     auto reducedType = cast<RankedTensorType>(result.getType());
     if (Kind == ReduceKind::Mean) {
       int64_t count = 1;

@@ -47,6 +47,8 @@ void whittle::buildBackendPipeline(OpPassManager &pm,
     tileOptions.reportTiles = options.reportTiles;
     tileOptions.numVectorRegisters = target.numVectorRegisters;
     tileOptions.rowVectors = target.gemmRowVectors;
+    tileOptions.int8DotProduct = target.int8DotProduct;
+    tileOptions.int8VectorWidthBits = target.int8VectorWidthBits;
     tileOptions.l1CacheBytes = target.l1CacheBytes;
     tileOptions.l2CacheBytes = target.l2CacheBytes;
     pm.addNestedPass<func::FuncOp>(createWhittleTileKernels(tileOptions));

@@ -4,7 +4,9 @@
 // a constant integer weight feeding a float matmul. Folding the dequantize
 // into whittle.quantized_matmul keeps the weight integer through lowering,
 // where integer kernels take it; what each dequantized element is does not
-// change.
+// change. Where the activations are themselves dequantized 8-bit codes
+// (static QDQ), the product becomes an exact whittle.integer_matmul of the
+// codes, scaled once.
 //
 //===----------------------------------------------------------------------===//
 
@@ -94,6 +96,76 @@ struct FoldDequantizedWeightIntoGemm : OpRewritePattern<GemmOp> {
   llvm::Statistic &folded;
 };
 
+/// One value per tensor: rank 0 or a single element.
+bool isPerTensor(Value v) {
+  return cast<ShapedType>(v.getType()).getNumElements() == 1;
+}
+
+/// `v` (one element) as a rank-0 tensor.
+Value toScalar(PatternRewriter &rewriter, Location loc, Value v) {
+  if (cast<ShapedType>(v.getType()).getRank() == 0)
+    return v;
+  return ReshapeOp::create(rewriter, loc, v, rewriter.getDenseI64ArrayAttr({}));
+}
+
+/// Static QDQ: quantized_matmul(dequantize(q, sa, za), W, sw, zw) with one
+/// activation scale and zero point and weight parameters per tensor or per
+/// column equals sa·sw · Σ (q − za)(W − zw): an exact integer matmul of the
+/// codes, scaled once. (The float form rounds every product and partial sum;
+/// the integer one is exact until the final scaling.)
+struct FoldQuantizedActivationsIntoIntegerMatMul
+    : OpRewritePattern<QuantizedMatMulOp> {
+  FoldQuantizedActivationsIntoIntegerMatMul(MLIRContext *ctx,
+                                            llvm::Statistic &folded)
+      : OpRewritePattern(ctx), folded(folded) {}
+
+  LogicalResult matchAndRewrite(QuantizedMatMulOp op,
+                                PatternRewriter &rewriter) const override {
+    auto dq = op.getLhs().getDefiningOp<DequantizeOp>();
+    auto rhsType = op.getRhs().getType();
+    auto is8Bit = [](Value v) {
+      return cast<ShapedType>(v.getType()).getElementTypeBitWidth() == 8;
+    };
+    if (!dq || dq.getBlockSize() || op.getBlockSize() ||
+        !is8Bit(dq.getInput()) || !is8Bit(op.getRhs()) ||
+        !isPerTensor(dq.getScale()) || !isPerTensor(dq.getZeroPoint()) ||
+        dq.getInput().getType().getRank() < 2 ||
+        !op.getResult().getType().getElementType().isF32() ||
+        dq.getScale().getType().getElementType() !=
+            op.getScale().getType().getElementType())
+      return rewriter.notifyMatchFailure(
+          op, "activations are not 8-bit codes dequantized per tensor");
+    // Weight parameters must not vary along K.
+    int64_t n = rhsType.getDimSize(1);
+    for (Value param : {op.getScale(), op.getZeroPoint()}) {
+      auto shape = cast<ShapedType>(param.getType()).getShape();
+      if (!isPerTensor(param) &&
+          !(shape.size() == 2 && shape[0] == 1 && shape[1] == n))
+        return rewriter.notifyMatchFailure(
+            op, "weight scale or zero point varies along K");
+    }
+    Location loc = op.getLoc();
+    Value weightZp = op.getZeroPoint();
+    weightZp = isPerTensor(weightZp)
+                   ? toScalar(rewriter, loc, weightZp)
+                   : ReshapeOp::create(rewriter, loc, weightZp,
+                                       rewriter.getDenseI64ArrayAttr({n}))
+                         .getResult();
+    Value product = IntegerMatMulOp::create(
+        rewriter, loc, dq.getInput(), op.getRhs(),
+        toScalar(rewriter, loc, dq.getZeroPoint()), weightZp);
+    Value scaled = CastOp::create(rewriter, loc, product,
+                                  TypeAttr::get(rewriter.getF32Type()));
+    Value scale = MulOp::create(
+        rewriter, loc, toScalar(rewriter, loc, dq.getScale()), op.getScale());
+    rewriter.replaceOpWithNewOp<MulOp>(op, scaled, scale);
+    ++folded;
+    return success();
+  }
+
+  llvm::Statistic &folded;
+};
+
 struct WhittleFoldQuantizationPass
     : whittle::impl::WhittleFoldQuantizationBase<WhittleFoldQuantizationPass> {
   void runOnOperation() override {
@@ -101,6 +173,8 @@ struct WhittleFoldQuantizationPass
     patterns
         .add<FoldDequantizedWeightIntoMatMul, FoldDequantizedWeightIntoGemm>(
             &getContext(), numFolded);
+    patterns.add<FoldQuantizedActivationsIntoIntegerMatMul>(&getContext(),
+                                                            numIntegerFolded);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
   }

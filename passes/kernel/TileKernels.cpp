@@ -12,11 +12,14 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Int8Gemm.h"
+
 #include "whittle/Passes/Passes.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
@@ -43,11 +46,13 @@ namespace whittle {
 } // namespace whittle
 
 using namespace mlir;
+namespace int8gemm = whittle::int8gemm;
 
 namespace {
 
-/// What a loop of a contraction does.
-enum class Role { Batch, M, N, K };
+/// What a loop of a contraction does. KLane is the four K values of an
+/// integer dot product, never tiled.
+enum class Role { Batch, M, N, K, KLane };
 
 /// A contraction the pass knows how to tile: one M, N and K loop, at most
 /// one batch loop, f32, static shapes, C += A * B.
@@ -56,6 +61,8 @@ struct Contraction {
   SmallVector<Role> roles; // per loop
   int64_t batch = 1, m = 0, n = 0, k = 0;
   unsigned mDim = 0, nDim = 0, kDim = 0;
+  /// u8 x s8 -> i32 (Int8Gemm.h); k counts groups of four.
+  bool integer = false;
 };
 
 /// Tile sizes of one contraction.
@@ -153,9 +160,15 @@ struct WhittleTileKernelsPass
 
   int64_t lanes() const { return std::max<int64_t>(1, vectorWidthBits / 32); }
 
+  /// i32 lanes of the integer kernel's vectors.
+  int64_t int8Lanes() const {
+    return std::max<int64_t>(
+        1, (int8VectorWidthBits ? int8VectorWidthBits : vectorWidthBits) / 32);
+  }
+
   GemmTiles chooseTiles(const Contraction &c, int64_t nr) const {
     GemmTiles t;
-    int64_t vl = lanes();
+    int64_t vl = c.integer ? int8Lanes() : lanes();
     int64_t paddedN = c.n;
     t.nr = nr;
     // Accumulators (mr x nr/vl vectors), the B vectors and one broadcast of
@@ -192,7 +205,21 @@ struct WhittleTileKernelsPass
     func.walk([&](linalg::LinalgOp op) {
       if (op->getParentOfType<scf::ForallOp>())
         return;
-      if (std::optional<Contraction> c = matchContraction(op)) {
+      std::optional<Contraction> c = matchContraction(op);
+      if (!c && int8gemm::isU8S8Contraction(op)) {
+        SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+        c = Contraction{op,
+                        {Role::M, Role::N, Role::K},
+                        1,
+                        ranges[0],
+                        ranges[1],
+                        ranges[2],
+                        0,
+                        1,
+                        2,
+                        /*integer=*/true};
+      }
+      if (c) {
         if (2 * c->m * c->n * c->k >= minMatmulFlops)
           contractions.push_back(*c);
         else
@@ -374,10 +401,35 @@ struct WhittleTileKernelsPass
   //===--------------------------------------------------------------------===//
 
   LogicalResult tileContraction(IRRewriter &rewriter, Contraction c) {
-    int64_t vl = lanes();
+    int64_t vl = c.integer ? int8Lanes() : lanes();
     int64_t nr = microN > 0 ? microN : std::max(1u, unsigned(rowVectors)) * vl;
     bool packed = false;
-    if (packWeights) {
+    if (c.integer) {
+      // The integer kernel exists only over packed weights.
+      int64_t padTo = c.n % nr == 0 ? nr : 8 * nr;
+      uint64_t bytes = 0;
+      FailureOr<linalg::GenericOp> p =
+          int8gemm::packWeights(rewriter, c.op, nr, padTo, bytes);
+      if (failed(p)) {
+        LLVM_DEBUG(llvm::dbgs()
+                   << "integer weight not packable: " << *c.op << "\n");
+        return success();
+      }
+      bytesPacked += bytes;
+      ++numWeightsPacked;
+      int64_t paddedN = llvm::divideCeil(c.n, padTo) * padTo;
+      c = Contraction{cast<linalg::LinalgOp>(p->getOperation()),
+                      {Role::M, Role::N, Role::K, Role::N, Role::KLane},
+                      1,
+                      c.m,
+                      paddedN,
+                      c.k / 4,
+                      0,
+                      3,
+                      2,
+                      /*integer=*/true};
+      packed = true;
+    } else if (packWeights) {
       // Pad N to whole panels; odd widths (a vocabulary) to 8 panels so that
       // the tile choice below has divisors to work with.
       int64_t padTo = c.n % nr == 0 ? nr : 8 * nr;
@@ -433,6 +485,7 @@ struct WhittleTileKernelsPass
       case Role::N:
         return isLane(i) ? 0 : isPanel(i) ? t.nc / t.nr : t.nc;
       case Role::K:
+      case Role::KLane:
         return 0;
       }
       return 0;
@@ -531,6 +584,7 @@ struct WhittleTileKernelsPass
                                case Role::N:
                                  return isLane(i) ? 0 : isPanel(i) ? 1 : t.nr;
                                case Role::K:
+                               case Role::KLane:
                                  return 0;
                                }
                                return 0;
@@ -558,6 +612,17 @@ struct WhittleTileKernelsPass
   /// vector.contract.
   LogicalResult vectorizeRegisterTile(IRRewriter &rewriter, linalg::LinalgOp op,
                                       const Contraction &c) {
+    if (c.integer) {
+      rewriter.setInsertionPoint(op);
+      Value result = int8gemm::emitRegisterTile(
+          rewriter, op.getLoc(), op.getDpsInputOperand(0)->get(),
+          op.getDpsInputOperand(1)->get(), op.getDpsInitOperand(0)->get(),
+          int8Lanes(),
+          int8DotProduct == "vpdpbusd" ? int8gemm::DotProduct::Vpdpbusd
+                                       : int8gemm::DotProduct::None);
+      rewriter.replaceOp(op, result);
+      return success();
+    }
     Location loc = op.getLoc();
     rewriter.setInsertionPoint(op);
     // Keeps the operand dims whose loops are in `keep`, drops the (unit)

@@ -163,11 +163,13 @@ def main():
     p.add_argument("--work", required=True)
     p.add_argument("--atol", default="1e-3")
     p.add_argument("--form", action="append", choices=FORMS)
+    p.add_argument("--compile-flag", action="append", default=[],
+                   help="extra whittle-compile flag (e.g. --mcpu=x86-64-v3)")
     args = p.parse_args()
     node = check_model.check_onnxruntime()
     model_dir = check_model.ensure_model(args.cache, args.name)
     with open(os.path.join(model_dir, "compile_flags.txt")) as f:
-        flags = shlex.split(f.read())
+        flags = shlex.split(f.read()) + args.compile_flag
     data = os.path.join(model_dir, "test_data_set_0")
     inputs = sorted(f for f in os.listdir(data) if f.startswith("input_"))
     os.makedirs(args.work, exist_ok=True)

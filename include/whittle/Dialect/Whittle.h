@@ -33,6 +33,11 @@ mlir::LogicalResult broadcastShapes(llvm::ArrayRef<int64_t> a,
                                     llvm::ArrayRef<int64_t> b,
                                     llvm::SmallVectorImpl<int64_t> &result);
 
+/// The bytes of a non-splat constant of 8-bit elements (a dense attribute or
+/// a resource blob), as stored: what compile-time weight transformations
+/// read. Nullopt for anything else.
+std::optional<llvm::ArrayRef<char>> int8ConstantBytes(mlir::Attribute value);
+
 /// Largest constant (in elements) that folders materialize. Larger results
 /// stay as ops so weights are never duplicated by folding.
 constexpr int64_t kMaxFoldedElements = 1 << 16;

@@ -38,6 +38,13 @@ struct TargetInfo {
   /// Vectors across a matmul register tile's row (its nr / lanes): more
   /// where the register file holds more accumulators.
   unsigned gemmRowVectors = 2;
+  /// The dot-product instruction of the int8 GEMM kernel ("vpdpbusd":
+  /// AVX-512 VNNI or AVX-VNNI, u8 x s8 into i32), or "none".
+  std::string int8DotProduct = "none";
+  /// Vector width of the int8 kernel: AVX-512 VNNI's 512-bit vpdpbusd
+  /// keeps a row of 32 i32 accumulators in two registers, where 256-bit
+  /// halves of 512-bit rows would cost an extract and insert per update.
+  unsigned int8VectorWidthBits = 128;
   /// Data cache sizes in bytes, used to size tiles.
   int64_t l1CacheBytes = 32 * 1024;
   int64_t l2CacheBytes = 1024 * 1024;

@@ -17,16 +17,23 @@ llvm::Expected<whittle::TargetInfo> whittle::makeX86TargetInfo(StringRef cpu) {
 
   SmallVector<std::string> features;
   bool hasAvx2 = false, hasAvx512 = false;
+  // vpdpbusd: AVX-512 VNNI (with VL for 256-bit vectors) or AVX-VNNI.
+  bool hasVnni512 = false, hasAvx512Vl = false, hasAvxVnni = false;
+  auto note = [&](StringRef f) {
+    hasAvx2 |= f == "avx2";
+    hasAvx512 |= f == "avx512f";
+    hasVnni512 |= f == "avx512vnni";
+    hasAvx512Vl |= f == "avx512vl";
+    hasAvxVnni |= f == "avxvnni";
+  };
   if (cpu == "native") {
     info.cpu = sys::getHostCPUName().str();
     // The host feature list is authoritative: it reflects what the OS
     // enabled (e.g. AVX-512 state saving), not just what the CPU model has.
     for (const auto &entry : sys::getHostCPUFeatures()) {
       features.push_back((entry.getValue() ? "+" : "-") + entry.getKey().str());
-      if (entry.getValue() && entry.getKey() == "avx2")
-        hasAvx2 = true;
-      if (entry.getValue() && entry.getKey() == "avx512f")
-        hasAvx512 = true;
+      if (entry.getValue())
+        note(entry.getKey());
     }
     llvm::sort(features);
   } else {
@@ -42,10 +49,8 @@ llvm::Expected<whittle::TargetInfo> whittle::makeX86TargetInfo(StringRef cpu) {
     // only need them here to pick the vector width.
     SmallVector<StringRef> cpuFeatures;
     X86::getFeaturesForCPU(cpu, cpuFeatures);
-    for (StringRef f : cpuFeatures) {
-      hasAvx2 |= f == "avx2";
-      hasAvx512 |= f == "avx512f";
-    }
+    for (StringRef f : cpuFeatures)
+      note(f);
   }
   info.features = join(features, ",");
   // 512-bit vectors lower the clock on many parts; LLVM's own default for
@@ -55,6 +60,11 @@ llvm::Expected<whittle::TargetInfo> whittle::makeX86TargetInfo(StringRef cpu) {
   // AVX-512 brings 32 registers, also to the 256-bit instructions.
   info.numVectorRegisters = hasAvx512 ? 32 : 16;
   info.gemmRowVectors = 2;
+  if ((hasVnni512 && (hasAvx512Vl || info.vectorWidthBits == 512)) ||
+      (hasAvxVnni && info.vectorWidthBits <= 256))
+    info.int8DotProduct = "vpdpbusd";
+  info.int8VectorWidthBits =
+      hasVnni512 ? info.maxVectorWidthBits : info.vectorWidthBits;
   info.l1CacheBytes = 32 * 1024;
   info.l2CacheBytes = hasAvx512 ? 2 * 1024 * 1024 : 1024 * 1024;
   info.l3CacheBytes = 16 * 1024 * 1024;

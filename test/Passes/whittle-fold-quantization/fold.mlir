@@ -21,12 +21,19 @@ func.func @matmul_weight_only(%x: tensor<2x5x4xf32>) -> tensor<2x5x3xf32> {
 
 // -----
 
-// Static QDQ: the activation's quantize/dequantize pair stays (exact fake
-// quantization); the weight side folds. A gemm's C becomes an add.
+// Static QDQ: the weight side folds, then the per-tensor dequantized
+// activation codes and the weight make an exact integer matmul scaled by
+// sa * sw. A gemm's C becomes an add.
 // CHECK-LABEL: func.func @gemm_qdq
-// CHECK: %[[AQ:.*]] = whittle.quantize %arg0
-// CHECK: %[[ADQ:.*]] = whittle.dequantize %[[AQ]]
-// CHECK: %[[Q:.*]] = whittle.quantized_matmul %[[ADQ]], %{{.*}} : (tensor<5x4xf32>, tensor<4x3xui8>, tensor<f32>, tensor<ui8>) -> tensor<5x3xf32>
+// CHECK-DAG: %[[S:.*]] = whittle.constant dense<1.562500e-02> : tensor<f32>
+// CHECK-DAG: %[[WZ:.*]] = whittle.constant dense<6> : tensor<ui8>
+// CHECK-DAG: %[[AS:.*]] = whittle.constant dense<3.125000e-02> : tensor<f32>
+// CHECK-DAG: %[[AZ:.*]] = whittle.constant dense<128> : tensor<ui8>
+// CHECK: %[[AQ:.*]] = whittle.quantize %arg0, %[[AS]], %[[AZ]]
+// CHECK-NOT: whittle.dequantize
+// CHECK: %[[P:.*]] = whittle.integer_matmul %[[AQ]], %{{.*}}, %[[AZ]], %[[WZ]] : (tensor<5x4xui8>, tensor<4x3xui8>, tensor<ui8>, tensor<ui8>) -> tensor<5x3xi32>
+// CHECK: %[[F:.*]] = whittle.cast %[[P]] {to = f32}
+// CHECK: %[[Q:.*]] = whittle.mul %[[F]], %[[S]] : (tensor<5x3xf32>, tensor<f32>) -> tensor<5x3xf32>
 // CHECK: %[[Y:.*]] = whittle.add %[[Q]], %arg1 : (tensor<5x3xf32>, tensor<3xf32>) -> tensor<5x3xf32>
 // CHECK-NOT: whittle.gemm
 // CHECK: return %[[Y]]
@@ -73,4 +80,28 @@ func.func @blocked_int4(%x: tensor<3x32xf32>) -> tensor<3x2xf32> {
   %dq = whittle.dequantize %w, %s, %z {block_size = 16 : i64} : (tensor<32x2xui4>, tensor<2x2xf32>, tensor<2x2xui4>) -> tensor<32x2xf32>
   %y = whittle.matmul %x, %dq : (tensor<3x32xf32>, tensor<32x2xf32>) -> tensor<3x2xf32>
   return %y : tensor<3x2xf32>
+}
+
+// -----
+
+// Static QDQ with per-column weight parameters ([1, N] after import) and
+// int8 activations: the weight zero point becomes one per column.
+// CHECK-LABEL: func.func @matmul_qdq_per_column
+// CHECK-DAG: %[[S:.*]] = whittle.constant dense<{{\[}}[3.125000e-02, 1.562500e-02, 7.812500e-03]]> : tensor<1x3xf32>
+// CHECK-DAG: %[[ZR:.*]] = whittle.constant dense<[0, 1, -1]> : tensor<3xi8>
+// CHECK: %[[P:.*]] = whittle.integer_matmul %{{.*}}, %{{.*}}, %{{.*}}, %[[ZR]] : (tensor<2x5x4xi8>, tensor<4x3xi8>, tensor<i8>, tensor<3xi8>) -> tensor<2x5x3xi32>
+// CHECK: %[[F:.*]] = whittle.cast %[[P]] {to = f32}
+// CHECK: whittle.mul %[[F]], %[[S]] : (tensor<2x5x3xf32>, tensor<1x3xf32>) -> tensor<2x5x3xf32>
+// CHECK-NOT: whittle.quantized_matmul
+func.func @matmul_qdq_per_column(%x: tensor<2x5x4xf32>) -> tensor<2x5x3xf32> {
+  %as = whittle.constant dense<0.0625> : tensor<f32>
+  %az = whittle.constant dense<-3> : tensor<i8>
+  %aq = whittle.quantize %x, %as, %az : (tensor<2x5x4xf32>, tensor<f32>, tensor<i8>) -> tensor<2x5x4xi8>
+  %adq = whittle.dequantize %aq, %as, %az : (tensor<2x5x4xi8>, tensor<f32>, tensor<i8>) -> tensor<2x5x4xf32>
+  %w = whittle.constant dense<[[1, -2, 3], [4, 5, -6], [7, 8, 9], [-10, 11, 12]]> : tensor<4x3xi8>
+  %s = whittle.constant dense<[[0.5, 0.25, 0.125]]> : tensor<1x3xf32>
+  %z = whittle.constant dense<[[0, 1, -1]]> : tensor<1x3xi8>
+  %dq = whittle.dequantize %w, %s, %z : (tensor<4x3xi8>, tensor<1x3xf32>, tensor<1x3xi8>) -> tensor<4x3xf32>
+  %y = whittle.matmul %adq, %dq : (tensor<2x5x4xf32>, tensor<4x3xf32>) -> tensor<2x5x3xf32>
+  return %y : tensor<2x5x3xf32>
 }

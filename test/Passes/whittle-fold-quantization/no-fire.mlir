@@ -68,3 +68,33 @@ func.func @blocked_along_n(%x: tensor<3x2xf32>) -> tensor<3x32xf32> {
   %y = whittle.matmul %x, %dq : (tensor<3x2xf32>, tensor<2x32xf32>) -> tensor<3x32xf32>
   return %y : tensor<3x32xf32>
 }
+
+// -----
+
+// Activations dequantized per channel (a scale per K) and a weight with a
+// scale per row (along K): no single scale factors out of the sum, so the
+// float quantized_matmul stays.
+// CHECK-LABEL: func.func @qdq_scales_along_k
+// CHECK: whittle.quantized_matmul
+// CHECK: whittle.quantized_matmul
+// CHECK-NOT: whittle.integer_matmul
+func.func @qdq_scales_along_k(%x: tensor<5x4xf32>) -> (tensor<5x3xf32>, tensor<5x3xf32>) {
+  %as = whittle.constant dense<[[0.5, 0.25, 0.125, 1.0]]> : tensor<1x4xf32>
+  %az = whittle.constant dense<0> : tensor<1x4xi8>
+  %aq = whittle.quantize %x, %as, %az : (tensor<5x4xf32>, tensor<1x4xf32>, tensor<1x4xi8>) -> tensor<5x4xi8>
+  %adq = whittle.dequantize %aq, %as, %az : (tensor<5x4xi8>, tensor<1x4xf32>, tensor<1x4xi8>) -> tensor<5x4xf32>
+  %w = whittle.constant dense<[[1, -2, 3], [4, 5, -6], [7, 8, 9], [-10, 11, 12]]> : tensor<4x3xi8>
+  %ws = whittle.constant dense<0.5> : tensor<f32>
+  %wz = whittle.constant dense<0> : tensor<i8>
+  %dq = whittle.dequantize %w, %ws, %wz : (tensor<4x3xi8>, tensor<f32>, tensor<i8>) -> tensor<4x3xf32>
+  %y0 = whittle.matmul %adq, %dq : (tensor<5x4xf32>, tensor<4x3xf32>) -> tensor<5x3xf32>
+  %ts = whittle.constant dense<0.0625> : tensor<f32>
+  %tz = whittle.constant dense<0> : tensor<i8>
+  %tq = whittle.quantize %x, %ts, %tz : (tensor<5x4xf32>, tensor<f32>, tensor<i8>) -> tensor<5x4xi8>
+  %tdq = whittle.dequantize %tq, %ts, %tz : (tensor<5x4xi8>, tensor<f32>, tensor<i8>) -> tensor<5x4xf32>
+  %rs = whittle.constant dense<[[0.5], [0.25], [0.125], [1.0]]> : tensor<4x1xf32>
+  %rz = whittle.constant dense<0> : tensor<4x1xi8>
+  %rdq = whittle.dequantize %w, %rs, %rz : (tensor<4x3xi8>, tensor<4x1xf32>, tensor<4x1xi8>) -> tensor<4x3xf32>
+  %y1 = whittle.matmul %tdq, %rdq : (tensor<5x4xf32>, tensor<4x3xf32>) -> tensor<5x3xf32>
+  return %y0, %y1 : tensor<5x3xf32>, tensor<5x3xf32>
+}

@@ -1,0 +1,253 @@
+//===- Int8Gemm.cpp - The u8 x s8 -> i32 GEMM kernel of tile-kernels ------===//
+
+#include "Int8Gemm.h"
+
+#include "whittle/Dialect/Whittle.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+
+using namespace mlir;
+using namespace whittle::int8gemm;
+
+namespace {
+
+/// The bytes of an arith.constant holding a non-splat 8-bit tensor.
+std::optional<ArrayRef<char>> constantBytes(Value v) {
+  auto cst = v.getDefiningOp<arith::ConstantOp>();
+  return cst ? whittle::int8ConstantBytes(cst.getValue()) : std::nullopt;
+}
+
+/// `v` is an extension (of kind ExtOp) of block argument `index`.
+template <typename ExtOp> bool isExtendedArgument(Value v, unsigned index) {
+  auto ext = v.getDefiningOp<ExtOp>();
+  auto arg = ext ? dyn_cast<BlockArgument>(ext.getIn()) : BlockArgument();
+  return arg && arg.getArgNumber() == index;
+}
+
+} // namespace
+
+bool whittle::int8gemm::isU8S8Contraction(linalg::LinalgOp op) {
+  auto generic = dyn_cast<linalg::GenericOp>(op.getOperation());
+  if (!generic || op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1 ||
+      op.getNumLoops() != 3 || !op.hasPureTensorSemantics())
+    return false;
+  for (OpOperand &operand : op->getOpOperands()) {
+    auto type = dyn_cast<RankedTensorType>(operand.get().getType());
+    unsigned width = op.isDpsInit(&operand) ? 32 : 8;
+    if (!type || !type.hasStaticShape() ||
+        !type.getElementType().isInteger(width))
+      return false;
+  }
+  MLIRContext *ctx = op->getContext();
+  auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
+  SmallVector<AffineMap> expected = {AffineMap::get(3, 0, {d(0), d(2)}, ctx),
+                                     AffineMap::get(3, 0, {d(2), d(1)}, ctx),
+                                     AffineMap::get(3, 0, {d(0), d(1)}, ctx)};
+  if (op.getIndexingMapsArray() != expected)
+    return false;
+  // acc + zext(a) * sext(b), in either operand order.
+  Block *body = generic.getBody();
+  auto yield = cast<linalg::YieldOp>(body->getTerminator());
+  auto add = yield.getOperand(0).getDefiningOp<arith::AddIOp>();
+  if (!add || std::distance(body->begin(), body->end()) != 5)
+    return false;
+  Value acc = body->getArgument(2);
+  Value product = add.getLhs() == acc   ? add.getRhs()
+                  : add.getRhs() == acc ? add.getLhs()
+                                        : Value();
+  auto mul = product ? product.getDefiningOp<arith::MulIOp>() : nullptr;
+  if (!mul)
+    return false;
+  Value x = mul.getLhs(), y = mul.getRhs();
+  return (isExtendedArgument<arith::ExtUIOp>(x, 0) &&
+          isExtendedArgument<arith::ExtSIOp>(y, 1)) ||
+         (isExtendedArgument<arith::ExtUIOp>(y, 0) &&
+          isExtendedArgument<arith::ExtSIOp>(x, 1));
+}
+
+FailureOr<linalg::GenericOp>
+whittle::int8gemm::packWeights(RewriterBase &rewriter, linalg::LinalgOp op,
+                               int64_t nr, int64_t padTo,
+                               uint64_t &bytesPacked) {
+  Value a = op.getDpsInputOperand(0)->get();
+  Value b = op.getDpsInputOperand(1)->get();
+  Value init = op.getDpsInitOperand(0)->get();
+  auto bType = cast<RankedTensorType>(b.getType());
+  int64_t m = cast<RankedTensorType>(a.getType()).getDimSize(0);
+  int64_t k = bType.getDimSize(0), n = bType.getDimSize(1);
+  std::optional<ArrayRef<char>> data = constantBytes(b);
+  if (!data || k % 4 != 0)
+    return failure();
+  int64_t paddedN = llvm::divideCeil(n, padTo) * padTo;
+  auto fill = init.getDefiningOp<linalg::FillOp>();
+  if (paddedN != n && !fill)
+    return failure();
+
+  MLIRContext *ctx = op->getContext();
+  Location loc = op.getLoc();
+  int64_t nb = paddedN / nr, k4 = k / 4;
+  Type i8 = rewriter.getI8Type(), i32 = rewriter.getI32Type();
+  // Each (panel, K group) row of nr x 4 bytes is one contiguous vector
+  // read; as a 4-D [nb, k4, nr, 4] tensor it would be read 4 bytes at a time.
+  auto packedType = RankedTensorType::get({nb, k4, nr * 4}, i8);
+  AsmResourceBlob blob =
+      HeapAsmResourceBlob::allocate(packedType.getNumElements(), 64);
+  MutableArrayRef<char> out = blob.getMutableData();
+  for (int64_t p = 0; p < nb; ++p)
+    for (int64_t q = 0; q < k4; ++q)
+      for (int64_t i = 0; i < nr; ++i) {
+        int64_t col = p * nr + i;
+        for (int64_t j = 0; j < 4; ++j)
+          out[((p * k4 + q) * nr + i) * 4 + j] =
+              col < n ? (*data)[(q * 4 + j) * n + col] : 0;
+      }
+  bytesPacked += out.size();
+  OpBuilder::InsertionGuard guard(rewriter);
+  rewriter.setInsertionPoint(b.getDefiningOp());
+  Value packed = arith::ConstantOp::create(
+      rewriter, loc,
+      DenseResourceElementsAttr::get(packedType, "whittle_packed",
+                                     std::move(blob)));
+
+  rewriter.setInsertionPoint(op);
+  auto a3Type = RankedTensorType::get({m, k4, 4}, i8);
+  Value a3 = tensor::ExpandShapeOp::create(
+      rewriter, loc, a3Type, a, ArrayRef<ReassociationIndices>{{0}, {1, 2}});
+  auto c3Type = RankedTensorType::get({m, nb, nr}, i32);
+  SmallVector<ReassociationIndices> reassoc = {{0}, {1, 2}};
+  Value c3;
+  if (fill) {
+    Value empty =
+        paddedN == n
+            ? tensor::ExpandShapeOp::create(rewriter, loc, c3Type,
+                                            fill.getOutputs()[0], reassoc)
+                  .getResult()
+            : tensor::EmptyOp::create(rewriter, loc, c3Type.getShape(), i32)
+                  .getResult();
+    c3 = linalg::FillOp::create(rewriter, loc, fill.getInputs()[0], empty)
+             .getResult(0);
+  } else {
+    c3 = tensor::ExpandShapeOp::create(rewriter, loc, c3Type, init, reassoc);
+  }
+  auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
+  SmallVector<AffineMap> maps = {
+      AffineMap::get(5, 0, {d(0), d(2), d(4)}, ctx),
+      AffineMap::get(5, 0, {d(1), d(2), d(3) * 4 + d(4)}, ctx),
+      AffineMap::get(5, 0, {d(0), d(1), d(3)}, ctx)};
+  SmallVector<utils::IteratorType> iterators = {
+      utils::IteratorType::parallel, utils::IteratorType::parallel,
+      utils::IteratorType::reduction, utils::IteratorType::parallel,
+      utils::IteratorType::reduction};
+  auto generic = linalg::GenericOp::create(rewriter, loc, TypeRange{c3Type},
+                                           ValueRange{a3, packed},
+                                           ValueRange{c3}, maps, iterators);
+  rewriter.cloneRegionBefore(op->getRegion(0), generic.getRegion(),
+                             generic.getRegion().begin());
+  Value result = tensor::CollapseShapeOp::create(
+      rewriter, loc, RankedTensorType::get({m, paddedN}, i32),
+      generic.getResult(0), reassoc);
+  if (paddedN != n)
+    result = tensor::ExtractSliceOp::create(
+        rewriter, loc, cast<RankedTensorType>(init.getType()), result,
+        ArrayRef<OpFoldResult>{rewriter.getIndexAttr(0),
+                               rewriter.getIndexAttr(0)},
+        ArrayRef<OpFoldResult>{rewriter.getIndexAttr(m),
+                               rewriter.getIndexAttr(n)},
+        ArrayRef<OpFoldResult>{rewriter.getIndexAttr(1),
+                               rewriter.getIndexAttr(1)});
+  rewriter.replaceOp(op, result);
+  if (b.use_empty())
+    rewriter.eraseOp(b.getDefiningOp());
+  return generic;
+}
+
+Value whittle::int8gemm::emitRegisterTile(OpBuilder &b, Location loc, Value a,
+                                          Value bPanel, Value acc,
+                                          int64_t lanes, DotProduct dot) {
+  auto accType = cast<RankedTensorType>(acc.getType());
+  int64_t mr = accType.getDimSize(0), nr = accType.getDimSize(2);
+  Type i8 = b.getI8Type(), i32 = b.getI32Type();
+  Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+  auto read = [&](Value source, VectorType type, Attribute padding) {
+    SmallVector<Value> indices(type.getRank(), zero);
+    SmallVector<bool> inBounds(type.getRank(), true);
+    Value pad = arith::ConstantOp::create(b, loc, cast<TypedAttr>(padding));
+    return vector::TransferReadOp::create(b, loc, type, source, indices, pad,
+                                          inBounds)
+        .getResult();
+  };
+  Value aVec = vector::ShapeCastOp::create(
+      b, loc, VectorType::get({mr, 4}, i8),
+      read(a, VectorType::get({mr, 1, 4}, i8), b.getI8IntegerAttr(0)));
+  Value bVec =
+      read(bPanel, VectorType::get({1, 1, nr * 4}, i8), b.getI8IntegerAttr(0));
+  Value cVec = vector::ShapeCastOp::create(
+      b, loc, VectorType::get({mr, nr}, i32),
+      read(acc, VectorType::get({mr, 1, nr}, i32), b.getI32IntegerAttr(0)));
+
+  if (dot == DotProduct::None) {
+    MLIRContext *ctx = b.getContext();
+    auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
+    Value lhs =
+        arith::ExtUIOp::create(b, loc, VectorType::get({mr, 4}, i32), aVec);
+    Value rhs =
+        arith::ExtSIOp::create(b, loc, VectorType::get({nr, 4}, i32),
+                               vector::ShapeCastOp::create(
+                                   b, loc, VectorType::get({nr, 4}, i8), bVec));
+    cVec = vector::ContractionOp::create(
+        b, loc, lhs, rhs, cVec,
+        b.getAffineMapArrayAttr({AffineMap::get(3, 0, {d(0), d(2)}, ctx),
+                                 AffineMap::get(3, 0, {d(1), d(2)}, ctx),
+                                 AffineMap::get(3, 0, {d(0), d(1)}, ctx)}),
+        b.getArrayAttr(
+            {vector::IteratorTypeAttr::get(ctx, vector::IteratorType::parallel),
+             vector::IteratorTypeAttr::get(ctx, vector::IteratorType::parallel),
+             vector::IteratorTypeAttr::get(ctx,
+                                           vector::IteratorType::reduction)}));
+  } else {
+    // Four bytes of a row of A broadcast as one i32 to every lane; each
+    // i32 lane of a B vector holds the four bytes of one column. (LLVM's
+    // vpdpbusd takes the byte operands as vectors of i8.)
+    auto wordType = VectorType::get({lanes}, i32);
+    Value bBytes = vector::ShapeCastOp::create(
+        b, loc, VectorType::get({nr * 4}, i8), bVec);
+    auto bytesType = VectorType::get({lanes * 4}, i8);
+    SmallVector<Value> bGroups;
+    for (int64_t g = 0; g < nr / lanes; ++g)
+      bGroups.push_back(vector::ExtractStridedSliceOp::create(
+          b, loc, bBytes, {g * lanes * 4}, {lanes * 4}, {1}));
+    StringAttr intrinsic = b.getStringAttr("llvm.x86.avx512.vpdpbusd." +
+                                           std::to_string(lanes * 32));
+    for (int64_t row = 0; row < mr; ++row) {
+      Value word = vector::BitCastOp::create(
+          b, loc, VectorType::get({1}, i32),
+          vector::ExtractOp::create(b, loc, aVec, row));
+      Value broadcast = vector::BitCastOp::create(
+          b, loc, bytesType,
+          vector::BroadcastOp::create(
+              b, loc, wordType, vector::ExtractOp::create(b, loc, word, 0)));
+      Value accRow = vector::ExtractOp::create(b, loc, cVec, row);
+      for (int64_t g = 0; g < nr / lanes; ++g) {
+        Value part = vector::ExtractStridedSliceOp::create(
+            b, loc, accRow, {g * lanes}, {lanes}, {1});
+        part = LLVM::CallIntrinsicOp::create(
+                   b, loc, wordType, intrinsic,
+                   ValueRange{part, broadcast, bGroups[g]})
+                   .getResult(0);
+        accRow = vector::InsertStridedSliceOp::create(b, loc, part, accRow,
+                                                      {g * lanes}, {1});
+      }
+      cVec = vector::InsertOp::create(b, loc, accRow, cVec, row);
+    }
+  }
+  Value cOut = vector::ShapeCastOp::create(
+      b, loc, VectorType::get({mr, 1, nr}, i32), cVec);
+  SmallVector<Value> indices(3, zero);
+  return vector::TransferWriteOp::create(b, loc, cOut, acc, indices,
+                                         ArrayRef<bool>{true, true, true})
+      .getResult();
+}

@@ -1,0 +1,54 @@
+//===- Int8Gemm.h - The u8 x s8 -> i32 GEMM kernel of tile-kernels -*- C++ -*-//
+//
+// An integer contraction (unsigned 8-bit activations times signed 8-bit
+// weights, accumulated in i32, as whittle.integer_matmul lowers) gets the
+// same loop nest as an f32 GEMM, over groups of four consecutive K: the
+// weight is packed at compile time into [N/nr, K/4, nr * 4] bytes, so that
+// one vector load holds four K values of each of its columns, the layout of
+// the dot-product instructions (x86 vpdpbusd, which adds four u8 x s8
+// products into each i32 lane without intermediate saturation).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef WHITTLE_PASSES_KERNEL_INT8GEMM_H
+#define WHITTLE_PASSES_KERNEL_INT8GEMM_H
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/IR/PatternMatch.h"
+
+namespace whittle::int8gemm {
+
+/// The instruction the register tile uses.
+enum class DotProduct {
+  /// Widen to i32 and multiply (any target).
+  None,
+  /// x86 vpdpbusd (AVX-512 VNNI, AVX-VNNI) at the tile's vector width.
+  Vpdpbusd,
+};
+
+/// Whether `op` is C[m, n] += zext(A[m, k]) * sext(B[k, n]) on i8 operands
+/// and an i32 accumulator, with static shapes.
+bool isU8S8Contraction(mlir::linalg::LinalgOp op);
+
+/// Packs the constant weight of the u8 x s8 contraction `op` (K a multiple
+/// of 4) into [ceil(N / padTo) * padTo / nr, K/4, nr * 4] (zero columns pad
+/// N; byte ni * 4 + kk of a row is K = 4 * k4 + kk of column ni) and rewrites
+/// `op` over it with loops (m, nb, k4, ni, kk):
+/// A viewed as [M, K/4, 4], C as [M, nb, nr]. Returns the new generic (its
+/// result is already in place of `op`'s) or failure when B is not a
+/// constant, K is not a multiple of 4, or a padded N has no fill to start
+/// from. `bytesPacked` grows by the packed size.
+mlir::FailureOr<mlir::linalg::GenericOp>
+packWeights(mlir::RewriterBase &rewriter, mlir::linalg::LinalgOp op, int64_t nr,
+            int64_t padTo, uint64_t &bytesPacked);
+
+/// The register tile of the packed contraction: `a` [mr, 1, 4] bytes,
+/// `b` [1, 1, nr * 4] bytes, `acc` [mr, 1, nr] i32 tensor slices. Returns
+/// `acc` after one step of four K. `lanes` is the i32 lanes of a vector.
+mlir::Value emitRegisterTile(mlir::OpBuilder &b, mlir::Location loc,
+                             mlir::Value a, mlir::Value bPanel, mlir::Value acc,
+                             int64_t lanes, DotProduct dot);
+
+} // namespace whittle::int8gemm
+
+#endif // WHITTLE_PASSES_KERNEL_INT8GEMM_H
