@@ -79,6 +79,42 @@ def WhittleFoldQuantization
   ];
 }
 
+def WhittleQuantizeWeights
+    : Pass<"whittle-quantize-weights", "mlir::func::FuncOp"> {
+  let summary = "Quantize constant fp32 matmul weights at compile time";
+  let description = [{
+    Requested quantization (it changes results; whittle-compile runs it only
+    with --quantize-weights). Every matmul, and every gemm without a
+    transposed A and with alpha = beta = 1, whose right-hand side is a
+    constant fp32 2-D weight gets integer weights:
+      * `weights=int8`: symmetric per output column, scale max|w| / 127,
+        codes in [-127, 127]: whittle.quantized_matmul; with
+        `activations=dynamic` the input is quantized per row at run time
+        (uint8, scale (max − min) / 255 over a range that includes 0, zero
+        point round(−min / scale)) and the layer becomes
+        cast(whittle.integer_matmul) scaled per row and column;
+      * `weights=int4`: asymmetric per group of `group-size` rows of K and
+        column (scale (max − min) / 15 over a range that includes 0, zero
+        point round(−min / scale)): a blocked whittle.quantized_matmul.
+    Layers whose node name matches `exclude` (an extended regular
+    expression) keep fp32 weights, as do weights that are not constants.
+  }];
+  let options = [
+    Option<"weights", "weights", "std::string", "\"int8\"",
+           "int8 (per column, symmetric) or int4 (per group, asymmetric)">,
+    Option<"groupSize", "group-size", "int64_t", "32",
+           "Rows of K per int4 group (a power of two >= 16)">,
+    Option<"activations", "activations", "std::string", "\"none\"",
+           "none (float activations) or dynamic (int8 per row, int8 weights "
+           "only)">,
+    Option<"exclude", "exclude", "std::string", "\"\"",
+           "Regular expression over node names of layers to leave fp32">
+  ];
+  let statistics = [
+    Statistic<"numQuantized", "quantized", "Weights quantized">
+  ];
+}
+
 def WhittlePruneDeadHeads
     : Pass<"whittle-prune-dead-heads", "mlir::func::FuncOp"> {
   let summary = "Cut provably dead attention heads and FFN neurons out of the "

@@ -496,8 +496,13 @@ LogicalResult IntegerMatMulOp::verify() {
   if (getLhsZeroPoint().getType().getElementType() != lhs.getElementType() ||
       getRhsZeroPoint().getType().getElementType() != rhs.getElementType())
     return emitOpError("zero points must have their operand's element type");
-  if (getLhsZeroPoint().getType().getRank() != 0)
-    return emitOpError("the lhs zero point must be a scalar");
+  // A scalar, or one per row: [..., M, 1].
+  auto lhsZp = getLhsZeroPoint().getType();
+  if (lhsZp.getRank() != 0 &&
+      (lhsZp.getRank() != lhs.getRank() || lhsZp.getShape().back() != 1 ||
+       failed(verifyCompatibleShape(lhsZp.getShape().drop_back(),
+                                    lhs.getShape().drop_back()))))
+    return emitOpError("the lhs zero point must be a scalar or one per row");
   auto rhsZp = getRhsZeroPoint().getType();
   if (rhsZp.getRank() > 1 ||
       (rhsZp.getRank() == 1 &&

@@ -244,8 +244,9 @@ def Whittle_IntegerMatMulOp : Whittle_Op<"integer_matmul"> {
     MatMulInteger with a 2-D right operand (a weight). `lhs` [..., M, K] and
     `rhs` [K, N] hold 8-bit integers, signed or unsigned each; the zero
     points have their operand's element type, the left one a scalar
-    (rank 0), the right one a scalar or one per column ([N]). The sum is
-    exact: no intermediate saturates, whatever the kernel.
+    (rank 0) or one per row ([..., M, 1]), the right one a scalar or one per
+    column ([N]). The sum is exact: no intermediate saturates, whatever the
+    kernel.
   }];
   let arguments = (ins Whittle_IntegerTensor:$lhs, Whittle_IntegerTensor:$rhs,
                        Whittle_IntegerTensor:$lhs_zero_point,

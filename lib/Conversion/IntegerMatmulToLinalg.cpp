@@ -80,7 +80,11 @@ struct IntegerMatMulOpLowering : OpRewritePattern<IntegerMatMulOp> {
     // The left operand as unsigned bytes [rows, K], its zero point in i32.
     Value lhs = ReshapeOp::create(rewriter, loc, op.getLhs(),
                                   rewriter.getDenseI64ArrayAttr({rows, k}));
+    // A scalar or one per row ([rows, 1]).
     Value lhsZp = castTo(rewriter, loc, op.getLhsZeroPoint(), i32);
+    if (op.getLhsZeroPoint().getType().getRank() > 0)
+      lhsZp = ReshapeOp::create(rewriter, loc, lhsZp,
+                                rewriter.getDenseI64ArrayAttr({rows, 1}));
     bool lhsZpZero = isKnownZero(op.getLhsZeroPoint());
     if (!lhsType.getElementType().isUnsignedInteger()) {
       Value shift = i32Scalar(rewriter, loc, 128);

@@ -224,14 +224,16 @@ std::vector<std::string> rankLowest(const std::vector<Outputs> &probe,
   return chosen;
 }
 
-/// ||y - y0|| / ||y0|| over every regular f32 output of every set.
+/// ||y - y0|| / ||y0|| over every regular f32 output of every set, or over
+/// the output `only` when given.
 double relativeError(const std::vector<Outputs> &reference,
-                     const std::vector<Outputs> &pruned) {
+                     const std::vector<Outputs> &pruned, StringRef only = "") {
   double diff = 0, norm = 0;
   for (auto [ref, got] : llvm::zip(reference, pruned))
     for (const auto &[name, y0] : ref) {
       if (StringRef(name).starts_with(kEnergyPrefix) ||
-          StringRef(name).starts_with(kFfnPrefix) || !got.count(name))
+          StringRef(name).starts_with(kFfnPrefix) || !got.count(name) ||
+          (!only.empty() && name != only))
         continue;
       const std::vector<float> &y = got.at(name);
       for (size_t i = 0; i < y0.size() && i < y.size(); ++i) {
@@ -242,10 +244,13 @@ double relativeError(const std::vector<Outputs> &reference,
   return norm > 0 ? std::sqrt(diff / norm) : 0.0;
 }
 
-/// Adds the measurement to the JSON report at `path`.
+/// Adds the measurement to the JSON report at `path`: to pruning, and to
+/// quantization as well when the model was quantized (the error is then that
+/// of both against the model as given).
 LogicalResult amendReport(StringRef path, double relError, size_t sets,
                           const std::vector<std::string> &ranked,
-                          const std::vector<std::string> &rankedNeurons) {
+                          const std::vector<std::string> &rankedNeurons,
+                          const llvm::json::Object *quantized) {
   auto buffer = llvm::MemoryBuffer::getFile(path);
   if (!buffer)
     return fail("cannot read '" + path + "'");
@@ -261,6 +266,10 @@ LogicalResult amendReport(StringRef path, double relError, size_t sets,
   (*pruning)["calibration_sets"] = int64_t(sets);
   (*pruning)["heads_ranked_out"] = int64_t(ranked.size());
   (*pruning)["ffn_neurons_ranked_out"] = int64_t(rankedNeurons.size());
+  if (llvm::json::Object *quantization = root->getObject("quantization");
+      quantization && quantized)
+    for (const auto &[key, value] : *quantized)
+      (*quantization)[key] = value;
   std::error_code ec;
   llvm::raw_fd_ostream os(path, ec);
   if (ec)
@@ -288,6 +297,7 @@ LogicalResult whittle::compileWithCalibration(const CompileOptions &options,
   // The probe: the model as it is, plus each head's output energy.
   CompileOptions probe = options;
   probe.outputPath = (work + "/probe.so").str();
+  probe.quantizeWeights.clear();
   probe.reportPath.clear();
   probe.pruneHeads.clear();
   probe.pruneNeurons.clear();
@@ -323,12 +333,25 @@ LogicalResult whittle::compileWithCalibration(const CompileOptions &options,
   if (failed(runLibrary(options.outputPath, sets, pruned)))
     return failure();
   double relError = relativeError(reference, pruned);
+  std::optional<llvm::json::Object> quantized;
+  if (!options.quantizeWeights.empty()) {
+    llvm::json::Object perOutput;
+    for (const auto &[name, values] : reference.front())
+      if (!StringRef(name).starts_with(kEnergyPrefix) &&
+          !StringRef(name).starts_with(kFfnPrefix))
+        perOutput[name] = relativeError(reference, pruned, name);
+    quantized = llvm::json::Object{{"rel_error", relError},
+                                   {"output_rel_error", std::move(perOutput)},
+                                   {"calibration_sets", int64_t(sets.size())}};
+  }
   if (summary)
-    llvm::errs() << "  pruning rel_error: " << relError << " on " << sets.size()
+    llvm::errs() << "  " << (quantized ? "pruning and quantization" : "pruning")
+                 << " rel_error: " << relError << " on " << sets.size()
                  << " calibration set(s)\n";
   else if (!options.reportPath.empty() &&
            failed(amendReport(options.reportPath, relError, sets.size(), ranked,
-                              rankedNeurons)))
+                              rankedNeurons,
+                              quantized ? &*quantized : nullptr)))
     return failure();
   return success();
 }

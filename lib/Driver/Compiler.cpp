@@ -262,6 +262,10 @@ LogicalResult whittle::compileModel(const CompileOptions &options,
     graph.pruneHeads = options.pruneHeads;
     graph.pruneReason = options.pruneReason;
     graph.pruneNeurons = options.pruneNeurons;
+    graph.quantizeWeights = options.quantizeWeights;
+    graph.quantizeGroupSize = options.quantizeGroupSize;
+    graph.quantizeActivations = options.quantizeActivations;
+    graph.quantizeExclude = options.quantizeExclude;
     buildGraphPipeline(pm, graph);
     if (options.probeHeads)
       pm.addPass(createWhittleProbeHeads());

@@ -19,6 +19,28 @@ static int64_t product(ArrayRef<int64_t> dims) {
   return n;
 }
 
+/// The scales of an integer matmul live in its float epilogue (a cast, then
+/// multiplications); one of N values is per column. Without one, the zero
+/// points tell.
+static std::string integerMatMulGranularity(IntegerMatMulOp op) {
+  int64_t n = op.getRhs().getType().getDimSize(1);
+  Value v = op.getResult();
+  for (int step = 0; step < 4 && v.hasOneUse(); ++step) {
+    Operation *user = *v.getUsers().begin();
+    if (!isa<CastOp, MulOp>(user))
+      break;
+    for (Value operand : user->getOperands()) {
+      auto type = cast<ShapedType>(operand.getType());
+      if (operand != v && type.getRank() > 0 && type.getShape().back() == n &&
+          type.getNumElements() == n && n > 1)
+        return "per-column";
+    }
+    v = user->getResult(0);
+  }
+  return op.getRhsZeroPoint().getType().getRank() == 0 ? "per-tensor"
+                                                       : "per-column";
+}
+
 GraphSummary whittle::summarizeGraph(ModuleOp module) {
   GraphSummary s;
   // Recorded by whittle-prune-dead-heads.
@@ -77,11 +99,7 @@ GraphSummary whittle::summarizeGraph(ModuleOp module) {
       QuantizedSite site;
       site.node = nodeNameOf(imm.getLoc());
       site.format = "int8";
-      // The scales live in the float epilogue; the zero points tell the
-      // weight's granularity.
-      site.granularity = imm.getRhsZeroPoint().getType().getRank() == 0
-                             ? "per-tensor"
-                             : "per-column";
+      site.granularity = integerMatMulGranularity(imm);
       site.activations = "int8";
       s.quantized.push_back(site);
     } else if (auto gemm = dyn_cast<GemmOp>(op)) {
@@ -168,7 +186,9 @@ void whittle::writeReportJson(const CompileReport &r, llvm::raw_ostream &os) {
                           {"matmuls_int4", int4},
                           {"matmuls_fp32", r.after.floatMatmuls},
                           {"matmuls_integer_unfolded", r.after.integerMatmuls},
-                          {"sites", std::move(quantized)}}},
+                          {"sites", std::move(quantized)},
+                          // Measured with --calibration-data only.
+                          {"rel_error", nullptr}}},
       {"weights_bytes", r.after.weightsBytes},
       {"weights_bytes_before", r.before.weightsBytes},
       {"flops", r.after.flops},

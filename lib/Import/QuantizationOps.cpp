@@ -208,10 +208,11 @@ ParseResult centeredI32(NodeBinder &b, Value v, Value zeroPoint, bool isLhs,
 }
 
 /// A zero point as whittle.integer_matmul takes it: rank 0 when it holds one
-/// value (absent: zero), or [N] when `perColumn` allows one per column.
-/// False when the zero point has another shape.
+/// value (absent: zero), [N] when `perColumn` allows one per column, [M, 1]
+/// when `perRow` allows one per row of a 2-D left operand. False when the
+/// zero point has another shape.
 bool integerMatMulZeroPoint(NodeBinder &b, Value data, Value &zeroPoint,
-                            int64_t perColumn) {
+                            int64_t perColumn, int64_t perRow = 0) {
   if (!zeroPoint) {
     zeroPoint = b.scalarConstant(NodeBinder::elementType(data), 0);
     return true;
@@ -224,13 +225,16 @@ bool integerMatMulZeroPoint(NodeBinder &b, Value data, Value &zeroPoint,
   if (type.getDimSize(0) == 1)
     return !b.create<ReshapeOp>(zeroPoint, zeroPoint,
                                 b.getBuilder().getDenseI64ArrayAttr({}));
+  if (perRow > 0 && type.getDimSize(0) == perRow)
+    return !b.create<ReshapeOp>(
+        zeroPoint, zeroPoint, b.getBuilder().getDenseI64ArrayAttr({perRow, 1}));
   return perColumn > 0 && type.getDimSize(0) == perColumn;
 }
 
 /// The exact i32 product Σ (a − a_zero_point)(b − b_zero_point) of
 /// MatMulInteger: whittle.integer_matmul for a weight-shaped right operand
-/// (2-D) and one left zero point, else a matmul of the centered i32
-/// operands (per-row left zero points, batched right operands).
+/// (2-D), else a matmul of the centered i32 operands (batched right
+/// operands, per-row zero points of a batched left one).
 ParseResult buildIntegerProduct(NodeBinder &b, Value a, Value aZp, Value bMat,
                                 Value bZp, Value &acc) {
   auto is8Bit = [](Value v) {
@@ -241,7 +245,10 @@ ParseResult buildIntegerProduct(NodeBinder &b, Value a, Value aZp, Value bMat,
       return b.error() << "zero point and data element types differ";
   Value aZp0 = aZp, bZp0 = bZp;
   if (NodeBinder::rank(a) >= 2 && NodeBinder::rank(bMat) == 2 && is8Bit(a) &&
-      is8Bit(bMat) && integerMatMulZeroPoint(b, a, aZp0, 0) &&
+      is8Bit(bMat) &&
+      integerMatMulZeroPoint(
+          b, a, aZp0, 0,
+          NodeBinder::rank(a) == 2 ? NodeBinder::typeOf(a).getDimSize(0) : 0) &&
       integerMatMulZeroPoint(b, bMat, bZp0,
                              NodeBinder::typeOf(bMat).getDimSize(1)))
     return b.create<IntegerMatMulOp>(acc, a, bMat, aZp0, bZp0);

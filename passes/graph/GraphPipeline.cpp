@@ -2,7 +2,8 @@
 //
 // What whittle-compile runs on the imported whittle graph before lowering,
 // registered as `whittle-graph-pipeline` so whittle-opt runs the same. The
-// graph passes (fuse-attention, fold-quantization, prune-dead-heads) slot in
+// graph passes (fuse-attention, fold-quantization, prune-dead-heads, and
+// quantize-weights on request) slot in
 // here as they land, each in its own file in this folder.
 //
 //===----------------------------------------------------------------------===//
@@ -27,6 +28,16 @@ void whittle::buildGraphPipeline(mlir::OpPassManager &pm,
     prune.requestedReason = options.pruneReason;
     prune.requestedNeurons = llvm::to_vector(options.pruneNeurons);
     pm.addNestedPass<mlir::func::FuncOp>(createWhittlePruneDeadHeads(prune));
+  }
+  // After the exact passes: pruning reads fp32 weights.
+  if (!options.quantizeWeights.empty()) {
+    WhittleQuantizeWeightsOptions quantize;
+    quantize.weights = options.quantizeWeights;
+    quantize.groupSize = options.quantizeGroupSize;
+    quantize.activations = options.quantizeActivations;
+    quantize.exclude = options.quantizeExclude;
+    pm.addNestedPass<mlir::func::FuncOp>(
+        createWhittleQuantizeWeights(quantize));
   }
   pm.addPass(mlir::createCanonicalizerPass());
 }

@@ -30,6 +30,16 @@ func.func @runtime_weight(%a: tensor<3x5xui8>, %w: tensor<5x4xi8>) -> tensor<3x4
   return %0 : tensor<3x4xi32>
 }
 
+// One zero point per row of the activations (dynamic quantization per
+// row), a constant weight with one per column.
+func.func @per_row(%a: tensor<3x5xui8>) -> tensor<3x4xi32> {
+  %w = whittle.constant dense<[[46, -71, 81, 105], [-19, 116, 66, -45], [96, -30, -102, 23], [89, 40, -28, 102], [-6, -30, -91, -74]]> : tensor<5x4xi8>
+  %za = whittle.constant dense<[[10], [200], [131]]> : tensor<3x1xui8>
+  %zw = whittle.constant dense<[3, -4, 0, 127]> : tensor<4xi8>
+  %0 = whittle.integer_matmul %a, %w, %za, %zw : (tensor<3x5xui8>, tensor<5x4xi8>, tensor<3x1xui8>, tensor<4xi8>) -> tensor<3x4xi32>
+  return %0 : tensor<3x4xi32>
+}
+
 func.func @main() {
   %a = whittle.constant dense<[[207, 21, 45, 60, 46], [205, 222, 149, 10, 24], [85, 110, 159, 122, 67]]> : tensor<3x5xui8>
   %za = whittle.constant dense<131> : tensor<ui8>
@@ -61,6 +71,14 @@ func.func @main() {
   // CHECK-NEXT: [-6499,   3357,   23514,   -110]
   // CHECK-NEXT: [1114,   2110,   -1332,   1137]
   call @printMemrefI32(%p2) : (tensor<*xi32>) -> ()
+
+  %r3 = call @per_row(%a) : (tensor<3x5xui8>) -> tensor<3x4xi32>
+  %p3 = tensor.cast %r3 : tensor<3x4xi32> to tensor<*xi32>
+  // CHECK: sizes = [3, 4]
+  // CHECK-NEXT: [15460,   -11525,   8437,   -18352]
+  // CHECK-NEXT: [-19768,   -153,   28395,   41536]
+  // CHECK-NEXT: [890,   1102,   -1892,   14801]
+  call @printMemrefI32(%p3) : (tensor<*xi32>) -> ()
   return
 }
 

@@ -674,7 +674,7 @@ func.func @integer_matmul_width(%a: tensor<5x4xi16>, %w: tensor<4x3xi8>, %za: te
 // -----
 
 func.func @integer_matmul_row_zero_points(%a: tensor<5x4xui8>, %w: tensor<4x3xi8>, %za: tensor<5xui8>, %zw: tensor<i8>) {
-  // expected-error @+1 {{the lhs zero point must be a scalar}}
+  // expected-error @+1 {{the lhs zero point must be a scalar or one per row}}
   %0 = whittle.integer_matmul %a, %w, %za, %zw : (tensor<5x4xui8>, tensor<4x3xi8>, tensor<5xui8>, tensor<i8>) -> tensor<5x3xi32>
   return
 }

@@ -13,6 +13,7 @@
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Regex.h"
 #include "llvm/Support/SourceMgr.h"
 
 using namespace llvm;
@@ -99,11 +100,28 @@ static cl::opt<double> pruneFfnRatio(
              "after the down projection is smallest on the calibration data "
              "first (changes results; needs --calibration-data)"),
     cl::value_desc("R"), cl::init(0.0));
+static cl::opt<std::string> quantizeWeights(
+    "quantize-weights", cl::cat(compileCategory),
+    cl::desc("Quantize constant fp32 matmul weights (changes results): int8 "
+             "(symmetric per output channel) or int4[:G] (asymmetric per "
+             "group of G rows of K, default 32)"),
+    cl::value_desc("int8|int4[:G]"));
+static cl::opt<std::string> quantizeActivations(
+    "quantize-activations", cl::cat(compileCategory),
+    cl::desc("With --quantize-weights=int8: none (float activations) or "
+             "dynamic (int8 per row at run time, integer kernels)"),
+    cl::value_desc("none|dynamic"), cl::init("none"));
+static cl::opt<std::string> quantizeExclude(
+    "quantize-exclude", cl::cat(compileCategory),
+    cl::desc("Leave layers whose node name matches this extended regular "
+             "expression in fp32 (e.g. an LM head)"),
+    cl::value_desc("REGEX"));
 static cl::opt<std::string> calibrationData(
     "calibration-data", cl::cat(compileCategory),
     cl::desc("ONNX test-data sets (DIR/test_data_set_*/input_K.pb) on which "
-             "--prune-heads-ratio ranks heads and pruning's relative error "
-             "is measured (report: pruning.rel_error)"),
+             "--prune-heads-ratio ranks heads and the relative error of "
+             "pruning and quantization is measured (report: "
+             "pruning.rel_error, quantization.rel_error)"),
     cl::value_desc("DIR"));
 static cl::opt<bool> noParallel("no-parallel", cl::cat(compileCategory),
                                 cl::desc("Do not use the executor"),
@@ -227,6 +245,42 @@ int main(int argc, char **argv) {
                     "value in (0, 1), --calibration-data and no --no-prune\n";
     return 1;
   }
+  if (!quantizeWeights.empty()) {
+    llvm::StringRef spec = quantizeWeights, group;
+    std::tie(spec, group) = spec.split(':');
+    int64_t groupSize = 32;
+    if ((spec != "int8" && spec != "int4") ||
+        (spec == "int8" && !group.empty()) ||
+        (!group.empty() &&
+         (group.getAsInteger(10, groupSize) || groupSize < 16 ||
+          !llvm::isPowerOf2_64(groupSize)))) {
+      llvm::errs() << "whittle-compile: error: --quantize-weights must be "
+                      "int8, int4 or int4:G with G a power of two >= 16, not '"
+                   << quantizeWeights << "'\n";
+      return 1;
+    }
+    options.quantizeWeights = spec.str();
+    options.quantizeGroupSize = groupSize;
+  }
+  if (quantizeActivations != "none" &&
+      (quantizeActivations != "dynamic" || options.quantizeWeights != "int8")) {
+    llvm::errs() << "whittle-compile: error: --quantize-activations must be "
+                    "none or dynamic, and dynamic needs "
+                    "--quantize-weights=int8\n";
+    return 1;
+  }
+  if (!quantizeExclude.empty()) {
+    std::string error;
+    if (options.quantizeWeights.empty() ||
+        !llvm::Regex(quantizeExclude).isValid(error)) {
+      llvm::errs() << "whittle-compile: error: --quantize-exclude needs "
+                      "--quantize-weights and a valid regular expression"
+                   << (error.empty() ? "" : ": " + error) << "\n";
+      return 1;
+    }
+  }
+  options.quantizeActivations = quantizeActivations;
+  options.quantizeExclude = quantizeExclude;
   options.pruneHeadsRatio = pruneHeadsRatio;
   options.pruneFfnRatio = pruneFfnRatio;
   options.calibrationDir = calibrationData;

@@ -46,6 +46,13 @@ struct CompileOptions {
   /// Remove this fraction of all heads, least contributing first, measured
   /// on calibrationDir (compileWithCalibration).
   double pruneHeadsRatio = 0;
+  /// Compile-time weight quantization (whittle-quantize-weights): "" (off),
+  /// "int8" or "int4"; the int4 group size; "none" or "dynamic"
+  /// activations; a regular expression of node names left fp32.
+  std::string quantizeWeights;
+  int64_t quantizeGroupSize = 32;
+  std::string quantizeActivations = "none";
+  std::string quantizeExclude;
   /// ONNX test-data sets (DIR/test_data_set_*/input_K.pb) to measure on.
   std::string calibrationDir;
   /// Add whittle-probe-heads' per-head energies as outputs (calibration).

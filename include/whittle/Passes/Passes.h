@@ -32,6 +32,12 @@ struct GraphPipelineOptions {
   std::string pruneReason = "requested";
   /// Live FFN neurons to remove as well (NODE:J, NODE the down projection).
   std::vector<std::string> pruneNeurons;
+  /// whittle-quantize-weights when not empty ("int8" or "int4"), with its
+  /// group size, activations and exclude pattern.
+  std::string quantizeWeights;
+  int64_t quantizeGroupSize = 32;
+  std::string quantizeActivations = "none";
+  std::string quantizeExclude;
 };
 
 /// The graph-level pipeline on the imported whittle graph

@@ -1,0 +1,302 @@
+//===- QuantizeWeights.cpp - Compile-time weight quantization -------------===//
+//
+// Quantizes the constant fp32 weights of matmuls and plain gemms at compile
+// time, tuning-free: int8 symmetric per output channel (scale max|w| / 127,
+// codes in [-127, 127]) or int4 asymmetric per group of `group-size` rows
+// of K (scale (max - min) / 15 and a zero point per group and column, the
+// range widened to include 0 so that zero stays exact). With dynamic
+// activations an int8 layer quantizes its input per row at run time
+// (uint8 with a scale and zero point per row, as DynamicQuantizeLinear per
+// tensor) and becomes an exact integer matmul of the codes, scaled once per
+// row and column; otherwise the weights are
+// dequantized inside the kernel.
+//
+// This changes the model's results (by design: it is requested, never on by
+// default), so it runs after the exact passes, and the driver can measure
+// its end-to-end error on calibration data.
+//
+//===----------------------------------------------------------------------===//
+
+#include "WeightData.h"
+
+#include "whittle/Dialect/Whittle.h"
+#include "whittle/Passes/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+#include "llvm/Support/Regex.h"
+
+#include <cmath>
+#include <memory>
+
+namespace whittle {
+#define GEN_PASS_DEF_WHITTLEQUANTIZEWEIGHTS
+#include "passes/Passes.h.inc"
+} // namespace whittle
+
+using namespace mlir;
+using namespace whittle;
+
+namespace {
+
+struct Settings {
+  unsigned bits = 8;
+  int64_t groupSize = 32;
+  bool dynamicActivations = false;
+  // Shared: passes are copied per thread and a Regex is not copyable.
+  std::shared_ptr<llvm::Regex> exclude;
+};
+
+/// A constant of `type` holding one byte per element.
+Value byteConstant(OpBuilder &b, Location loc, RankedTensorType type,
+                   ArrayRef<int8_t> bytes, StringRef name) {
+  AsmResourceBlob blob = HeapAsmResourceBlob::allocate(bytes.size(), 64);
+  llvm::copy(bytes, reinterpret_cast<int8_t *>(blob.getMutableData().data()));
+  return ConstantOp::create(
+      b, loc, DenseResourceElementsAttr::get(type, name, std::move(blob)));
+}
+
+Value floatConstant(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
+                    ArrayRef<float> values) {
+  return ConstantOp::create(
+      b, loc,
+      DenseElementsAttr::get(RankedTensorType::get(shape, b.getF32Type()),
+                             values));
+}
+
+/// x · w for constant w [K, N] (row-major `w`), quantized as `s` says.
+Value quantizedProduct(PatternRewriter &rewriter, Location loc, Value x,
+                       ArrayRef<double> w, int64_t k, int64_t n,
+                       const Settings &s) {
+  MLIRContext *ctx = rewriter.getContext();
+  if (s.bits == 4) {
+    int64_t g = s.groupSize, blocks = llvm::divideCeil(k, g);
+    auto u4 = IntegerType::get(ctx, 4, IntegerType::Unsigned);
+    std::vector<int8_t> codes(k * n), zeros(blocks * n);
+    std::vector<float> scales(blocks * n);
+    for (int64_t blk = 0; blk < blocks; ++blk)
+      for (int64_t j = 0; j < n; ++j) {
+        double lo = 0, hi = 0;
+        for (int64_t r = blk * g; r < std::min(k, (blk + 1) * g); ++r) {
+          lo = std::min(lo, w[r * n + j]);
+          hi = std::max(hi, w[r * n + j]);
+        }
+        float scale = hi > lo ? float((hi - lo) / 15) : 1.0f;
+        int zp = int(std::clamp(std::nearbyint(-lo / scale), 0.0, 15.0));
+        scales[blk * n + j] = scale;
+        zeros[blk * n + j] = int8_t(zp);
+        for (int64_t r = blk * g; r < std::min(k, (blk + 1) * g); ++r)
+          codes[r * n + j] = int8_t(
+              std::clamp(std::nearbyint(w[r * n + j] / scale) + zp, 0.0, 15.0));
+      }
+    Value q = byteConstant(rewriter, loc, RankedTensorType::get({k, n}, u4),
+                           codes, "whittle_int4_weight");
+    Value zp =
+        byteConstant(rewriter, loc, RankedTensorType::get({blocks, n}, u4),
+                     zeros, "whittle_int4_zero_point");
+    Value scale = floatConstant(rewriter, loc, {blocks, n}, scales);
+    return QuantizedMatMulOp::create(rewriter, loc, x, q, scale, zp, g);
+  }
+
+  std::vector<int8_t> codes(k * n);
+  std::vector<float> scales(n);
+  for (int64_t j = 0; j < n; ++j) {
+    double amax = 0;
+    for (int64_t r = 0; r < k; ++r)
+      amax = std::max(amax, std::abs(w[r * n + j]));
+    float scale = amax > 0 ? float(amax / 127) : 1.0f;
+    scales[j] = scale;
+    for (int64_t r = 0; r < k; ++r)
+      codes[r * n + j] = int8_t(
+          std::clamp(std::nearbyint(w[r * n + j] / scale), -127.0, 127.0));
+  }
+  Type i8 = rewriter.getI8Type();
+  Value q = byteConstant(rewriter, loc, RankedTensorType::get({k, n}, i8),
+                         codes, "whittle_int8_weight");
+  if (!s.dynamicActivations) {
+    Value zp = ConstantOp::create(
+        rewriter, loc,
+        DenseElementsAttr::get(RankedTensorType::get({1, n}, i8),
+                               rewriter.getI8IntegerAttr(0)));
+    Value scale = floatConstant(rewriter, loc, {1, n}, scales);
+    return QuantizedMatMulOp::create(rewriter, loc, x, q, scale, zp);
+  }
+  // Activations: uint8 with a scale and zero point per row, computed at
+  // run time as DynamicQuantizeLinear does per tensor (the range widened to
+  // include 0, which stays exact). Asymmetric, so that one-sided inputs
+  // (after GELU) use all 256 levels.
+  int64_t rank = cast<RankedTensorType>(x.getType()).getRank();
+  auto lastAxis = rewriter.getDenseI64ArrayAttr({rank - 1});
+  Value zeroF = floatConstant(rewriter, loc, {}, 0.0f);
+  Value hi = MaxOp::create(rewriter, loc,
+                           ReduceMaxOp::create(rewriter, loc, x, lastAxis,
+                                               rewriter.getBoolAttr(true)),
+                           zeroF);
+  Value lo = MinOp::create(rewriter, loc,
+                           ReduceMinOp::create(rewriter, loc, x, lastAxis,
+                                               rewriter.getBoolAttr(true)),
+                           zeroF);
+  // A row of zeros gets a tiny scale (its codes are all the zero point).
+  Value rowScale = MaxOp::create(
+      rewriter, loc,
+      DivOp::create(rewriter, loc, SubOp::create(rewriter, loc, hi, lo),
+                    floatConstant(rewriter, loc, {}, 255.0f)),
+      floatConstant(rewriter, loc, {}, 1e-30f));
+  auto u8 = IntegerType::get(ctx, 8, IntegerType::Unsigned);
+  Value zeroU8 = ConstantOp::create(
+      rewriter, loc,
+      DenseElementsAttr::get(RankedTensorType::get({}, u8),
+                             rewriter.getIntegerAttr(u8, 0)));
+  Value rowZp = QuantizeOp::create(
+      rewriter, loc, NegOp::create(rewriter, loc, lo), rowScale, zeroU8);
+  Value xq = QuantizeOp::create(rewriter, loc, x, rowScale, rowZp);
+  Value zeroI8 =
+      ConstantOp::create(rewriter, loc,
+                         DenseElementsAttr::get(RankedTensorType::get({}, i8),
+                                                rewriter.getI8IntegerAttr(0)));
+  Value product = IntegerMatMulOp::create(rewriter, loc, xq, q, rowZp, zeroI8);
+  Value y = CastOp::create(rewriter, loc, product,
+                           TypeAttr::get(rewriter.getF32Type()));
+  y = MulOp::create(rewriter, loc, y, rowScale);
+  return MulOp::create(rewriter, loc, y,
+                       floatConstant(rewriter, loc, {n}, scales));
+}
+
+/// The values of the constant fp32 2-D weight `w` of a layer this pass
+/// takes, or failure.
+FailureOr<SmallVector<double>> matchWeight(PatternRewriter &rewriter,
+                                           Operation *op, Value x, Value w,
+                                           const Settings &s) {
+  auto xType = dyn_cast<RankedTensorType>(x.getType());
+  auto wType = dyn_cast<RankedTensorType>(w.getType());
+  if (!xType || !wType || !xType.getElementType().isF32() ||
+      !wType.getElementType().isF32() || wType.getRank() != 2 ||
+      xType.getRank() < 2 || !wType.hasStaticShape() ||
+      !w.getDefiningOp<ConstantOp>())
+    return rewriter.notifyMatchFailure(op, "not an fp32 constant 2-D weight");
+  if (s.exclude && s.exclude->match(nodeNameOf(op->getLoc())))
+    return rewriter.notifyMatchFailure(op, "excluded by name");
+  std::optional<SmallVector<double>> values = readFloatConstant(w);
+  if (!values)
+    return rewriter.notifyMatchFailure(op, "weight data unreadable");
+  return std::move(*values);
+}
+
+struct QuantizeMatMulWeight : OpRewritePattern<MatMulOp> {
+  QuantizeMatMulWeight(MLIRContext *ctx, const Settings &s,
+                       llvm::Statistic &count)
+      : OpRewritePattern(ctx), s(s), count(count) {}
+
+  LogicalResult matchAndRewrite(MatMulOp op,
+                                PatternRewriter &rewriter) const override {
+    FailureOr<SmallVector<double>> w =
+        matchWeight(rewriter, op, op.getLhs(), op.getRhs(), s);
+    if (failed(w))
+      return failure();
+    auto wType = op.getRhs().getType();
+    rewriter.replaceOp(op, quantizedProduct(rewriter, op.getLoc(), op.getLhs(),
+                                            *w, wType.getDimSize(0),
+                                            wType.getDimSize(1), s));
+    ++count;
+    return success();
+  }
+
+  const Settings &s;
+  llvm::Statistic &count;
+};
+
+/// A gemm without transposed A, alpha 1 and beta 1: B (transposed at compile
+/// time when trans_b) is quantized, C is added.
+struct QuantizeGemmWeight : OpRewritePattern<GemmOp> {
+  QuantizeGemmWeight(MLIRContext *ctx, const Settings &s,
+                     llvm::Statistic &count)
+      : OpRewritePattern(ctx), s(s), count(count) {}
+
+  LogicalResult matchAndRewrite(GemmOp op,
+                                PatternRewriter &rewriter) const override {
+    if (op.getTransA() || op.getAlpha().convertToDouble() != 1.0 ||
+        (op.getC() && op.getBeta().convertToDouble() != 1.0))
+      return rewriter.notifyMatchFailure(op, "not a plain gemm");
+    FailureOr<SmallVector<double>> w =
+        matchWeight(rewriter, op, op.getA(), op.getB(), s);
+    if (failed(w))
+      return failure();
+    auto bType = op.getB().getType();
+    int64_t rows = bType.getDimSize(0), cols = bType.getDimSize(1);
+    int64_t k = op.getTransB() ? cols : rows, n = op.getTransB() ? rows : cols;
+    if (op.getTransB()) {
+      SmallVector<double> t(w->size());
+      for (int64_t r = 0; r < rows; ++r)
+        for (int64_t c = 0; c < cols; ++c)
+          t[c * rows + r] = (*w)[r * cols + c];
+      *w = std::move(t);
+    }
+    Value y = quantizedProduct(rewriter, op.getLoc(), op.getA(), *w, k, n, s);
+    if (Value c = op.getC())
+      y = AddOp::create(rewriter, op.getLoc(), y, c);
+    if (y.getType() != op.getResult().getType())
+      return rewriter.notifyMatchFailure(op, "bias changes the result shape");
+    rewriter.replaceOp(op, y);
+    ++count;
+    return success();
+  }
+
+  const Settings &s;
+  llvm::Statistic &count;
+};
+
+struct WhittleQuantizeWeightsPass
+    : whittle::impl::WhittleQuantizeWeightsBase<WhittleQuantizeWeightsPass> {
+  using Base::Base;
+
+  LogicalResult initialize(MLIRContext *) override {
+    if (weights == "int8")
+      settings.bits = 8;
+    else if (weights == "int4")
+      settings.bits = 4;
+    else
+      return emitError(UnknownLoc::get(&getContext()))
+             << "whittle-quantize-weights: weights must be int8 or int4, not '"
+             << weights << "'";
+    if (groupSize < 16 || !llvm::isPowerOf2_64(groupSize))
+      return emitError(UnknownLoc::get(&getContext()))
+             << "whittle-quantize-weights: group-size must be a power of two "
+                ">= 16, not "
+             << groupSize;
+    settings.groupSize = groupSize;
+    if (activations != "none" && activations != "dynamic")
+      return emitError(UnknownLoc::get(&getContext()))
+             << "whittle-quantize-weights: activations must be none or "
+                "dynamic, not '"
+             << activations << "'";
+    settings.dynamicActivations = activations == "dynamic";
+    if (settings.dynamicActivations && settings.bits != 8)
+      return emitError(UnknownLoc::get(&getContext()))
+             << "whittle-quantize-weights: dynamic activations need int8 "
+                "weights";
+    if (!exclude.empty()) {
+      settings.exclude = std::make_shared<llvm::Regex>(exclude);
+      std::string error;
+      if (!settings.exclude->isValid(error))
+        return emitError(UnknownLoc::get(&getContext()))
+               << "whittle-quantize-weights: bad exclude pattern '" << exclude
+               << "': " << error;
+    }
+    return success();
+  }
+
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    patterns.add<QuantizeMatMulWeight, QuantizeGemmWeight>(
+        &getContext(), settings, numQuantized);
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      return signalPassFailure();
+  }
+
+  Settings settings;
+};
+
+} // namespace

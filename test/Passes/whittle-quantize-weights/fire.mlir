@@ -1,0 +1,62 @@
+// RUN: whittle-opt --pass-pipeline='builtin.module(func.func(whittle-quantize-weights{weights=int8}))' --split-input-file %s | FileCheck %s --check-prefix=INT8
+// RUN: whittle-opt --pass-pipeline='builtin.module(func.func(whittle-quantize-weights{weights=int8 activations=dynamic}))' --split-input-file %s | FileCheck %s --check-prefix=DYN
+// RUN: whittle-opt --pass-pipeline='builtin.module(func.func(whittle-quantize-weights{weights=int4 group-size=16}))' --split-input-file %s | FileCheck %s --check-prefix=INT4
+
+// int8: symmetric per column, scale max|w| / 127 (8/127, 2/127, 6/127),
+// codes round(w / scale) in [-127, 127], row-major [K, N]:
+// [16, -127, 11], [64, 16, -127], [-127, 64, 64], [32, -32, 32].
+// INT8-LABEL: func.func @matmul
+// INT8: %[[W:.*]] = whittle.constant dense_resource<whittle_int8_weight> : tensor<4x3xi8>
+// INT8: %[[Z:.*]] = whittle.constant dense<0> : tensor<1x3xi8>
+// INT8: %[[S:.*]] = whittle.constant dense<{{\[\[}}0.0629921257, 0.0157480314, 0.0472440943]]> : tensor<1x3xf32>
+// INT8: whittle.quantized_matmul %arg0, %[[W]], %[[S]], %[[Z]] : (tensor<2x5x4xf32>, tensor<4x3xi8>, tensor<1x3xf32>, tensor<1x3xi8>) -> tensor<2x5x3xf32>
+// INT8: whittle_int8_weight: "0x4000000010810B40108181404020E020"
+
+// Dynamic activations: per row, the range (widened to include 0) gives a
+// scale and a uint8 zero point; the codes meet the weight in an exact
+// integer matmul, scaled per row and then per column.
+// DYN-LABEL: func.func @matmul
+// DYN: %[[MAX:.*]] = whittle.reduce_max %arg0 {axes = array<i64: 2>} : (tensor<2x5x4xf32>) -> tensor<2x5x1xf32>
+// DYN: %[[MIN:.*]] = whittle.reduce_min %arg0 {axes = array<i64: 2>}
+// DYN: %[[RANGE:.*]] = whittle.sub
+// DYN: %[[DIV:.*]] = whittle.div %[[RANGE]]
+// DYN: %[[SCALE:.*]] = whittle.max %[[DIV]]
+// DYN: %[[ZP:.*]] = whittle.quantize %{{.*}}, %[[SCALE]], %{{.*}} : (tensor<2x5x1xf32>, tensor<2x5x1xf32>, tensor<ui8>) -> tensor<2x5x1xui8>
+// DYN: %[[Q:.*]] = whittle.quantize %arg0, %[[SCALE]], %[[ZP]] : (tensor<2x5x4xf32>, tensor<2x5x1xf32>, tensor<2x5x1xui8>) -> tensor<2x5x4xui8>
+// DYN: %[[P:.*]] = whittle.integer_matmul %[[Q]], %{{.*}}, %[[ZP]], %{{.*}} : (tensor<2x5x4xui8>, tensor<4x3xi8>, tensor<2x5x1xui8>, tensor<i8>) -> tensor<2x5x3xi32>
+// DYN: %[[F:.*]] = whittle.cast %[[P]] {to = f32}
+// DYN: %[[R:.*]] = whittle.mul %[[F]], %[[SCALE]]
+// DYN: whittle.mul %[[R]], %{{.*}} : (tensor<2x5x3xf32>, tensor<3xf32>) -> tensor<2x5x3xf32>
+// DYN-NOT: whittle.matmul
+
+// int4 with K = 4 < 16: one (partial) group per column.
+// INT4-LABEL: func.func @matmul
+// INT4: whittle.quantized_matmul %arg0, %{{.*}} {block_size = 16 : i64} : (tensor<2x5x4xf32>, tensor<4x3xui4>, tensor<1x3xf32>, tensor<1x3xui4>) -> tensor<2x5x3xf32>
+func.func @matmul(%x: tensor<2x5x4xf32>) -> tensor<2x5x3xf32> {
+  %w = whittle.constant dense<[[1.0, -2.0, 0.5], [4.0, 0.25, -6.0], [-8.0, 1.0, 3.0], [2.0, -0.5, 1.5]]> : tensor<4x3xf32>
+  %y = whittle.matmul %x, %w : (tensor<2x5x4xf32>, tensor<4x3xf32>) -> tensor<2x5x3xf32>
+  return %y : tensor<2x5x3xf32>
+}
+
+// -----
+
+// int4 in groups of 16 rows of K: per group and column a scale
+// (max - min) / 15 over a range including 0 and a zero point; here rows
+// 0-15 hold -1.5 (scale 0.1, zero point 15, codes 0) and rows 16-31 hold
+// 3.0 (scale 0.2, zero point 0, codes 15). A gemm with trans_b is
+// transposed at compile time and keeps its bias.
+// INT4-LABEL: func.func @gemm_trans_b
+// INT4-DAG: %[[Q:.*]] = whittle.constant dense_resource<whittle_int4_weight> : tensor<32x2xui4>
+// INT4-DAG: %[[Z:.*]] = whittle.constant dense_resource<whittle_int4_zero_point> : tensor<2x2xui4>
+// INT4-DAG: %[[S:.*]] = whittle.constant dense<{{\[\[}}1.000000e-01, 1.000000e-01], [2.000000e-01, 2.000000e-01]]> : tensor<2x2xf32>
+// INT4: %[[P:.*]] = whittle.quantized_matmul %arg0, %[[Q]], %[[S]], %[[Z]] {block_size = 16 : i64} : (tensor<3x32xf32>, tensor<32x2xui4>, tensor<2x2xf32>, tensor<2x2xui4>) -> tensor<3x2xf32>
+// INT4: whittle.add %[[P]], %arg1
+// INT4: whittle_int4_weight: "0x4000000000000000000000000000000000000000000000000000000000000000000000000F0F0F0F0F0F0F0F0F0F0F0F0F0F0F0F0F0F0F0F0F0F0F0F0F0F0F0F0F0F0F0F"
+// INT4: whittle_int4_zero_point: "0x400000000F0F0000"
+// INT8-LABEL: func.func @gemm_trans_b
+// INT8: whittle.quantized_matmul %arg0, %{{.*}} : (tensor<3x32xf32>, tensor<32x2xi8>, tensor<1x2xf32>, tensor<1x2xi8>) -> tensor<3x2xf32>
+func.func @gemm_trans_b(%x: tensor<3x32xf32>, %c: tensor<2xf32>) -> tensor<3x2xf32> {
+  %w = whittle.constant dense<[[-1.5, -1.5, -1.5, -1.5, -1.5, -1.5, -1.5, -1.5, -1.5, -1.5, -1.5, -1.5, -1.5, -1.5, -1.5, -1.5, 3.0, 3.0, 3.0, 3.0, 3.0, 3.0, 3.0, 3.0, 3.0, 3.0, 3.0, 3.0, 3.0, 3.0, 3.0, 3.0], [-1.5, -1.5, -1.5, -1.5, -1.5, -1.5, -1.5, -1.5, -1.5, -1.5, -1.5, -1.5, -1.5, -1.5, -1.5, -1.5, 3.0, 3.0, 3.0, 3.0, 3.0, 3.0, 3.0, 3.0, 3.0, 3.0, 3.0, 3.0, 3.0, 3.0, 3.0, 3.0]]> : tensor<2x32xf32>
+  %y = whittle.gemm %x, %w, %c {trans_b = true} : (tensor<3x32xf32>, tensor<2x32xf32>, tensor<2xf32>) -> tensor<3x2xf32>
+  return %y : tensor<3x2xf32>
+}
