@@ -165,6 +165,9 @@ def main():
     p.add_argument("--form", action="append", choices=FORMS)
     p.add_argument("--compile-flag", action="append", default=[],
                    help="extra whittle-compile flag (e.g. --mcpu=x86-64-v3)")
+    p.add_argument("--whittle-run", default="whittle-run", metavar="CMD",
+                   help="command that runs a library (e.g. an emulator and a "
+                        "cross-built whittle-run)")
     args = p.parse_args()
     node = check_model.check_onnxruntime()
     model_dir = check_model.ensure_model(args.cache, args.name)
@@ -206,7 +209,8 @@ def main():
         print(f"report: {q['matmuls_int8']} int8, {q['matmuls_int4']} int4, "
               f"{q['matmuls_fp32']} fp32, {q['matmuls_integer_unfolded']} integer "
               f"unfolded", flush=True)
-        run(["whittle-run", base + ".so", "--test-data", tests, "--atol", args.atol])
+        run(shlex.split(args.whittle_run) +
+            [base + ".so", "--test-data", tests, "--atol", args.atol])
         print(f"{args.name} ({form}): ok", flush=True)
 
 
