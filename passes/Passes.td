@@ -96,8 +96,11 @@ def WhittleQuantizeWeights
       * `weights=int4`: asymmetric per group of `group-size` rows of K and
         column (scale (max − min) / 15 over a range that includes 0, zero
         point round(−min / scale)): a blocked whittle.quantized_matmul.
-    Layers whose node name matches `exclude` (an extended regular
-    expression) keep fp32 weights, as do weights that are not constants.
+    With `embeddings`, a gather of rows of a constant fp32 table [V, D]
+    (at least 65536 elements) gathers int8 rows and a symmetric scale per
+    row instead, and dequantizes what it gathered. Layers and gathers whose
+    node name matches `exclude` (an extended regular expression) keep fp32
+    weights, as do weights that are not constants.
   }];
   let options = [
     Option<"weights", "weights", "std::string", "\"int8\"",
@@ -108,10 +111,13 @@ def WhittleQuantizeWeights
            "none (float activations) or dynamic (int8 per row, int8 weights "
            "only)">,
     Option<"exclude", "exclude", "std::string", "\"\"",
-           "Regular expression over node names of layers to leave fp32">
+           "Regular expression over node names of layers to leave fp32">,
+    Option<"embeddings", "embeddings", "bool", "true",
+           "Quantize embedding tables (gathers of constant rows) to int8 rows">
   ];
   let statistics = [
-    Statistic<"numQuantized", "quantized", "Weights quantized">
+    Statistic<"numQuantized", "quantized", "Weights quantized">,
+    Statistic<"numEmbeddings", "embeddings", "Embedding tables quantized">
   ];
 }
 

@@ -136,6 +136,11 @@ GraphSummary whittle::summarizeGraph(ModuleOp module) {
         site.mask = padding ? "padding" : "additive";
       }
       s.attention.push_back(site);
+    } else if (auto gather = dyn_cast<GatherOp>(op)) {
+      auto table = gather.getData().getDefiningOp<ConstantOp>();
+      if (table &&
+          cast<ShapedType>(table.getType()).getElementType().isInteger(8))
+        ++s.int8Embeddings;
     } else if (isa<SoftmaxOp>(op)) {
       ++s.unfusedSoftmax;
     }
@@ -186,6 +191,7 @@ void whittle::writeReportJson(const CompileReport &r, llvm::raw_ostream &os) {
                           {"matmuls_int4", int4},
                           {"matmuls_fp32", r.after.floatMatmuls},
                           {"matmuls_integer_unfolded", r.after.integerMatmuls},
+                          {"embeddings_int8", r.after.int8Embeddings},
                           {"sites", std::move(quantized)},
                           // Measured with --calibration-data only.
                           {"rel_error", nullptr}}},
@@ -211,7 +217,8 @@ void whittle::printReportSummary(const CompileReport &r,
     os << "    " << p.node << " head " << p.head << ": " << p.reason << "\n";
   os << "  quantization: " << r.after.quantized.size()
      << " matmuls with integer weights, " << r.after.floatMatmuls << " float, "
-     << r.after.integerMatmuls << " integer (unfolded)\n";
+     << r.after.integerMatmuls << " integer (unfolded), "
+     << r.after.int8Embeddings << " int8 embedding tables\n";
   for (const QuantizedSite &q : r.after.quantized)
     os << "    " << q.node << ": " << q.format << " weights, " << q.granularity
        << (q.blockSize ? " of " + std::to_string(q.blockSize) : "") << ", "

@@ -11,6 +11,10 @@
 // row and column; otherwise the weights are
 // dequantized inside the kernel.
 //
+// Embedding tables (gathers of rows of a constant) get int8 rows with a
+// scale each, whatever the weight format: they are a large share of a small
+// language model's bytes but a gather reads only a few rows.
+//
 // This changes the model's results (by design: it is requested, never on by
 // default), so it runs after the exact passes, and the driver can measure
 // its end-to-end error on calibration data.
@@ -248,6 +252,64 @@ struct QuantizeGemmWeight : OpRewritePattern<GemmOp> {
   llvm::Statistic &count;
 };
 
+/// An embedding table (a gather of rows of a constant fp32 [V, D] table)
+/// becomes int8 rows with one symmetric scale each: the gather picks codes
+/// and scales, and the rows are dequantized right after it (the cast and
+/// multiply fuse into the gather's loop).
+struct QuantizeEmbeddingTable : OpRewritePattern<GatherOp> {
+  QuantizeEmbeddingTable(MLIRContext *ctx, const Settings &s,
+                         llvm::Statistic &count)
+      : OpRewritePattern(ctx), s(s), count(count) {}
+
+  LogicalResult matchAndRewrite(GatherOp op,
+                                PatternRewriter &rewriter) const override {
+    auto type = dyn_cast<RankedTensorType>(op.getData().getType());
+    if (op.getAxis() != 0 || !type || type.getRank() != 2 ||
+        !type.getElementType().isF32() || !type.hasStaticShape() ||
+        type.getNumElements() < kMinTableElements ||
+        !op.getData().getDefiningOp<ConstantOp>())
+      return rewriter.notifyMatchFailure(op, "not a gather of table rows");
+    if (s.exclude && s.exclude->match(nodeNameOf(op.getLoc())))
+      return rewriter.notifyMatchFailure(op, "excluded by name");
+    std::optional<SmallVector<double>> table = readFloatConstant(op.getData());
+    if (!table)
+      return rewriter.notifyMatchFailure(op, "table data unreadable");
+    int64_t rows = type.getDimSize(0), cols = type.getDimSize(1);
+    std::vector<int8_t> codes(rows * cols);
+    std::vector<float> scales(rows);
+    for (int64_t r = 0; r < rows; ++r) {
+      double amax = 0;
+      for (int64_t c = 0; c < cols; ++c)
+        amax = std::max(amax, std::abs((*table)[r * cols + c]));
+      float scale = amax > 0 ? float(amax / 127) : 1.0f;
+      scales[r] = scale;
+      for (int64_t c = 0; c < cols; ++c)
+        codes[r * cols + c] = int8_t(std::clamp(
+            std::nearbyint((*table)[r * cols + c] / scale), -127.0, 127.0));
+    }
+    Location loc = op.getLoc();
+    Value q =
+        byteConstant(rewriter, loc,
+                     RankedTensorType::get({rows, cols}, rewriter.getI8Type()),
+                     codes, "whittle_int8_embedding");
+    Value scale = floatConstant(rewriter, loc, {rows, 1}, scales);
+    Value picked = GatherOp::create(rewriter, loc, q, op.getIndices(), 0);
+    Value pickedScale =
+        GatherOp::create(rewriter, loc, scale, op.getIndices(), 0);
+    Value rowsF = CastOp::create(rewriter, loc, picked,
+                                 TypeAttr::get(rewriter.getF32Type()));
+    rewriter.replaceOpWithNewOp<MulOp>(op, rowsF, pickedScale);
+    ++count;
+    return success();
+  }
+
+  /// Smaller tables (a token-type embedding) are not worth a scale per row.
+  static constexpr int64_t kMinTableElements = 1 << 16;
+
+  const Settings &s;
+  llvm::Statistic &count;
+};
+
 struct WhittleQuantizeWeightsPass
     : whittle::impl::WhittleQuantizeWeightsBase<WhittleQuantizeWeightsPass> {
   using Base::Base;
@@ -292,6 +354,9 @@ struct WhittleQuantizeWeightsPass
     RewritePatternSet patterns(&getContext());
     patterns.add<QuantizeMatMulWeight, QuantizeGemmWeight>(
         &getContext(), settings, numQuantized);
+    if (embeddings)
+      patterns.add<QuantizeEmbeddingTable>(&getContext(), settings,
+                                           numEmbeddings);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
   }

@@ -53,6 +53,8 @@ struct GraphSummary {
   /// Integer matmuls computed in i32 as the graph spells them
   /// (MatMulInteger, QLinearMatMul), not folded into quantized kernels.
   int64_t integerMatmuls = 0;
+  /// Gathers of rows of an int8 table (quantized embeddings).
+  int64_t int8Embeddings = 0;
   std::vector<AttentionSite> attention;
   std::vector<PrunedHead> prunedHeads;
   int64_t prunedFfnNeurons = 0;

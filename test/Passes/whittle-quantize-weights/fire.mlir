@@ -60,3 +60,25 @@ func.func @gemm_trans_b(%x: tensor<3x32xf32>, %c: tensor<2xf32>) -> tensor<3x2xf
   %y = whittle.gemm %x, %w, %c {trans_b = true} : (tensor<3x32xf32>, tensor<2x32xf32>, tensor<2xf32>) -> tensor<3x2xf32>
   return %y : tensor<3x2xf32>
 }
+
+// -----
+
+// An embedding table of 512 x 128 (at least 65536 elements): int8 rows
+// (here every row max|w| = 0.5, codes 127) and a scale per row, both
+// gathered, the rows dequantized after the gather. The position table of 4
+// rows stays fp32 (too small for a scale per row).
+// INT8-LABEL: func.func @embedding
+// INT8-DAG: %[[Q:.*]] = whittle.constant dense_resource<whittle_int8_embedding> : tensor<512x128xi8>
+// INT8-DAG: %[[S:.*]] = whittle.constant dense<0.00393700786> : tensor<512x1xf32>
+// INT8: %[[G:.*]] = whittle.gather %[[Q]], %arg0 {axis = 0 : i64} : (tensor<512x128xi8>, tensor<1x6xi64>) -> tensor<1x6x128xi8>
+// INT8: %[[GS:.*]] = whittle.gather %[[S]], %arg0 {axis = 0 : i64} : (tensor<512x1xf32>, tensor<1x6xi64>) -> tensor<1x6x1xf32>
+// INT8: %[[F:.*]] = whittle.cast %[[G]] {to = f32}
+// INT8: whittle.mul %[[F]], %[[GS]] : (tensor<1x6x128xf32>, tensor<1x6x1xf32>) -> tensor<1x6x128xf32>
+// INT8: whittle.gather %{{.*}}, %arg1 {axis = 0 : i64} : (tensor<4x128xf32>, tensor<6xi64>) -> tensor<6x128xf32>
+func.func @embedding(%ids: tensor<1x6xi64>, %pos: tensor<6xi64>) -> (tensor<1x6x128xf32>, tensor<6x128xf32>) {
+  %table = whittle.constant dense<0.5> : tensor<512x128xf32>
+  %wpe = whittle.constant dense<0.25> : tensor<4x128xf32>
+  %0 = whittle.gather %table, %ids {axis = 0 : i64} : (tensor<512x128xf32>, tensor<1x6xi64>) -> tensor<1x6x128xf32>
+  %1 = whittle.gather %wpe, %pos {axis = 0 : i64} : (tensor<4x128xf32>, tensor<6xi64>) -> tensor<6x128xf32>
+  return %0, %1 : tensor<1x6x128xf32>, tensor<6x128xf32>
+}

@@ -21,3 +21,18 @@ func.func @left_alone(%x: tensor<5x4xf32>, %w: tensor<4x3xf32>, %v: tensor<4xf32
   %4 = whittle.gemm %t, %c {alpha = 2.0 : f64} : (tensor<4x4xf32>, tensor<4x3xf32>) -> tensor<4x3xf32>
   return %0, %1, %2, %3, %4 : tensor<5x3xf32>, tensor<5x3xf32>, tensor<3xf32>, tensor<4x3xf32>, tensor<4x3xf32>
 }
+
+// -----
+
+// A gather along another axis (columns of a table) and one whose node name
+// matches `exclude` keep the fp32 table.
+// CHECK-LABEL: func.func @gathers_left_alone
+// CHECK-NOT: whittle_int8_embedding
+// CHECK: whittle.gather %{{.*}}, %arg0 {axis = 1 : i64} : (tensor<512x128xf32>, tensor<3xi64>) -> tensor<512x3xf32>
+// CHECK: whittle.gather %{{.*}}, %arg0 {axis = 0 : i64} : (tensor<512x128xf32>, tensor<3xi64>) -> tensor<3x128xf32>
+func.func @gathers_left_alone(%ids: tensor<3xi64>) -> (tensor<512x3xf32>, tensor<3x128xf32>) {
+  %table = whittle.constant dense<0.5> : tensor<512x128xf32>
+  %0 = whittle.gather %table, %ids {axis = 1 : i64} : (tensor<512x128xf32>, tensor<3xi64>) -> tensor<512x3xf32>
+  %1 = whittle.gather %table, %ids {axis = 0 : i64} : (tensor<512x128xf32>, tensor<3xi64>) -> tensor<3x128xf32> loc("lm_head")
+  return %0, %1 : tensor<512x3xf32>, tensor<3x128xf32>
+}
