@@ -71,6 +71,29 @@ Value floatConstant(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
                              values));
 }
 
+/// Symmetric int8 codes of `w` [rows, cols] with one scale (max|w| / 127,
+/// codes in [-127, 127]) per column, or per row when `perRow`.
+void quantizeSymmetricInt8(ArrayRef<double> w, int64_t rows, int64_t cols,
+                           bool perRow, std::vector<int8_t> &codes,
+                           std::vector<float> &scales) {
+  int64_t groups = perRow ? rows : cols, length = perRow ? cols : rows;
+  auto at = [&](int64_t g, int64_t i) {
+    return perRow ? g * cols + i : i * cols + g;
+  };
+  codes.assign(rows * cols, 0);
+  scales.assign(groups, 1.0f);
+  for (int64_t g = 0; g < groups; ++g) {
+    double amax = 0;
+    for (int64_t i = 0; i < length; ++i)
+      amax = std::max(amax, std::abs(w[at(g, i)]));
+    float scale = amax > 0 ? float(amax / 127) : 1.0f;
+    scales[g] = scale;
+    for (int64_t i = 0; i < length; ++i)
+      codes[at(g, i)] = int8_t(
+          std::clamp(std::nearbyint(w[at(g, i)] / scale), -127.0, 127.0));
+  }
+}
+
 /// x · w for constant w [K, N] (row-major `w`), quantized as `s` says.
 Value quantizedProduct(PatternRewriter &rewriter, Location loc, Value x,
                        ArrayRef<double> w, int64_t k, int64_t n,
@@ -105,18 +128,9 @@ Value quantizedProduct(PatternRewriter &rewriter, Location loc, Value x,
     return QuantizedMatMulOp::create(rewriter, loc, x, q, scale, zp, g);
   }
 
-  std::vector<int8_t> codes(k * n);
-  std::vector<float> scales(n);
-  for (int64_t j = 0; j < n; ++j) {
-    double amax = 0;
-    for (int64_t r = 0; r < k; ++r)
-      amax = std::max(amax, std::abs(w[r * n + j]));
-    float scale = amax > 0 ? float(amax / 127) : 1.0f;
-    scales[j] = scale;
-    for (int64_t r = 0; r < k; ++r)
-      codes[r * n + j] = int8_t(
-          std::clamp(std::nearbyint(w[r * n + j] / scale), -127.0, 127.0));
-  }
+  std::vector<int8_t> codes;
+  std::vector<float> scales;
+  quantizeSymmetricInt8(w, k, n, /*perRow=*/false, codes, scales);
   Type i8 = rewriter.getI8Type();
   Value q = byteConstant(rewriter, loc, RankedTensorType::get({k, n}, i8),
                          codes, "whittle_int8_weight");
@@ -189,10 +203,17 @@ FailureOr<SmallVector<double>> matchWeight(PatternRewriter &rewriter,
   return std::move(*values);
 }
 
-struct QuantizeMatMulWeight : OpRewritePattern<MatMulOp> {
-  QuantizeMatMulWeight(MLIRContext *ctx, const Settings &s,
-                       llvm::Statistic &count)
-      : OpRewritePattern(ctx), s(s), count(count) {}
+/// The settings and the statistic every pattern of the pass counts into.
+template <typename OpTy> struct QuantizePattern : OpRewritePattern<OpTy> {
+  QuantizePattern(MLIRContext *ctx, const Settings &s, llvm::Statistic &count)
+      : OpRewritePattern<OpTy>(ctx), s(s), count(count) {}
+
+  const Settings &s;
+  llvm::Statistic &count;
+};
+
+struct QuantizeMatMulWeight : QuantizePattern<MatMulOp> {
+  using QuantizePattern::QuantizePattern;
 
   LogicalResult matchAndRewrite(MatMulOp op,
                                 PatternRewriter &rewriter) const override {
@@ -207,17 +228,12 @@ struct QuantizeMatMulWeight : OpRewritePattern<MatMulOp> {
     ++count;
     return success();
   }
-
-  const Settings &s;
-  llvm::Statistic &count;
 };
 
 /// A gemm without transposed A, alpha 1 and beta 1: B (transposed at compile
 /// time when trans_b) is quantized, C is added.
-struct QuantizeGemmWeight : OpRewritePattern<GemmOp> {
-  QuantizeGemmWeight(MLIRContext *ctx, const Settings &s,
-                     llvm::Statistic &count)
-      : OpRewritePattern(ctx), s(s), count(count) {}
+struct QuantizeGemmWeight : QuantizePattern<GemmOp> {
+  using QuantizePattern::QuantizePattern;
 
   LogicalResult matchAndRewrite(GemmOp op,
                                 PatternRewriter &rewriter) const override {
@@ -247,19 +263,14 @@ struct QuantizeGemmWeight : OpRewritePattern<GemmOp> {
     ++count;
     return success();
   }
-
-  const Settings &s;
-  llvm::Statistic &count;
 };
 
 /// An embedding table (a gather of rows of a constant fp32 [V, D] table)
 /// becomes int8 rows with one symmetric scale each: the gather picks codes
 /// and scales, and the rows are dequantized right after it (the cast and
 /// multiply fuse into the gather's loop).
-struct QuantizeEmbeddingTable : OpRewritePattern<GatherOp> {
-  QuantizeEmbeddingTable(MLIRContext *ctx, const Settings &s,
-                         llvm::Statistic &count)
-      : OpRewritePattern(ctx), s(s), count(count) {}
+struct QuantizeEmbeddingTable : QuantizePattern<GatherOp> {
+  using QuantizePattern::QuantizePattern;
 
   LogicalResult matchAndRewrite(GatherOp op,
                                 PatternRewriter &rewriter) const override {
@@ -275,18 +286,9 @@ struct QuantizeEmbeddingTable : OpRewritePattern<GatherOp> {
     if (!table)
       return rewriter.notifyMatchFailure(op, "table data unreadable");
     int64_t rows = type.getDimSize(0), cols = type.getDimSize(1);
-    std::vector<int8_t> codes(rows * cols);
-    std::vector<float> scales(rows);
-    for (int64_t r = 0; r < rows; ++r) {
-      double amax = 0;
-      for (int64_t c = 0; c < cols; ++c)
-        amax = std::max(amax, std::abs((*table)[r * cols + c]));
-      float scale = amax > 0 ? float(amax / 127) : 1.0f;
-      scales[r] = scale;
-      for (int64_t c = 0; c < cols; ++c)
-        codes[r * cols + c] = int8_t(std::clamp(
-            std::nearbyint((*table)[r * cols + c] / scale), -127.0, 127.0));
-    }
+    std::vector<int8_t> codes;
+    std::vector<float> scales;
+    quantizeSymmetricInt8(*table, rows, cols, /*perRow=*/true, codes, scales);
     Location loc = op.getLoc();
     Value q =
         byteConstant(rewriter, loc,
@@ -305,9 +307,6 @@ struct QuantizeEmbeddingTable : OpRewritePattern<GatherOp> {
 
   /// Smaller tables (a token-type embedding) are not worth a scale per row.
   static constexpr int64_t kMinTableElements = 1 << 16;
-
-  const Settings &s;
-  llvm::Statistic &count;
 };
 
 struct WhittleQuantizeWeightsPass
