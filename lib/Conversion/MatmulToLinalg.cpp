@@ -401,53 +401,7 @@ struct ConvOpLowering : OpRewritePattern<ConvOp> {
 
 } // namespace
 
-namespace {
-/// The reference form: the weight dequantized as whittle.dequantize does
-/// (element for element) and a float matmul. The library keeps the integer
-/// weight; the dequantized one exists only at run time.
-struct QuantizedMatMulOpLowering : OpRewritePattern<QuantizedMatMulOp> {
-  using OpRewritePattern::OpRewritePattern;
-
-  LogicalResult matchAndRewrite(QuantizedMatMulOp op,
-                                PatternRewriter &rewriter) const override {
-    if (failed(requireStaticShapes(op, rewriter)))
-      return failure();
-    Location loc = op.getLoc();
-    Value weight = DequantizeOp::create(rewriter, loc, op.getRhs(),
-                                        op.getScale(), op.getZeroPoint(),
-                                        op.getBlockSize(), /*block_axis=*/0);
-    // Weights are packed (and padded) at compile time only when constant;
-    // a dequantized one with a ragged N (a vocabulary) is padded here so
-    // that the matmul still gets register tiles, and the product sliced.
-    auto weightType = cast<RankedTensorType>(weight.getType());
-    int64_t k = weightType.getDimSize(0), n = weightType.getDimSize(1);
-    int64_t paddedN = llvm::alignTo(n, kColumnAlignment);
-    if (paddedN == n) {
-      rewriter.replaceOpWithNewOp<MatMulOp>(op, op.getLhs(), weight);
-      return success();
-    }
-    Type elementType = weightType.getElementType();
-    SmallVector<OpFoldResult> low(2, rewriter.getIndexAttr(0));
-    SmallVector<OpFoldResult> high = {rewriter.getIndexAttr(0),
-                                      rewriter.getIndexAttr(paddedN - n)};
-    Value padded = tensor::PadOp::create(
-        rewriter, loc, RankedTensorType::get({k, paddedN}, elementType), weight,
-        low, high, scalarConstant(rewriter, loc, elementType, 0.0));
-    Value product = MatMulOp::create(rewriter, loc, op.getLhs(), padded);
-    auto resultType = op.getResult().getType();
-    int64_t rank = resultType.getRank();
-    SmallVector<int64_t> starts(rank, 0), steps(rank, 1);
-    rewriter.replaceOpWithNewOp<SliceOp>(op, product, starts,
-                                         resultType.getShape(), steps);
-    return success();
-  }
-
-  /// A multiple of every register-tile width (up to 4 vectors of 16 f32).
-  static constexpr int64_t kColumnAlignment = 64;
-};
-} // namespace
-
 void whittle::populateMatmulToLinalgPatterns(RewritePatternSet &patterns) {
-  patterns.add<MatMulOpLowering, GemmOpLowering, ConvOpLowering,
-               QuantizedMatMulOpLowering>(patterns.getContext());
+  patterns.add<MatMulOpLowering, GemmOpLowering, ConvOpLowering>(
+      patterns.getContext());
 }

@@ -30,7 +30,7 @@ using namespace mlir;
 void whittle::populateWhittleToLinalgPatterns(RewritePatternSet &patterns) {
   populateElementwiseToLinalgPatterns(patterns);
   populateMatmulToLinalgPatterns(patterns);
-  populateIntegerMatmulToLinalgPatterns(patterns);
+  populateQuantizedMatmulToLinalgPatterns(patterns);
   populateReductionToLinalgPatterns(patterns);
   populateDataMovementToLinalgPatterns(patterns);
   populateAttentionToLinalgPatterns(patterns);
@@ -141,7 +141,7 @@ struct ConvertWhittleToLinalgPass
     };
     addFamily(whittle::populateElementwiseToLinalgPatterns, numElementwise);
     addFamily(whittle::populateMatmulToLinalgPatterns, numContractions);
-    addFamily(whittle::populateIntegerMatmulToLinalgPatterns, numContractions);
+    addFamily(whittle::populateQuantizedMatmulToLinalgPatterns, numContractions);
     addFamily(whittle::populateReductionToLinalgPatterns, numReductions);
     addFamily(whittle::populateDataMovementToLinalgPatterns, numDataMovement);
     addFamily(whittle::populateAttentionToLinalgPatterns, numAttention);

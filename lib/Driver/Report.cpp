@@ -65,7 +65,10 @@ GraphSummary whittle::summarizeGraph(ModuleOp module) {
     if (auto constant = dyn_cast<ConstantOp>(op)) {
       auto type = cast<ShapedType>(constant.getType());
       unsigned bits = type.getElementType().getIntOrFloatBitWidth();
-      s.weightsBytes += product(type.getShape()) * std::max(1u, bits / 8);
+      // 4-bit codes are stored two per byte (booleans take a byte each).
+      s.weightsBytes += bits == 4
+                            ? (product(type.getShape()) + 1) / 2
+                            : product(type.getShape()) * std::max(1u, bits / 8);
     } else if (auto mm = dyn_cast<MatMulOp>(op)) {
       auto lhs = cast<ShapedType>(mm.getLhs().getType());
       auto out = cast<ShapedType>(mm.getResult().getType());

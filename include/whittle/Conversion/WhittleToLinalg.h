@@ -25,7 +25,7 @@ void populateWhittleToLinalgPatterns(mlir::RewritePatternSet &patterns);
 /// Pattern families, added by populateWhittleToLinalgPatterns.
 void populateElementwiseToLinalgPatterns(mlir::RewritePatternSet &patterns);
 void populateMatmulToLinalgPatterns(mlir::RewritePatternSet &patterns);
-void populateIntegerMatmulToLinalgPatterns(mlir::RewritePatternSet &patterns);
+void populateQuantizedMatmulToLinalgPatterns(mlir::RewritePatternSet &patterns);
 void populateReductionToLinalgPatterns(mlir::RewritePatternSet &patterns);
 void populateDataMovementToLinalgPatterns(mlir::RewritePatternSet &patterns);
 void populateAttentionToLinalgPatterns(mlir::RewritePatternSet &patterns);
