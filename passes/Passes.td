@@ -196,6 +196,22 @@ def WhittleProbeHeads : Pass<"whittle-probe-heads", "mlir::ModuleOp"> {
   ];
 }
 
+def WhittleProbeMatmuls : Pass<"whittle-probe-matmuls", "mlir::ModuleOp"> {
+  let summary = "Add each weight matmul's result as a model output "
+                "(calibration)";
+  let description = [{
+    Instrumentation for quantization's per-layer error: every matmul or
+    gemm with a constant fp32 2-D weight gains its result as an output
+    named `__whittle_site_<NODE>`. Run before whittle-quantize-weights in
+    both the reference and the quantized compile, the outputs of one name
+    are one layer computed both ways. Not part of any normal compile.
+  }];
+  let options = [
+    Option<"funcName", "func-name", "std::string", "\"main\"",
+           "Function whose matmuls are probed">
+  ];
+}
+
 //===----------------------------------------------------------------------===//
 // Kernel passes (linalg on tensors, after conversion, before bufferization)
 //===----------------------------------------------------------------------===//

@@ -181,6 +181,14 @@ constexpr StringLiteral kEnergyPrefix = "__whittle_head_energy_";
 
 constexpr StringLiteral kFfnPrefix = "__whittle_ffn_energy_";
 
+constexpr StringLiteral kSitePrefix = "__whittle_site_";
+
+/// Whether `name` is a probe output rather than one of the model's.
+bool isProbe(StringRef name) {
+  return name.starts_with(kEnergyPrefix) || name.starts_with(kFfnPrefix) ||
+         name.starts_with(kSitePrefix);
+}
+
 /// The units (heads or neurons) to remove: among the probe outputs named
 /// `prefix` + GROUP, each an energy per unit, the lowest `ratio` of all units
 /// by energy summed over the runs, keeping at least one per group. Returned
@@ -231,9 +239,7 @@ double relativeError(const std::vector<Outputs> &reference,
   double diff = 0, norm = 0;
   for (auto [ref, got] : llvm::zip(reference, pruned))
     for (const auto &[name, y0] : ref) {
-      if (StringRef(name).starts_with(kEnergyPrefix) ||
-          StringRef(name).starts_with(kFfnPrefix) || !got.count(name) ||
-          (!only.empty() && name != only))
+      if ((only.empty() ? isProbe(name) : name != only) || !got.count(name))
         continue;
       const std::vector<float> &y = got.at(name);
       for (size_t i = 0; i < y0.size() && i < y.size(); ++i) {
@@ -250,7 +256,8 @@ double relativeError(const std::vector<Outputs> &reference,
 LogicalResult amendReport(StringRef path, double relError, size_t sets,
                           const std::vector<std::string> &ranked,
                           const std::vector<std::string> &rankedNeurons,
-                          const llvm::json::Object *quantized) {
+                          const llvm::json::Object *quantized,
+                          const std::map<std::string, double> &siteErrors) {
   auto buffer = llvm::MemoryBuffer::getFile(path);
   if (!buffer)
     return fail("cannot read '" + path + "'");
@@ -267,9 +274,16 @@ LogicalResult amendReport(StringRef path, double relError, size_t sets,
   (*pruning)["heads_ranked_out"] = int64_t(ranked.size());
   (*pruning)["ffn_neurons_ranked_out"] = int64_t(rankedNeurons.size());
   if (llvm::json::Object *quantization = root->getObject("quantization");
-      quantization && quantized)
+      quantization && quantized) {
     for (const auto &[key, value] : *quantized)
       (*quantization)[key] = value;
+    if (llvm::json::Array *sites = quantization->getArray("sites"))
+      for (llvm::json::Value &site : *sites)
+        if (llvm::json::Object *object = site.getAsObject())
+          if (std::optional<StringRef> node = object->getString("node"))
+            if (auto it = siteErrors.find(node->str()); it != siteErrors.end())
+              (*object)["rel_error"] = it->second;
+  }
   std::error_code ec;
   llvm::raw_fd_ostream os(path, ec);
   if (ec)
@@ -304,11 +318,34 @@ LogicalResult whittle::compileWithCalibration(const CompileOptions &options,
   // Not even exact pruning: the reference is the model as given.
   probe.pruneDeadHeads = false;
   probe.probeHeads = true;
+  probe.probeMatmuls = !options.quantizeWeights.empty();
   if (failed(compileModel(probe, context)))
     return failure();
   std::vector<Outputs> reference;
   if (failed(runLibrary(probe.outputPath, sets, reference)))
     return failure();
+
+  // Each quantized layer against the same layer of the model as given, both
+  // computed from the calibration inputs (errors of earlier layers
+  // included). Pruning that reshapes a layer leaves it unmeasured.
+  std::map<std::string, double> siteErrors;
+  if (!options.quantizeWeights.empty()) {
+    CompileOptions quantProbe = options;
+    quantProbe.outputPath = (work + "/quantized-probe.so").str();
+    quantProbe.reportPath.clear();
+    quantProbe.probeMatmuls = true;
+    std::vector<Outputs> quantized;
+    if (failed(compileModel(quantProbe, context)) ||
+        failed(runLibrary(quantProbe.outputPath, sets, quantized)))
+      return failure();
+    for (const auto &[name, values] : reference.front()) {
+      StringRef node(name);
+      if (!node.consume_front(kSitePrefix) || !quantized.front().count(name) ||
+          quantized.front().at(name).size() != values.size())
+        continue;
+      siteErrors[node.str()] = relativeError(reference, quantized, name);
+    }
+  }
 
   CompileOptions final = options;
   std::vector<std::string> ranked;
@@ -337,8 +374,7 @@ LogicalResult whittle::compileWithCalibration(const CompileOptions &options,
   if (!options.quantizeWeights.empty()) {
     llvm::json::Object perOutput;
     for (const auto &[name, values] : reference.front())
-      if (!StringRef(name).starts_with(kEnergyPrefix) &&
-          !StringRef(name).starts_with(kFfnPrefix))
+      if (!isProbe(name))
         perOutput[name] = relativeError(reference, pruned, name);
     quantized = llvm::json::Object{{"rel_error", relError},
                                    {"output_rel_error", std::move(perOutput)},
@@ -350,8 +386,8 @@ LogicalResult whittle::compileWithCalibration(const CompileOptions &options,
                  << " calibration set(s)\n";
   else if (!options.reportPath.empty() &&
            failed(amendReport(options.reportPath, relError, sets.size(), ranked,
-                              rankedNeurons,
-                              quantized ? &*quantized : nullptr)))
+                              rankedNeurons, quantized ? &*quantized : nullptr,
+                              siteErrors)))
     return failure();
   return success();
 }

@@ -29,6 +29,8 @@ void whittle::buildGraphPipeline(mlir::OpPassManager &pm,
     prune.requestedNeurons = llvm::to_vector(options.pruneNeurons);
     pm.addNestedPass<mlir::func::FuncOp>(createWhittlePruneDeadHeads(prune));
   }
+  if (options.probeMatmuls)
+    pm.addPass(createWhittleProbeMatmuls());
   // After the exact passes: pruning reads fp32 weights.
   if (!options.quantizeWeights.empty()) {
     WhittleQuantizeWeightsOptions quantize;

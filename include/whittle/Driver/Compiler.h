@@ -57,6 +57,9 @@ struct CompileOptions {
   std::string calibrationDir;
   /// Add whittle-probe-heads' per-head energies as outputs (calibration).
   bool probeHeads = false;
+  /// Add every weight matmul's result as an output (whittle-probe-matmuls,
+  /// before quantization; calibration).
+  bool probeMatmuls = false;
   /// Attention as the streaming kernel (otherwise the unfused reference).
   bool streamingAttention = true;
   /// Report the tile sizes chosen for each contraction as remarks.

@@ -38,6 +38,8 @@ struct GraphPipelineOptions {
   int64_t quantizeGroupSize = 32;
   std::string quantizeActivations = "none";
   std::string quantizeExclude;
+  /// whittle-probe-matmuls before quantization (calibration).
+  bool probeMatmuls = false;
 };
 
 /// The graph-level pipeline on the imported whittle graph
