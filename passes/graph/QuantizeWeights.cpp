@@ -54,6 +54,16 @@ struct Settings {
   std::shared_ptr<llvm::Regex> exclude;
 };
 
+/// The fp32 weights a function's patterns replaced, whose bytes can be
+/// freed once no op reads them.
+using Replaced = SmallVector<DenseResourceElementsAttr>;
+
+void noteReplaced(Value weight, Replaced &replaced) {
+  if (auto cst = weight.getDefiningOp<ConstantOp>())
+    if (auto resource = dyn_cast<DenseResourceElementsAttr>(cst.getValue()))
+      replaced.push_back(resource);
+}
+
 /// A constant of `type` holding one byte per element.
 Value byteConstant(OpBuilder &b, Location loc, RankedTensorType type,
                    ArrayRef<int8_t> bytes, StringRef name) {
@@ -205,11 +215,13 @@ FailureOr<SmallVector<double>> matchWeight(PatternRewriter &rewriter,
 
 /// The settings and the statistic every pattern of the pass counts into.
 template <typename OpTy> struct QuantizePattern : OpRewritePattern<OpTy> {
-  QuantizePattern(MLIRContext *ctx, const Settings &s, llvm::Statistic &count)
-      : OpRewritePattern<OpTy>(ctx), s(s), count(count) {}
+  QuantizePattern(MLIRContext *ctx, const Settings &s, llvm::Statistic &count,
+                  Replaced &replaced)
+      : OpRewritePattern<OpTy>(ctx), s(s), count(count), replaced(replaced) {}
 
   const Settings &s;
   llvm::Statistic &count;
+  Replaced &replaced;
 };
 
 struct QuantizeMatMulWeight : QuantizePattern<MatMulOp> {
@@ -222,6 +234,7 @@ struct QuantizeMatMulWeight : QuantizePattern<MatMulOp> {
     if (failed(w))
       return failure();
     auto wType = op.getRhs().getType();
+    noteReplaced(op.getRhs(), replaced);
     rewriter.replaceOp(op, quantizedProduct(rewriter, op.getLoc(), op.getLhs(),
                                             *w, wType.getDimSize(0),
                                             wType.getDimSize(1), s));
@@ -255,6 +268,7 @@ struct QuantizeGemmWeight : QuantizePattern<GemmOp> {
       *w = std::move(t);
     }
     Value y = quantizedProduct(rewriter, op.getLoc(), op.getA(), *w, k, n, s);
+    noteReplaced(op.getB(), replaced);
     if (Value c = op.getC())
       y = AddOp::create(rewriter, op.getLoc(), y, c);
     if (y.getType() != op.getResult().getType())
@@ -300,6 +314,7 @@ struct QuantizeEmbeddingTable : QuantizePattern<GatherOp> {
         GatherOp::create(rewriter, loc, scale, op.getIndices(), 0);
     Value rowsF = CastOp::create(rewriter, loc, picked,
                                  TypeAttr::get(rewriter.getF32Type()));
+    noteReplaced(op.getData(), replaced);
     rewriter.replaceOpWithNewOp<MulOp>(op, rowsF, pickedScale);
     ++count;
     return success();
@@ -351,13 +366,31 @@ struct WhittleQuantizeWeightsPass
 
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
+    Replaced replaced;
     patterns.add<QuantizeMatMulWeight, QuantizeGemmWeight>(
-        &getContext(), settings, numQuantized);
+        &getContext(), settings, numQuantized, replaced);
     if (embeddings)
       patterns.add<QuantizeEmbeddingTable>(&getContext(), settings,
-                                           numEmbeddings);
+                                           numEmbeddings, replaced);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
+    releaseUnread(replaced);
+  }
+
+  /// Frees the bytes of replaced fp32 weights that no constant in the
+  /// module refers to any more (the greedy driver erased their ops), so
+  /// that a model's weights are not held in fp32 and quantized at once.
+  void releaseUnread(const Replaced &replaced) {
+    if (replaced.empty())
+      return;
+    llvm::SmallPtrSet<void *, 16> live;
+    getOperation()->getParentOfType<ModuleOp>().walk([&](ConstantOp cst) {
+      if (auto r = dyn_cast<DenseResourceElementsAttr>(cst.getValue()))
+        live.insert(r.getRawHandle().getResource());
+    });
+    for (DenseResourceElementsAttr r : replaced)
+      if (!live.contains(r.getRawHandle().getResource()))
+        r.getRawHandle().getResource()->setBlob(AsmResourceBlob());
   }
 
   Settings settings;
