@@ -378,20 +378,27 @@ LogicalResult importMatMulNBits(NodeBinder &b) {
     return b.error() << "B must hold N x ceil(K / block_size) x "
                         "block_size * bits / 8 bytes and scales N x "
                         "ceil(K / block_size) values";
+  // Zero points are packed uint8 codes, or (float32, like the scales) one
+  // unpacked float per column and block.
+  bool floatZeroPoints =
+      zeroPoints && NodeBinder::elementType(zeroPoints).isF32();
   int64_t zpPerColumn = llvm::divideCeil(blocks * bits, 8);
-  if (zeroPoints &&
+  if (zeroPoints && !floatZeroPoints &&
       (!NodeBinder::elementType(zeroPoints).isUnsignedInteger(8) ||
        zpBytes.size() != size_t(n * zpPerColumn)))
     return b.error() << "zero_points must be packed uint8, N x "
-                        "ceil(ceil(K / block_size) * bits / 8) bytes (float "
-                        "zero points are not supported)";
+                        "ceil(ceil(K / block_size) * bits / 8) bytes, or "
+                        "float32, N x ceil(K / block_size) values";
+  if (floatZeroPoints && zpBytes.size() != size_t(n * blocks * 4))
+    return b.error() << "float32 zero_points must hold N x "
+                        "ceil(K / block_size) values";
   auto code = [&](const std::vector<char> &bytes, int64_t byteIndex,
                   int64_t element) -> char {
     auto byte = static_cast<uint8_t>(bytes[byteIndex]);
     return bits == 8 ? byte : (byte >> ((element % 2) * 4)) & 0xF;
   };
   std::vector<char> weight(k * n), blockScales(blocks * n * 4),
-      blockZeros(blocks * n);
+      blockZeros(blocks * n), floatZeros(floatZeroPoints ? blocks * n * 4 : 0);
   for (int64_t col = 0; col < n; ++col) {
     for (int64_t row = 0; row < k; ++row) {
       int64_t block = row / blockSize, inBlock = row % blockSize;
@@ -401,8 +408,12 @@ LogicalResult importMatMulNBits(NodeBinder &b) {
     for (int64_t block = 0; block < blocks; ++block) {
       std::memcpy(&blockScales[(block * n + col) * 4],
                   &scaleBytes[(col * blocks + block) * 4], 4);
+      if (floatZeroPoints)
+        std::memcpy(&floatZeros[(block * n + col) * 4],
+                    &zpBytes[(col * blocks + block) * 4], 4);
       blockZeros[block * n + col] =
-          zeroPoints
+          floatZeroPoints ? 0
+          : zeroPoints
               ? code(zpBytes, col * zpPerColumn + block * bits / 8, block)
               : char(1 << (bits - 1));
     }
@@ -424,8 +435,27 @@ LogicalResult importMatMulNBits(NodeBinder &b) {
       make({blocks, n}, builder.getF32Type(), blockScales, "_scales", s) ||
       make({blocks, n}, codeType, blockZeros, "_zero_points", z) ||
       b.create<DequantizeOp>(dq, w, s, z, builder.getI64IntegerAttr(blockSize),
-                             builder.getI64IntegerAttr(0)) ||
-      b.create<MatMulOp>(y, a, dq) || (bias && b.create<AddOp>(y, y, bias)))
+                             builder.getI64IntegerAttr(0)))
+    return failure();
+  if (floatZeroPoints) {
+    // (q - zp) * scale = q * scale - zp * scale, the second term per block
+    // and column, repeated over the block's rows.
+    Value zf, offset, rows, repeated;
+    std::vector<char> rowBlock(k * 8);
+    for (int64_t row = 0; row < k; ++row) {
+      int64_t block = row / blockSize;
+      std::memcpy(&rowBlock[row * 8], &block, 8);
+    }
+    if (make({blocks, n}, builder.getF32Type(), floatZeros, "_float_zeros",
+             zf) ||
+        b.create<MulOp>(offset, zf, s) ||
+        make({k}, builder.getI64Type(), rowBlock, "_row_blocks", rows) ||
+        b.create<GatherOp>(repeated, offset, rows,
+                           builder.getI64IntegerAttr(0)) ||
+        b.create<SubOp>(dq, dq, repeated))
+      return failure();
+  }
+  if (b.create<MatMulOp>(y, a, dq) || (bias && b.create<AddOp>(y, y, bias)))
     return failure();
   return b.setResults(y);
 }
@@ -439,7 +469,8 @@ void whittle::registerQuantizationOps(OpRegistry &r) {
         importDynamicQuantizeMatMul, "matmul",
         "A quantized to uint8 per tensor at run time");
   r.add("com.microsoft", "MatMulNBits", 1, importMatMulNBits, "quantize",
-        "bits 4 and 8, constant B, uint8 or no zero points; no g_idx");
+        "bits 4 and 8, constant B, uint8, float32 or no zero points; no "
+        "g_idx; any accuracy_level (computed in float32)");
   const char *qNotes = "integer types; per tensor or per axis (blocked: "
                        "DequantizeLinear only)";
   for (int64_t since : {13, 19, 21}) {

@@ -198,7 +198,8 @@ def nbits_cases():
     for name, k, n, bits, block, zp, bias in (
             ("matmul_nbits4_zp_bias", 64, 24, 4, 32, True, True),
             ("matmul_nbits4_ragged_k", 40, 8, 4, 16, False, False),
-            ("matmul_nbits8_zp", 128, 16, 8, 64, True, False)):
+            ("matmul_nbits8_zp", 128, 16, 8, 64, True, False),
+            ("matmul_nbits4_float_zp", 40, 8, 4, 16, "float", False)):
         rng = np.random.default_rng(k + n + bits)
         blocks = -(-k // block)
         codes = rng.integers(0, 1 << bits, (n, blocks * block), dtype=np.uint8)
@@ -207,7 +208,11 @@ def nbits_cases():
         scales = (rng.random(n * blocks, dtype=np.float32) * 0.1 + 0.01).astype(np.float32)
         inputs = ["A", "B", "S"]
         weights = [("B", b), ("S", scales)]
-        if zp:
+        if zp == "float":  # not packed: N x blocks, the scales' type
+            zps = (rng.random((n, blocks), dtype=np.float32) * 15).astype(np.float32)
+            weights.append(("Z", zps.reshape(-1)))
+            inputs.append("Z")
+        elif zp:
             zps = rng.integers(0, 1 << bits, (n, blocks), dtype=np.uint8)
             weights.append(("Z", pack_nbits(zps, bits).reshape(-1)))
             inputs.append("Z")
