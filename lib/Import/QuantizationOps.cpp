@@ -57,24 +57,45 @@ ParseResult broadcastParam(NodeBinder &b, Value x, Value &param, int64_t axis,
                              b.getBuilder().getDenseI64ArrayAttr(shape));
 }
 
-/// block_size (opset 21) other than 0 is blocked quantization.
-ParseResult rejectBlocked(NodeBinder &b) {
-  int64_t blockSize;
-  if (b.attr("block_size", blockSize, 0))
+/// Blocked (opset 21) parameters, one per `blockSize` elements of `x` along
+/// `axis`, repeated to `x`'s extent there by a gather of block indices, so
+/// that they broadcast like per-axis ones.
+ParseResult repeatBlockedParam(NodeBinder &b, Value x, Value &param,
+                               int64_t axis, int64_t blockSize,
+                               StringRef what) {
+  RankedTensorType xType = NodeBinder::typeOf(x),
+                   pType = NodeBinder::typeOf(param);
+  int64_t dim = xType.getDimSize(axis);
+  if (pType.getRank() != xType.getRank() || ShapedType::isDynamic(dim) ||
+      pType.isDynamicDim(axis) ||
+      pType.getDimSize(axis) != llvm::divideCeil(dim, blockSize))
+    return b.error() << what << " must have the input's rank and "
+                     << "ceil(" << dim << " / " << blockSize
+                     << ") values along axis " << axis;
+  std::vector<char> indices(dim * sizeof(int64_t));
+  for (int64_t i = 0; i < dim; ++i) {
+    int64_t block = i / blockSize;
+    std::memcpy(&indices[i * sizeof(int64_t)], &block, sizeof(int64_t));
+  }
+  OpBuilder &builder = b.getBuilder();
+  FailureOr<ElementsAttr> attr = b.makeElements(
+      RankedTensorType::get({dim}, builder.getI64Type()), indices,
+      /*borrowed=*/false, (b.name() + "_" + what + "_blocks").str());
+  if (failed(attr))
     return failure();
-  if (blockSize != 0)
-    return b.error() << "blocked quantization (block_size " << blockSize
-                     << ") is not supported";
-  return success();
+  return b.create<GatherOp>(param, param, b.constant(*attr),
+                            builder.getI64IntegerAttr(axis));
 }
 
 LogicalResult importQuantizeLinear(NodeBinder &b) {
   Value x, scale, zeroPoint, y;
-  int64_t axis, outputDtype;
+  int64_t axis, outputDtype, blockSize;
   if (b.tensor(0, x) || b.tensor(1, scale) || b.optionalTensor(2, zeroPoint) ||
       b.attr("axis", axis, 1) || b.attr("output_dtype", outputDtype, 0) ||
-      rejectBlocked(b))
+      b.attr("block_size", blockSize, 0))
     return failure();
+  if (blockSize < 0)
+    return b.error() << "block_size must not be negative";
   if (!zeroPoint) {
     // Without a zero point the result is uint8 unless output_dtype says.
     Type elt = outputDtype
@@ -89,6 +110,17 @@ LogicalResult importQuantizeLinear(NodeBinder &b) {
     return b.error() << "only integer quantized types are supported (zero "
                         "point of type "
                      << NodeBinder::elementType(zeroPoint) << ")";
+  if (blockSize) {
+    int64_t normalized;
+    bool hasZeroPoint = NodeBinder::rank(zeroPoint) > 0;
+    if (b.normalizeAxis(axis, NodeBinder::rank(x), normalized) ||
+        repeatBlockedParam(b, x, scale, normalized, blockSize, "y_scale") ||
+        (hasZeroPoint && repeatBlockedParam(b, x, zeroPoint, normalized,
+                                            blockSize, "y_zero_point")) ||
+        b.create<QuantizeOp>(y, x, scale, zeroPoint))
+      return failure();
+    return b.setResults(y);
+  }
   if (broadcastParam(b, x, scale, axis, "y_scale") ||
       broadcastParam(b, x, zeroPoint, axis, "y_zero_point") ||
       b.create<QuantizeOp>(y, x, scale, zeroPoint))
@@ -471,8 +503,8 @@ void whittle::registerQuantizationOps(OpRegistry &r) {
   r.add("com.microsoft", "MatMulNBits", 1, importMatMulNBits, "quantize",
         "bits 4 and 8, constant B, uint8, float32 or no zero points; no "
         "g_idx; any accuracy_level (computed in float32)");
-  const char *qNotes = "integer types; per tensor or per axis (blocked: "
-                       "DequantizeLinear only)";
+  const char *qNotes = "integer types; per tensor, per axis or blocked "
+                       "(opset 21)";
   for (int64_t since : {13, 19, 21}) {
     r.add("", "QuantizeLinear", since, importQuantizeLinear, "quantize",
           qNotes);

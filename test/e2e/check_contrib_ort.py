@@ -34,7 +34,7 @@ def case(name, node, inputs, outputs, opset=17, weights=(), numpy_ref=None):
     initializers; outputs: [name]. numpy_ref computes the outputs for ops
     that ONNX Runtime has no CPU kernel for."""
     graph = helper.make_graph(
-        [node], name,
+        node if isinstance(node, list) else [node], name,
         [helper.make_tensor_value_info(n, onnx.mapping.NP_TYPE_TO_TENSOR_TYPE[a.dtype], a.shape)
          for n, a in inputs],
         [helper.make_tensor_value_info(o, TensorProto.INT32 if o == "MaskIndex"
@@ -42,7 +42,7 @@ def case(name, node, inputs, outputs, opset=17, weights=(), numpy_ref=None):
         initializer=[numpy_helper.from_array(a, n) for n, a in weights])
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset),
                                                     helper.make_opsetid(MS, 1)])
-    model.ir_version = 8
+    model.ir_version = 10 if opset >= 21 else 8
     return name, model, inputs, outputs, numpy_ref
 
 
@@ -224,6 +224,18 @@ def nbits_cases():
         yield case(name, node, [("A", rand([2, 5, k], 61))], ["Y"], weights=weights)
 
 
+def blocked_quantize_cases():
+    """Opset-21 blocked QuantizeLinear (a short last block), dequantized back
+    by a blocked DequantizeLinear so that the output is float."""
+    rng = np.random.default_rng(80)
+    scale = (rng.random((3, 3), dtype=np.float32) * 0.05 + 0.01).astype(np.float32)
+    zero = rng.integers(0, 256, (3, 3), dtype=np.uint8)
+    nodes = [helper.make_node("QuantizeLinear", ["X", "S", "Z"], ["Q"], axis=1, block_size=3),
+             helper.make_node("DequantizeLinear", ["Q", "S", "Z"], ["Y"], axis=1, block_size=3)]
+    yield case("quantize_linear_blocked", nodes, [("X", rand([3, 7], 81))], ["Y"], opset=21,
+               weights=[("S", scale), ("Z", zero)])
+
+
 def integer_matmul_cases():
     rng = np.random.default_rng(70)
     a = rng.integers(0, 256, (2, 5, 8), dtype=np.uint8)
@@ -265,7 +277,7 @@ def main():
     import itertools
     for name, model, inputs, outputs, numpy_ref in itertools.chain(
             cases(), embed_and_rotary_cases(), attention_cases(), gqa_cases(),
-            nbits_cases(), integer_matmul_cases()):
+            nbits_cases(), integer_matmul_cases(), blocked_quantize_cases()):
         if args.only and name not in args.only:
             continue
         d = os.path.join(args.work, name)
