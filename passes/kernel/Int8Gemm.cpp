@@ -69,10 +69,9 @@ bool whittle::int8gemm::isU8S8Contraction(linalg::LinalgOp op) {
           isExtendedArgument<arith::ExtSIOp>(x, 1));
 }
 
-FailureOr<linalg::GenericOp>
-whittle::int8gemm::packWeights(RewriterBase &rewriter, linalg::LinalgOp op,
-                               int64_t nr, int64_t padTo,
-                               uint64_t &bytesPacked) {
+FailureOr<linalg::GenericOp> whittle::int8gemm::packWeights(
+    RewriterBase &rewriter, linalg::LinalgOp op, int64_t nr, int64_t padTo,
+    DotProduct dot, uint64_t &bytesPacked, linalg::LinalgOp &compensation) {
   Value a = op.getDpsInputOperand(0)->get();
   Value b = op.getDpsInputOperand(1)->get();
   Value init = op.getDpsInitOperand(0)->get();
@@ -159,6 +158,33 @@ whittle::int8gemm::packWeights(RewriterBase &rewriter, linalg::LinalgOp op,
                                rewriter.getIndexAttr(n)},
         ArrayRef<OpFoldResult>{rewriter.getIndexAttr(1),
                                rewriter.getIndexAttr(1)});
+  if (dot == DotProduct::Sdot) {
+    // Σ a·b = Σ (a − 128)·b + 128·colsum(b), the first term sdot's.
+    SmallVector<int32_t> offsets(n, 0);
+    for (int64_t q = 0; q < k; ++q)
+      for (int64_t j = 0; j < n; ++j)
+        offsets[j] += 128 * int32_t(int8_t((*data)[q * n + j]));
+    Value offset = arith::ConstantOp::create(
+        rewriter, loc,
+        DenseElementsAttr::get(RankedTensorType::get({n}, i32),
+                               ArrayRef<int32_t>(offsets)));
+    auto resultType = cast<RankedTensorType>(result.getType());
+    auto add = linalg::GenericOp::create(
+        rewriter, loc, TypeRange{resultType}, ValueRange{result, offset},
+        ValueRange{
+            tensor::EmptyOp::create(rewriter, loc, resultType.getShape(), i32)},
+        ArrayRef<AffineMap>{AffineMap::get(2, 0, {d(0), d(1)}, ctx),
+                            AffineMap::get(2, 0, {d(1)}, ctx),
+                            AffineMap::get(2, 0, {d(0), d(1)}, ctx)},
+        SmallVector<utils::IteratorType>(2, utils::IteratorType::parallel),
+        [&](OpBuilder &bb, Location l, ValueRange args) {
+          linalg::YieldOp::create(
+              bb, l,
+              ValueRange{arith::AddIOp::create(bb, l, args[0], args[1])});
+        });
+    compensation = cast<linalg::LinalgOp>(add.getOperation());
+    result = add.getResult(0);
+  }
   rewriter.replaceOp(op, result);
   if (b.use_empty())
     rewriter.eraseOp(b.getDefiningOp());
@@ -220,16 +246,24 @@ Value whittle::int8gemm::emitRegisterTile(OpBuilder &b, Location loc, Value a,
     for (int64_t g = 0; g < nr / lanes; ++g)
       bGroups.push_back(vector::ExtractStridedSliceOp::create(
           b, loc, bBytes, {g * lanes * 4}, {lanes * 4}, {1}));
-    StringAttr intrinsic = b.getStringAttr("llvm.x86.avx512.vpdpbusd." +
-                                           std::to_string(lanes * 32));
+    StringAttr intrinsic = b.getStringAttr(
+        dot == DotProduct::Sdot
+            ? "llvm.aarch64.neon.sdot.v" + std::to_string(lanes) + "i32.v" +
+                  std::to_string(lanes * 4) + "i8"
+            : "llvm.x86.avx512.vpdpbusd." + std::to_string(lanes * 32));
     for (int64_t row = 0; row < mr; ++row) {
       Value word = vector::BitCastOp::create(
           b, loc, VectorType::get({1}, i32),
           vector::ExtractOp::create(b, loc, aVec, row));
+      Value scalar = vector::ExtractOp::create(b, loc, word, 0);
+      if (dot == DotProduct::Sdot) // a − 128 as s8: flip each byte's top bit
+        scalar = arith::XOrIOp::create(
+            b, loc, scalar,
+            arith::ConstantOp::create(
+                b, loc, b.getI32IntegerAttr(int32_t(0x80808080))));
       Value broadcast = vector::BitCastOp::create(
           b, loc, bytesType,
-          vector::BroadcastOp::create(
-              b, loc, wordType, vector::ExtractOp::create(b, loc, word, 0)));
+          vector::BroadcastOp::create(b, loc, wordType, scalar));
       Value accRow = vector::ExtractOp::create(b, loc, cVec, row);
       for (int64_t g = 0; g < nr / lanes; ++g) {
         Value part = vector::ExtractStridedSliceOp::create(

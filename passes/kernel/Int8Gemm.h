@@ -24,6 +24,9 @@ enum class DotProduct {
   None,
   /// x86 vpdpbusd (AVX-512 VNNI, AVX-VNNI) at the tile's vector width.
   Vpdpbusd,
+  /// AArch64 sdot (s8 x s8): the activations enter shifted by -128 (their
+  /// top bit flipped) and packWeights adds 128 * colsum(B) back.
+  Sdot,
 };
 
 /// Whether `op` is C[m, n] += zext(A[m, k]) * sext(B[k, n]) on i8 operands
@@ -37,10 +40,13 @@ bool isU8S8Contraction(mlir::linalg::LinalgOp op);
 /// A viewed as [M, K/4, 4], C as [M, nb, nr]. Returns the new generic (its
 /// result is already in place of `op`'s) or failure when B is not a
 /// constant, K is not a multiple of 4, or a padded N has no fill to start
-/// from. `bytesPacked` grows by the packed size.
+/// from. `bytesPacked` grows by the packed size. For a kernel that takes
+/// signed activations (`dot` Sdot) the result gains 128 * colsum(B), by an
+/// elementwise op returned in `compensation`.
 mlir::FailureOr<mlir::linalg::GenericOp>
 packWeights(mlir::RewriterBase &rewriter, mlir::linalg::LinalgOp op, int64_t nr,
-            int64_t padTo, uint64_t &bytesPacked);
+            int64_t padTo, DotProduct dot, uint64_t &bytesPacked,
+            mlir::linalg::LinalgOp &compensation);
 
 /// The register tile of the packed contraction: `a` [mr, 1, 4] bytes,
 /// `b` [1, 1, nr * 4] bytes, `acc` [mr, 1, nr] i32 tensor slices. Returns

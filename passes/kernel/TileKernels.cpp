@@ -157,8 +157,19 @@ struct WhittleTileKernelsPass
 
   /// Packed weights already made in this function, keyed by (weight, nr).
   DenseMap<std::pair<Value, int64_t>, Value> packedCache;
+  /// Elementwise ops that contraction tiling adds (the integer kernel's
+  /// compensation), vectorized with the others.
+  SmallVector<linalg::LinalgOp> createdElementwise;
 
   int64_t lanes() const { return std::max<int64_t>(1, vectorWidthBits / 32); }
+
+  int8gemm::DotProduct int8Dot() const {
+    if (int8DotProduct == "vpdpbusd")
+      return int8gemm::DotProduct::Vpdpbusd;
+    if (int8DotProduct == "sdot")
+      return int8gemm::DotProduct::Sdot;
+    return int8gemm::DotProduct::None;
+  }
 
   /// i32 lanes of the integer kernel's vectors.
   int64_t int8Lanes() const {
@@ -200,6 +211,7 @@ struct WhittleTileKernelsPass
   void runOnOperation() override {
     func::FuncOp func = getOperation();
     packedCache.clear();
+    createdElementwise.clear();
     SmallVector<Contraction> contractions;
     SmallVector<linalg::LinalgOp> others;
     func.walk([&](linalg::LinalgOp op) {
@@ -232,6 +244,7 @@ struct WhittleTileKernelsPass
     for (Contraction &c : contractions)
       if (failed(tileContraction(rewriter, c)))
         return signalPassFailure();
+    others.append(createdElementwise);
     if (vectorizeElementwise)
       for (linalg::LinalgOp op : others)
         if (!op->use_empty() &&
@@ -408,8 +421,11 @@ struct WhittleTileKernelsPass
       // The integer kernel exists only over packed weights.
       int64_t padTo = c.n % nr == 0 ? nr : 8 * nr;
       uint64_t bytes = 0;
-      FailureOr<linalg::GenericOp> p =
-          int8gemm::packWeights(rewriter, c.op, nr, padTo, bytes);
+      linalg::LinalgOp compensation;
+      FailureOr<linalg::GenericOp> p = int8gemm::packWeights(
+          rewriter, c.op, nr, padTo, int8Dot(), bytes, compensation);
+      if (compensation)
+        createdElementwise.push_back(compensation);
       if (failed(p)) {
         LLVM_DEBUG(llvm::dbgs()
                    << "integer weight not packable: " << *c.op << "\n");
@@ -617,9 +633,7 @@ struct WhittleTileKernelsPass
       Value result = int8gemm::emitRegisterTile(
           rewriter, op.getLoc(), op.getDpsInputOperand(0)->get(),
           op.getDpsInputOperand(1)->get(), op.getDpsInitOperand(0)->get(),
-          int8Lanes(),
-          int8DotProduct == "vpdpbusd" ? int8gemm::DotProduct::Vpdpbusd
-                                       : int8gemm::DotProduct::None);
+          int8Lanes(), int8Dot());
       rewriter.replaceOp(op, result);
       return success();
     }

@@ -39,7 +39,8 @@ struct TargetInfo {
   /// where the register file holds more accumulators.
   unsigned gemmRowVectors = 2;
   /// The dot-product instruction of the int8 GEMM kernel ("vpdpbusd":
-  /// AVX-512 VNNI or AVX-VNNI, u8 x s8 into i32), or "none".
+  /// AVX-512 VNNI or AVX-VNNI, u8 x s8 into i32; "sdot": AArch64 dot
+  /// product, s8 x s8), or "none".
   std::string int8DotProduct = "none";
   /// Vector width of the int8 kernel: AVX-512 VNNI's 512-bit vpdpbusd
   /// keeps a row of 32 i32 accumulators in two registers, where 256-bit

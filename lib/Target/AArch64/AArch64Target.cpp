@@ -83,6 +83,10 @@ Expected<whittle::TargetInfo> whittle::makeAArch64TargetInfo(StringRef cpu) {
   // 32 registers hold an 8 x 12 tile: 24 accumulators, 3 B vectors and the
   // A values.
   info.gemmRowVectors = 3;
+  // sdot (Armv8.2 dot product): four s8 x s8 products into each i32 lane.
+  if (StringRef(entry->features).contains("+dotprod"))
+    info.int8DotProduct = "sdot";
+  info.int8VectorWidthBits = 128;
   info.l1CacheBytes = entry->l1Bytes;
   info.l2CacheBytes = entry->l2Bytes;
   info.l3CacheBytes = entry->l3Bytes;
