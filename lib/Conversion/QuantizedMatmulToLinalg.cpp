@@ -62,8 +62,11 @@ std::optional<ArrayRef<char>> constantBytesOfAnyWidth(Value v) {
   return std::nullopt;
 }
 
-/// Whether `v` is a constant whose elements are all zero.
+/// Whether `v` is a constant (possibly reshaped) whose elements are all
+/// zero.
 bool isKnownZero(Value v) {
+  while (auto reshape = v.getDefiningOp<ReshapeOp>())
+    v = reshape.getInput();
   auto cst = v.getDefiningOp<ConstantOp>();
   if (!cst)
     return false;
@@ -337,6 +340,41 @@ Value dequantizeBlockedWeight(PatternRewriter &rewriter, QuantizedMatMulOp op) {
       ArrayRef<ReassociationIndices>{{0, 1, 2}, {3}});
 }
 
+/// A constant signed 8-bit weight with a zero zero point and one scale per
+/// tensor or column: x · (q · s) = (x · q) · s, a float matmul whose weight
+/// stays int8 (tile-kernels packs it as bytes and converts each weight
+/// vector in the register tile), scaled afterwards. Null otherwise.
+Value symmetricInt8Product(PatternRewriter &rewriter, QuantizedMatMulOp op) {
+  auto rhsType = op.getRhs().getType();
+  auto scaleType = cast<RankedTensorType>(op.getScale().getType());
+  int64_t k = rhsType.getDimSize(0), n = rhsType.getDimSize(1);
+  bool perColumn = scaleType.getNumElements() == n &&
+                   (scaleType.getRank() == 1 ||
+                    (scaleType.getRank() == 2 && scaleType.getDimSize(0) == 1));
+  if (op.getBlockSize() || !rhsType.getElementType().isSignlessInteger(8) ||
+      !constantBytes(op.getRhs()) || !isKnownZero(op.getZeroPoint()) ||
+      !op.getResult().getType().getElementType().isF32() ||
+      !(scaleType.getNumElements() == 1 || perColumn))
+    return {};
+  Location loc = op.getLoc();
+  auto lhsType = op.getLhs().getType();
+  int64_t rows = lhsType.getNumElements() / k;
+  Value lhs = ReshapeOp::create(rewriter, loc, op.getLhs(),
+                                rewriter.getDenseI64ArrayAttr({rows, k}));
+  Type f32 = rewriter.getF32Type();
+  auto productType = RankedTensorType::get({rows, n}, f32);
+  Value zero = filledTensor(rewriter, loc, productType,
+                            scalarConstant(rewriter, loc, f32, 0.0));
+  Value product =
+      linalg::MatmulOp::create(rewriter, loc, TypeRange{productType},
+                               ValueRange{lhs, op.getRhs()}, ValueRange{zero})
+          .getResult(0);
+  Value scaled = MulOp::create(rewriter, loc, product, op.getScale());
+  return ReshapeOp::create(
+      rewriter, loc, scaled,
+      rewriter.getDenseI64ArrayAttr(op.getResult().getType().getShape()));
+}
+
 /// The reference form: the weight dequantized as whittle.dequantize does
 /// (element for element) and a float matmul. The library keeps the integer
 /// weight; the dequantized one exists only at run time.
@@ -348,6 +386,10 @@ struct QuantizedMatMulOpLowering : OpRewritePattern<QuantizedMatMulOp> {
     if (failed(requireStaticShapes(op, rewriter)))
       return failure();
     Location loc = op.getLoc();
+    if (Value product = symmetricInt8Product(rewriter, op)) {
+      rewriter.replaceOp(op, product);
+      return success();
+    }
     Value weight = dequantizeBlockedWeight(rewriter, op);
     if (!weight)
       weight = DequantizeOp::create(rewriter, loc, op.getRhs(), op.getScale(),

@@ -14,6 +14,7 @@
 
 #include "Int8Gemm.h"
 
+#include "whittle/Dialect/Whittle.h"
 #include "whittle/Passes/Passes.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
@@ -37,6 +38,8 @@
 
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/Support/Debug.h"
+
+#include <cstring>
 
 #define DEBUG_TYPE "whittle-tile-kernels"
 
@@ -70,6 +73,11 @@ struct GemmTiles {
   int64_t mr, nr, mc, nc, kc;
 };
 
+bool isInt8Static(Value v) {
+  auto type = dyn_cast<RankedTensorType>(v.getType());
+  return type && type.hasStaticShape() && type.getElementType().isInteger(8);
+}
+
 bool isF32Static(Value v) {
   auto type = dyn_cast<RankedTensorType>(v.getType());
   return type && type.hasStaticShape() && type.getElementType().isF32();
@@ -87,8 +95,11 @@ std::optional<Contraction> matchContraction(linalg::LinalgOp op) {
   if (op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1 ||
       !linalg::isaContractionOpInterface(op))
     return std::nullopt;
+  // f32 throughout, except a weight of 8-bit integers (converted to f32 in
+  // the register tile: whittle.quantized_matmul with float activations).
   for (Value v : op->getOperands())
-    if (!isF32Static(v))
+    if (!isF32Static(v) &&
+        !(v == op.getDpsInputOperand(1)->get() && isInt8Static(v)))
       return std::nullopt;
   FailureOr<linalg::ContractionDimensions> dims =
       linalg::inferContractionDims(op);
@@ -131,6 +142,12 @@ int64_t largestDivisor(int64_t size, int64_t limit, int64_t multiple = 1) {
     if (size % d == 0)
       return d;
   return 0;
+}
+
+/// The bytes of a constant 8-bit weight (arith.constant, non-splat).
+std::optional<ArrayRef<char>> constantInt8Data(Value v) {
+  auto cst = v.getDefiningOp<arith::ConstantOp>();
+  return cst ? whittle::int8ConstantBytes(cst.getValue()) : std::nullopt;
 }
 
 /// Constant f32 data behind `v` (arith.constant of a non-splat dense or
@@ -295,7 +312,17 @@ struct WhittleTileKernelsPass
     AffineMap bMap = op.getMatchingIndexingMap(op.getDpsInputOperand(1));
     if (bMap.getNumResults() != 2 || resultPosition(bMap, c.kDim) != 0)
       return std::nullopt;
-    std::optional<ArrayRef<float>> data = constantData(b);
+    // f32 or 8-bit elements, packed as they are.
+    Type bElement = cast<RankedTensorType>(b.getType()).getElementType();
+    size_t width = bElement.isF32() ? sizeof(float) : 1;
+    std::optional<ArrayRef<char>> data;
+    if (bElement.isF32()) {
+      if (std::optional<ArrayRef<float>> floats = constantData(b))
+        data = ArrayRef<char>(reinterpret_cast<const char *>(floats->data()),
+                              floats->size() * sizeof(float));
+    } else {
+      data = constantInt8Data(b);
+    }
     if (!data)
       return std::nullopt;
     Value init = op.getDpsInitOperand(0)->get();
@@ -310,24 +337,24 @@ struct WhittleTileKernelsPass
     MLIRContext *ctx = op->getContext();
     Location loc = op.getLoc();
     int64_t nb = paddedN / nr;
-    auto packedType =
-        RankedTensorType::get({nb, c.k, nr}, rewriter.getF32Type());
+    auto packedType = RankedTensorType::get({nb, c.k, nr}, bElement);
     Value &packed = packedCache[{b, nr * 1000003 + padTo}];
     if (!packed) {
+      // Zero-initialized: padded columns are zeros of either type.
       AsmResourceBlob blob = HeapAsmResourceBlob::allocate(
-          packedType.getNumElements() * sizeof(float), 64);
-      MutableArrayRef<float> out(
-          reinterpret_cast<float *>(blob.getMutableData().data()),
-          packedType.getNumElements());
-      const float *src = data->data();
+          packedType.getNumElements() * width, 64);
+      MutableArrayRef<char> out = blob.getMutableData();
+      std::fill(out.begin(), out.end(), 0);
+      const char *src = data->data();
       for (int64_t p = 0; p < nb; ++p)
         for (int64_t kk = 0; kk < c.k; ++kk)
           for (int64_t i = 0; i < nr; ++i) {
             int64_t col = p * nr + i;
-            out[(p * c.k + kk) * nr + i] =
-                col < c.n ? src[kk * c.n + col] : 0.0f;
+            if (col < c.n)
+              std::memcpy(&out[((p * c.k + kk) * nr + i) * width],
+                          src + (kk * c.n + col) * width, width);
           }
-      bytesPacked += out.size() * sizeof(float);
+      bytesPacked += out.size();
       ++numWeightsPacked;
       auto attr = DenseResourceElementsAttr::get(packedType, "whittle_packed",
                                                  std::move(blob));
@@ -668,6 +695,22 @@ struct WhittleTileKernelsPass
     auto [a2, a] = reduce(op.getDpsInputOperand(0), {c.mDim, c.kDim});
     auto [b2, b] = reduce(op.getDpsInputOperand(1), {c.kDim, n});
     auto [c2, cFull] = reduce(op.getDpsInitOperand(0), {c.mDim, n});
+    if (isInt8Static(b2)) {
+      // An int8 weight: its vector is converted to f32 once per step, then
+      // the same contraction as for f32 weights.
+      Value tile = int8WeightTile(rewriter, loc, a2, b2, c2);
+      auto cType = cast<RankedTensorType>(cFull.getType());
+      SmallVector<OpFoldResult> zeros(cType.getRank(),
+                                      rewriter.getIndexAttr(0));
+      SmallVector<OpFoldResult> ones(cType.getRank(), rewriter.getIndexAttr(1));
+      SmallVector<OpFoldResult> sizes;
+      for (int64_t s : cType.getShape())
+        sizes.push_back(rewriter.getIndexAttr(s));
+      rewriter.replaceOp(op, tensor::InsertSliceOp::create(
+                                 rewriter, loc, tile, cFull, zeros, sizes, ones)
+                                 .getResult());
+      return success();
+    }
     auto matmul =
         linalg::MatmulOp::create(rewriter, loc, TypeRange{c2.getType()},
                                  ValueRange{a2, b2}, ValueRange{c2});
@@ -693,6 +736,51 @@ struct WhittleTileKernelsPass
       return matmul.emitError("tile-kernels: register tile not vectorizable");
     rewriter.replaceOp(matmul, vectorized->replacements);
     return success();
+  }
+
+  /// acc + a · sitofp(b) on an [mr, 1] f32 slice of A, a [1, nr] int8 slice
+  /// of B and the [mr, nr] accumulator: the tile's vector.contract with the
+  /// weight vector converted in registers.
+  Value int8WeightTile(IRRewriter &rewriter, Location loc, Value a, Value b,
+                       Value acc) {
+    MLIRContext *ctx = &getContext();
+    Value zero = arith::ConstantIndexOp::create(rewriter, loc, 0);
+    auto read = [&](Value source, Attribute padding) {
+      auto type = cast<RankedTensorType>(source.getType());
+      auto vectorType = VectorType::get(type.getShape(), type.getElementType());
+      SmallVector<Value> indices(type.getRank(), zero);
+      SmallVector<bool> inBounds(type.getRank(), true);
+      Value pad =
+          arith::ConstantOp::create(rewriter, loc, cast<TypedAttr>(padding));
+      return vector::TransferReadOp::create(rewriter, loc, vectorType, source,
+                                            indices, pad, inBounds)
+          .getResult();
+    };
+    Type f32 = rewriter.getF32Type();
+    Value aVec = read(a, rewriter.getF32FloatAttr(0));
+    Value bBytes = read(b, rewriter.getI8IntegerAttr(0));
+    Value bVec = arith::SIToFPOp::create(
+        rewriter, loc,
+        VectorType::get(cast<VectorType>(bBytes.getType()).getShape(), f32),
+        bBytes);
+    Value accVec = read(acc, rewriter.getF32FloatAttr(0));
+    auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
+    auto iterator = [&](vector::IteratorType t) {
+      return vector::IteratorTypeAttr::get(ctx, t);
+    };
+    Value product = vector::ContractionOp::create(
+        rewriter, loc, aVec, bVec, accVec,
+        rewriter.getAffineMapArrayAttr(
+            {AffineMap::get(3, 0, {d(0), d(2)}, ctx),
+             AffineMap::get(3, 0, {d(2), d(1)}, ctx),
+             AffineMap::get(3, 0, {d(0), d(1)}, ctx)}),
+        rewriter.getArrayAttr({iterator(vector::IteratorType::parallel),
+                               iterator(vector::IteratorType::parallel),
+                               iterator(vector::IteratorType::reduction)}));
+    SmallVector<Value> indices(2, zero);
+    return vector::TransferWriteOp::create(rewriter, loc, product, acc, indices,
+                                           ArrayRef<bool>{true, true})
+        .getResult();
   }
 
   /// Folds slices into the vector transfers of the K loop and moves the

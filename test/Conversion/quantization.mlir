@@ -117,3 +117,24 @@ func.func @quantized_matmul_aligned_n(%x: tensor<5x4xf32>, %w: tensor<4x64xi8>, 
   %0 = whittle.quantized_matmul %x, %w, %s, %z : (tensor<5x4xf32>, tensor<4x64xi8>, tensor<f32>, tensor<i8>) -> tensor<5x64xf32>
   return %0 : tensor<5x64xf32>
 }
+
+// -----
+
+// A constant int8 weight with a zero zero point (symmetric, per column):
+// x · (q · s) = (x · q) · s, a linalg.matmul of the f32 activations and the
+// int8 weight itself (tile-kernels converts it in registers), then the
+// scale. An argument weight or a non-zero zero point keeps the reference
+// form (see @quantized_matmul above).
+// CHECK-LABEL: func.func @quantized_matmul_symmetric
+// CHECK: %[[W:.*]] = arith.constant dense<{{.*}}> : tensor<4x3xi8>
+// CHECK: %[[P:.*]] = linalg.matmul ins(%arg0, %[[W]] : tensor<5x4xf32>, tensor<4x3xi8>)
+// CHECK: linalg.generic {{.*}} ins(%[[P]], %{{.*}} : tensor<5x3xf32>, tensor<1x3xf32>)
+// CHECK: arith.mulf
+// CHECK-NOT: arith.sitofp
+func.func @quantized_matmul_symmetric(%x: tensor<5x4xf32>) -> tensor<5x3xf32> {
+  %w = whittle.constant dense<[[1, -2, 3], [4, 5, -6], [7, 8, 9], [-10, 11, 12]]> : tensor<4x3xi8>
+  %s = whittle.constant dense<[[0.5, 0.25, 0.125]]> : tensor<1x3xf32>
+  %z = whittle.constant dense<0> : tensor<1x3xi8>
+  %0 = whittle.quantized_matmul %x, %w, %s, %z : (tensor<5x4xf32>, tensor<4x3xi8>, tensor<1x3xf32>, tensor<1x3xi8>) -> tensor<5x3xf32>
+  return %0 : tensor<5x3xf32>
+}
