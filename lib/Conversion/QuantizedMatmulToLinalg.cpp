@@ -77,6 +77,21 @@ bool isKnownZero(Value v) {
   return bytes && llvm::all_of(*bytes, [](char c) { return c == 0; });
 }
 
+/// A constant unsigned 8-bit weight as signed bytes w − 128 (its zero point
+/// moves by −128 too, so no difference changes).
+Value signedWeight(OpBuilder &b, Location loc, RankedTensorType type,
+                   ArrayRef<char> bytes) {
+  auto signedType = RankedTensorType::get(type.getShape(), b.getI8Type());
+  AsmResourceBlob blob = HeapAsmResourceBlob::allocate(bytes.size(), 64);
+  MutableArrayRef<char> out = blob.getMutableData();
+  for (size_t i = 0; i < out.size(); ++i)
+    out[i] = char(uint8_t(bytes[i]) - 128);
+  return ConstantOp::create(
+      b, loc,
+      DenseResourceElementsAttr::get(signedType, "whittle_signed_weight",
+                                     std::move(blob)));
+}
+
 /// A whittle.constant i32 scalar.
 Value i32Scalar(OpBuilder &b, Location loc, int32_t value) {
   return ConstantOp::create(
@@ -130,17 +145,7 @@ struct IntegerMatMulOpLowering : OpRewritePattern<IntegerMatMulOp> {
     bool rhsZpZero = isKnownZero(op.getRhsZeroPoint());
     std::optional<ArrayRef<char>> rhsBytes = constantBytes(rhs);
     if (rhsType.getElementType().isUnsignedInteger() && rhsBytes) {
-      auto signedType =
-          RankedTensorType::get(rhsType.getShape(), rewriter.getI8Type());
-      AsmResourceBlob blob =
-          HeapAsmResourceBlob::allocate(rhsBytes->size(), 64);
-      MutableArrayRef<char> out = blob.getMutableData();
-      for (size_t i = 0; i < out.size(); ++i)
-        out[i] = char(uint8_t((*rhsBytes)[i]) - 128);
-      rhs = ConstantOp::create(
-          rewriter, loc,
-          DenseResourceElementsAttr::get(signedType, "whittle_signed_weight",
-                                         std::move(blob)));
+      rhs = signedWeight(rewriter, loc, rhsType, *rhsBytes);
       rhsBytes = constantBytes(rhs);
       rhsZp =
           SubOp::create(rewriter, loc, rhsZp, i32Scalar(rewriter, loc, 128));
@@ -340,35 +345,59 @@ Value dequantizeBlockedWeight(PatternRewriter &rewriter, QuantizedMatMulOp op) {
       ArrayRef<ReassociationIndices>{{0, 1, 2}, {3}});
 }
 
-/// A constant signed 8-bit weight with a zero zero point and one scale per
-/// tensor or column: x · (q · s) = (x · q) · s, a float matmul whose weight
-/// stays int8 (tile-kernels packs it as bytes and converts each weight
-/// vector in the register tile), scaled afterwards. Null otherwise.
-Value symmetricInt8Product(PatternRewriter &rewriter, QuantizedMatMulOp op) {
+/// A constant 8-bit weight with one scale and zero point per tensor or
+/// column: x · ((q − z) · s) = ((x · q) − rowsum(x) · z) · s, a float matmul
+/// whose weight stays int8 (tile-kernels packs it as bytes and converts each
+/// weight vector in the register tile), corrected and scaled afterwards.
+/// Unsigned codes become signed (q − 128, z − 128) at compile time; a zero
+/// zero point needs no correction. Null when the weight has another form.
+Value int8WeightProduct(PatternRewriter &rewriter, QuantizedMatMulOp op) {
   auto rhsType = op.getRhs().getType();
-  auto scaleType = cast<RankedTensorType>(op.getScale().getType());
   int64_t k = rhsType.getDimSize(0), n = rhsType.getDimSize(1);
-  bool perColumn = scaleType.getNumElements() == n &&
-                   (scaleType.getRank() == 1 ||
-                    (scaleType.getRank() == 2 && scaleType.getDimSize(0) == 1));
-  if (op.getBlockSize() || !rhsType.getElementType().isSignlessInteger(8) ||
-      !constantBytes(op.getRhs()) || !isKnownZero(op.getZeroPoint()) ||
+  auto perTensorOrColumn = [&](Value v) {
+    auto type = cast<RankedTensorType>(v.getType());
+    return type.getNumElements() == 1 ||
+           (type.getNumElements() == n &&
+            (type.getRank() == 1 ||
+             (type.getRank() == 2 && type.getDimSize(0) == 1)));
+  };
+  std::optional<ArrayRef<char>> bytes = constantBytes(op.getRhs());
+  if (op.getBlockSize() || rhsType.getElementTypeBitWidth() != 8 || !bytes ||
       !op.getResult().getType().getElementType().isF32() ||
-      !(scaleType.getNumElements() == 1 || perColumn))
+      !perTensorOrColumn(op.getScale()) ||
+      !perTensorOrColumn(op.getZeroPoint()))
     return {};
   Location loc = op.getLoc();
+  Type f32 = rewriter.getF32Type(), i32 = rewriter.getI32Type();
+  Value weight = op.getRhs();
+  bool zeroPointZero = isKnownZero(op.getZeroPoint());
+  Value zeroPoint = castTo(rewriter, loc, op.getZeroPoint(), i32);
+  if (rhsType.getElementType().isUnsignedInteger()) {
+    weight = signedWeight(rewriter, loc, rhsType, *bytes);
+    zeroPoint =
+        SubOp::create(rewriter, loc, zeroPoint, i32Scalar(rewriter, loc, 128));
+    zeroPointZero = false;
+  }
   auto lhsType = op.getLhs().getType();
   int64_t rows = lhsType.getNumElements() / k;
   Value lhs = ReshapeOp::create(rewriter, loc, op.getLhs(),
                                 rewriter.getDenseI64ArrayAttr({rows, k}));
-  Type f32 = rewriter.getF32Type();
   auto productType = RankedTensorType::get({rows, n}, f32);
   Value zero = filledTensor(rewriter, loc, productType,
                             scalarConstant(rewriter, loc, f32, 0.0));
   Value product =
       linalg::MatmulOp::create(rewriter, loc, TypeRange{productType},
-                               ValueRange{lhs, op.getRhs()}, ValueRange{zero})
+                               ValueRange{lhs, weight}, ValueRange{zero})
           .getResult(0);
+  if (!zeroPointZero) {
+    Value rowSum = ReduceSumOp::create(rewriter, loc, lhs,
+                                       rewriter.getDenseI64ArrayAttr({1}),
+                                       rewriter.getBoolAttr(true));
+    product =
+        SubOp::create(rewriter, loc, product,
+                      MulOp::create(rewriter, loc, rowSum,
+                                    castTo(rewriter, loc, zeroPoint, f32)));
+  }
   Value scaled = MulOp::create(rewriter, loc, product, op.getScale());
   return ReshapeOp::create(
       rewriter, loc, scaled,
@@ -386,7 +415,7 @@ struct QuantizedMatMulOpLowering : OpRewritePattern<QuantizedMatMulOp> {
     if (failed(requireStaticShapes(op, rewriter)))
       return failure();
     Location loc = op.getLoc();
-    if (Value product = symmetricInt8Product(rewriter, op)) {
+    if (Value product = int8WeightProduct(rewriter, op)) {
       rewriter.replaceOp(op, product);
       return success();
     }

@@ -123,8 +123,8 @@ func.func @quantized_matmul_aligned_n(%x: tensor<5x4xf32>, %w: tensor<4x64xi8>, 
 // A constant int8 weight with a zero zero point (symmetric, per column):
 // x · (q · s) = (x · q) · s, a linalg.matmul of the f32 activations and the
 // int8 weight itself (tile-kernels converts it in registers), then the
-// scale. An argument weight or a non-zero zero point keeps the reference
-// form (see @quantized_matmul above).
+// scale. An argument weight keeps the reference form (see @quantized_matmul
+// above).
 // CHECK-LABEL: func.func @quantized_matmul_symmetric
 // CHECK: %[[W:.*]] = arith.constant dense<{{.*}}> : tensor<4x3xi8>
 // CHECK: %[[P:.*]] = linalg.matmul ins(%arg0, %[[W]] : tensor<5x4xf32>, tensor<4x3xi8>)

@@ -1,4 +1,4 @@
-// Numerical check of whittle.quantized_matmul with 4-bit weights in blocks of
+// Numerical check of whittle.quantized_matmul's lowerings: 4-bit weights in blocks of
 // 16 rows of K (MatMulNBits' form): the constant codes are packed two per
 // byte at compile time and unpacked by nibble, unsigned (ui4) and signed
 // (i4, sign-extended); lowered to LLVM and executed. Expected values from
@@ -28,6 +28,26 @@ func.func @int4_signed(%x: tensor<2x32xf32>) -> tensor<2x2xf32> {
   return %0 : tensor<2x2xf32>
 }
 
+// 8-bit weights with a zero point per column, unsigned (shifted to signed at
+// compile time) and signed: (x · q − rowsum(x) · z) · s with q int8.
+// IR-LABEL: func.func @int8_unsigned_zero_points
+// IR: linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<2x4xf32>, tensor<4x3xi8>)
+func.func @int8_unsigned_zero_points(%x: tensor<2x4xf32>) -> tensor<2x3xf32> {
+  %w = whittle.constant dense<[[200, 3, 128], [17, 255, 90], [0, 64, 130], [129, 8, 250]]> : tensor<4x3xui8>
+  %s = whittle.constant dense<[[0.5, 0.25, 0.125]]> : tensor<1x3xf32>
+  %z = whittle.constant dense<[[128, 10, 255]]> : tensor<1x3xui8>
+  %0 = whittle.quantized_matmul %x, %w, %s, %z : (tensor<2x4xf32>, tensor<4x3xui8>, tensor<1x3xf32>, tensor<1x3xui8>) -> tensor<2x3xf32>
+  return %0 : tensor<2x3xf32>
+}
+
+func.func @int8_signed_zero_points(%x: tensor<2x4xf32>) -> tensor<2x3xf32> {
+  %w = whittle.constant dense<[[-100, 3, 127], [17, -128, 90], [0, 64, -30], [29, 8, -5]]> : tensor<4x3xi8>
+  %s = whittle.constant dense<[[0.5, 0.25, 0.125]]> : tensor<1x3xf32>
+  %z = whittle.constant dense<[[3, -7, 0]]> : tensor<1x3xi8>
+  %0 = whittle.quantized_matmul %x, %w, %s, %z : (tensor<2x4xf32>, tensor<4x3xi8>, tensor<1x3xf32>, tensor<1x3xi8>) -> tensor<2x3xf32>
+  return %0 : tensor<2x3xf32>
+}
+
 func.func @main() {
   %x = arith.constant dense<[[ 1.0 ,  1.5, -2.0 ,  1.5,  0.0 ,  0.0 ,  0.5, -1.0 ,  2.0 , -2.0 , -1.0 , -0.5,  0.5, -0.5, -1.5, -2.0 , -2.0 , -2.0 , -1.5,  2.0 , -1.5,  0.5,  1.0 , -1.0 , -1.0 , -0.5, -1.0 ,  2.0 , -1.5,  2.0 ,  1.5,  1.5], [-1.5, -0.5,  0.5,  0.0 ,  0.5,  1.0 ,  0.5, -2.0 ,  2.0 ,  0.5,  2.0 , -1.0 , -0.5,  1.5, -1.5, -2.0 , -0.5,  1.0 , -1.5,  1.5, -0.5, -1.0 ,  0.0 ,  2.0 ,  1.5,  1.5, -1.0 , -2.0 ,  1.5,  1.0 ,  1.0 , -2.0 ]]> : tensor<2x32xf32>
   %r0 = call @int4_unsigned(%x) : (tensor<2x32xf32>) -> tensor<2x2xf32>
@@ -42,6 +62,19 @@ func.func @main() {
   // CHECK-NEXT: [25.25,   -15.75]
   // CHECK-NEXT: [-36.5,   -0.5]
   call @printMemrefF32(%p1) : (tensor<*xf32>) -> ()
+  %x8 = arith.constant dense<[[1.0, -2.0, 0.5, 3.0], [0.25, 1.5, -1.0, 2.0]]> : tensor<2x4xf32>
+  %r2 = call @int8_unsigned_zero_points(%x8) : (tensor<2x4xf32>) -> tensor<2x3xf32>
+  %p2 = tensor.cast %r2 : tensor<2x3xf32> to tensor<*xf32>
+  // CHECK: sizes = [2, 3]
+  // CHECK-NEXT: [116.5,   -119,   15.6875]
+  // CHECK-NEXT: [-9.25,   76.9375,   -20.5312]
+  call @printMemrefF32(%p2) : (tensor<*xf32>) -> ()
+  %r3 = call @int8_signed_zero_points(%x8) : (tensor<2x4xf32>) -> tensor<2x3xf32>
+  %p3 = tensor.cast %r3 : tensor<2x3xf32> to tensor<*xf32>
+  // CHECK: sizes = [2, 3]
+  // CHECK-NEXT: [-27.25,   83.125,   -10.375]
+  // CHECK-NEXT: [25.125,   -55,   23.3438]
+  call @printMemrefF32(%p3) : (tensor<*xf32>) -> ()
   return
 }
 
