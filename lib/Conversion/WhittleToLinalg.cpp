@@ -141,7 +141,8 @@ struct ConvertWhittleToLinalgPass
     };
     addFamily(whittle::populateElementwiseToLinalgPatterns, numElementwise);
     addFamily(whittle::populateMatmulToLinalgPatterns, numContractions);
-    addFamily(whittle::populateQuantizedMatmulToLinalgPatterns, numContractions);
+    addFamily(whittle::populateQuantizedMatmulToLinalgPatterns,
+              numContractions);
     addFamily(whittle::populateReductionToLinalgPatterns, numReductions);
     addFamily(whittle::populateDataMovementToLinalgPatterns, numDataMovement);
     addFamily(whittle::populateAttentionToLinalgPatterns, numAttention);
