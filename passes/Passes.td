@@ -292,8 +292,9 @@ def WhittleTileKernels : Pass<"whittle-tile-kernels", "mlir::func::FuncOp"> {
     fills from TargetInfo; non-zero tile options override the derivation).
 
     Contractions (linalg.matmul, linalg.batch_matmul and matmul-like
-    linalg.generic with one M, N and K dimension, f32, static shapes, above
-    `min-matmul-flops`):
+    linalg.generic with one M, N and K dimension, f32 (the weight may be
+    int8: it is packed as bytes and converted to f32 in the register tile),
+    static shapes, above `min-matmul-flops`):
       * a constant right-hand side [K, N] is packed at compile time into
         panels [N/nr, K, nr] (zero padded), and the contraction rewritten
         over the packed layout, so the inner kernel reads B contiguously;
