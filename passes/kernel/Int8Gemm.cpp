@@ -71,7 +71,7 @@ bool whittle::int8gemm::isU8S8Contraction(linalg::LinalgOp op) {
 
 FailureOr<linalg::GenericOp> whittle::int8gemm::packWeights(
     RewriterBase &rewriter, linalg::LinalgOp op, int64_t nr, int64_t padTo,
-    DotProduct dot, uint64_t &bytesPacked, linalg::LinalgOp &compensation) {
+    DotProduct &dot, uint64_t &bytesPacked, linalg::LinalgOp &compensation) {
   Value a = op.getDpsInputOperand(0)->get();
   Value b = op.getDpsInputOperand(1)->get();
   Value init = op.getDpsInitOperand(0)->get();
@@ -81,6 +81,17 @@ FailureOr<linalg::GenericOp> whittle::int8gemm::packWeights(
   std::optional<ArrayRef<char>> data = constantBytes(b);
   if (!data || k % 4 != 0)
     return failure();
+  // vpmaddubsw adds a0·w0 + a1·w1 (K pairs 4q, 4q+1 and 4q+2, 4q+3) in
+  // saturating i16: with a in [0, 255] that is exact when |w0| + |w1| <= 128.
+  if (dot == DotProduct::Pmaddubsw)
+    for (int64_t q = 0; q < k && dot == DotProduct::Pmaddubsw; q += 2)
+      for (int64_t j = 0; j < n; ++j)
+        if (std::abs(int(int8_t((*data)[q * n + j]))) +
+                std::abs(int(int8_t((*data)[(q + 1) * n + j]))) >
+            128) {
+          dot = DotProduct::None;
+          break;
+        }
   int64_t paddedN = llvm::divideCeil(n, padTo) * padTo;
   auto fill = init.getDefiningOp<linalg::FillOp>();
   if (paddedN != n && !fill)
@@ -246,8 +257,13 @@ Value whittle::int8gemm::emitRegisterTile(OpBuilder &b, Location loc, Value a,
     for (int64_t g = 0; g < nr / lanes; ++g)
       bGroups.push_back(vector::ExtractStridedSliceOp::create(
           b, loc, bBytes, {g * lanes * 4}, {lanes * 4}, {1}));
+    Type i16 = b.getI16Type();
+    auto pairsType = VectorType::get({lanes * 2}, i16);
+    Value ones = arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(pairsType, b.getI16IntegerAttr(1)));
     StringAttr intrinsic = b.getStringAttr(
-        dot == DotProduct::Sdot
+        dot == DotProduct::Pmaddubsw ? "llvm.x86.avx2.pmadd.ub.sw"
+        : dot == DotProduct::Sdot
             ? "llvm.aarch64.neon.sdot.v" + std::to_string(lanes) + "i32.v" +
                   std::to_string(lanes * 4) + "i8"
             : "llvm.x86.avx512.vpdpbusd." + std::to_string(lanes * 32));
@@ -268,10 +284,25 @@ Value whittle::int8gemm::emitRegisterTile(OpBuilder &b, Location loc, Value a,
       for (int64_t g = 0; g < nr / lanes; ++g) {
         Value part = vector::ExtractStridedSliceOp::create(
             b, loc, accRow, {g * lanes}, {lanes}, {1});
-        part = LLVM::CallIntrinsicOp::create(
-                   b, loc, wordType, intrinsic,
-                   ValueRange{part, broadcast, bGroups[g]})
-                   .getResult(0);
+        if (dot == DotProduct::Pmaddubsw) {
+          // u8 x s8 pairs into i16 (exact for these weights), the i16 pairs
+          // summed into i32 by vpmaddwd with ones.
+          Value pairs =
+              LLVM::CallIntrinsicOp::create(b, loc, pairsType, intrinsic,
+                                            ValueRange{broadcast, bGroups[g]})
+                  .getResult(0);
+          Value quads =
+              LLVM::CallIntrinsicOp::create(
+                  b, loc, wordType, b.getStringAttr("llvm.x86.avx2.pmadd.wd"),
+                  ValueRange{pairs, ones})
+                  .getResult(0);
+          part = arith::AddIOp::create(b, loc, part, quads);
+        } else {
+          part = LLVM::CallIntrinsicOp::create(
+                     b, loc, wordType, intrinsic,
+                     ValueRange{part, broadcast, bGroups[g]})
+                     .getResult(0);
+        }
         accRow = vector::InsertStridedSliceOp::create(b, loc, part, accRow,
                                                       {g * lanes}, {1});
       }

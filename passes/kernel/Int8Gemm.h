@@ -27,6 +27,10 @@ enum class DotProduct {
   /// AArch64 sdot (s8 x s8): the activations enter shifted by -128 (their
   /// top bit flipped) and packWeights adds 128 * colsum(B) back.
   Sdot,
+  /// x86 AVX2 vpmaddubsw (u8 x s8 pairs summed into i16, saturating) then
+  /// vpmaddwd by ones into i32: exact only when |w0| + |w1| <= 128 for
+  /// every pair of weights summed, which packWeights checks.
+  Pmaddubsw,
 };
 
 /// Whether `op` is C[m, n] += zext(A[m, k]) * sext(B[k, n]) on i8 operands
@@ -42,10 +46,11 @@ bool isU8S8Contraction(mlir::linalg::LinalgOp op);
 /// constant, K is not a multiple of 4, or a padded N has no fill to start
 /// from. `bytesPacked` grows by the packed size. For a kernel that takes
 /// signed activations (`dot` Sdot) the result gains 128 * colsum(B), by an
-/// elementwise op returned in `compensation`.
+/// elementwise op returned in `compensation`. `dot` Pmaddubsw becomes None
+/// when the weights could saturate its 16-bit pair sums.
 mlir::FailureOr<mlir::linalg::GenericOp>
 packWeights(mlir::RewriterBase &rewriter, mlir::linalg::LinalgOp op, int64_t nr,
-            int64_t padTo, DotProduct dot, uint64_t &bytesPacked,
+            int64_t padTo, DotProduct &dot, uint64_t &bytesPacked,
             mlir::linalg::LinalgOp &compensation);
 
 /// The register tile of the packed contraction: `a` [mr, 1, 4] bytes,

@@ -66,6 +66,8 @@ struct Contraction {
   unsigned mDim = 0, nDim = 0, kDim = 0;
   /// u8 x s8 -> i32 (Int8Gemm.h); k counts groups of four.
   bool integer = false;
+  /// The integer kernel's instruction for this contraction.
+  int8gemm::DotProduct dot = int8gemm::DotProduct::None;
 };
 
 /// Tile sizes of one contraction.
@@ -185,6 +187,8 @@ struct WhittleTileKernelsPass
       return int8gemm::DotProduct::Vpdpbusd;
     if (int8DotProduct == "sdot")
       return int8gemm::DotProduct::Sdot;
+    if (int8DotProduct == "pmaddubsw")
+      return int8gemm::DotProduct::Pmaddubsw;
     return int8gemm::DotProduct::None;
   }
 
@@ -449,8 +453,9 @@ struct WhittleTileKernelsPass
       int64_t padTo = c.n % nr == 0 ? nr : 8 * nr;
       uint64_t bytes = 0;
       linalg::LinalgOp compensation;
+      int8gemm::DotProduct dot = int8Dot();
       FailureOr<linalg::GenericOp> p = int8gemm::packWeights(
-          rewriter, c.op, nr, padTo, int8Dot(), bytes, compensation);
+          rewriter, c.op, nr, padTo, dot, bytes, compensation);
       if (compensation)
         createdElementwise.push_back(compensation);
       if (failed(p)) {
@@ -470,7 +475,8 @@ struct WhittleTileKernelsPass
                       0,
                       3,
                       2,
-                      /*integer=*/true};
+                      /*integer=*/true,
+                      dot};
       packed = true;
     } else if (packWeights) {
       // Pad N to whole panels; odd widths (a vocabulary) to 8 panels so that
@@ -660,7 +666,7 @@ struct WhittleTileKernelsPass
       Value result = int8gemm::emitRegisterTile(
           rewriter, op.getLoc(), op.getDpsInputOperand(0)->get(),
           op.getDpsInputOperand(1)->get(), op.getDpsInitOperand(0)->get(),
-          int8Lanes(), int8Dot());
+          int8Lanes(), c.dot);
       rewriter.replaceOp(op, result);
       return success();
     }

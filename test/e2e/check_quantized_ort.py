@@ -47,6 +47,8 @@ from check_contrib_ort import pack_nbits  # noqa: E402
 
 ORT_RUN = os.path.normpath(os.path.join(HERE, "..", "..", "bench", "ort_run.js"))
 FORMS = ("weight-only", "qdq", "dynamic", "nbits4")
+# Not run by default: the dynamic form with 7-bit weights (reduce_range).
+EXTRA_FORMS = ("dynamic-reduced",)
 NBITS_BLOCK = 32
 
 
@@ -57,10 +59,11 @@ def run(cmd):
         sys.exit(1)
 
 
-def quantize_weight(w):
-    """Symmetric int8 per output column: scale = max|w| / 127."""
-    scale = np.maximum(np.abs(w).max(axis=0), 1e-8).astype(np.float32) / np.float32(127)
-    q = np.clip(np.rint(w / scale), -127, 127).astype(np.int8)
+def quantize_weight(w, levels=127):
+    """Symmetric int8 per output column: scale = max|w| / levels (127, or 63
+    for ONNX Runtime's reduce_range)."""
+    scale = np.maximum(np.abs(w).max(axis=0), 1e-8).astype(np.float32) / np.float32(levels)
+    q = np.clip(np.rint(w / scale), -levels, levels).astype(np.int8)
     return q, scale
 
 
@@ -84,7 +87,7 @@ def rewrite(model, form):
         count += 1
         p = f"q{count}_"
         w = numpy_helper.to_array(inits[weight])
-        q, scale = quantize_weight(w)
+        q, scale = quantize_weight(w, 63 if form == "dynamic-reduced" else 127)
         graph.initializer.extend([numpy_helper.from_array(q, p + "w"),
                                   numpy_helper.from_array(scale, p + "ws"),
                                   numpy_helper.from_array(np.zeros(scale.shape, np.int8), p + "wz")])
@@ -127,7 +130,7 @@ def rewrite(model, form):
             nodes.append(helper.make_node(node.op_type, inputs, list(node.output),
                                           name=node.name, **attrs))
             continue
-        # dynamic
+        # dynamic, dynamic-reduced
         nodes.append(helper.make_node("DynamicQuantizeLinear", [a],
                                       [p + "aq", p + "as", p + "az"], name=p + "DQL"))
         nodes.append(helper.make_node("MatMulInteger", [p + "aq", p + "w", p + "az", p + "wz"],
@@ -162,7 +165,7 @@ def main():
     p.add_argument("--cache", required=True)
     p.add_argument("--work", required=True)
     p.add_argument("--atol", default="1e-3")
-    p.add_argument("--form", action="append", choices=FORMS)
+    p.add_argument("--form", action="append", choices=FORMS + EXTRA_FORMS)
     p.add_argument("--compile-flag", action="append", default=[],
                    help="extra whittle-compile flag (e.g. --mcpu=x86-64-v3)")
     p.add_argument("--whittle-run", default="whittle-run", metavar="CMD",

@@ -40,7 +40,8 @@ struct TargetInfo {
   unsigned gemmRowVectors = 2;
   /// The dot-product instruction of the int8 GEMM kernel ("vpdpbusd":
   /// AVX-512 VNNI or AVX-VNNI, u8 x s8 into i32; "sdot": AArch64 dot
-  /// product, s8 x s8), or "none".
+  /// product, s8 x s8; "pmaddubsw": AVX2, u8 x s8 pairs into saturating
+  /// i16, used only for weights that provably never saturate), or "none".
   std::string int8DotProduct = "none";
   /// Vector width of the int8 kernel: AVX-512 VNNI's 512-bit vpdpbusd
   /// keeps a row of 32 i32 accumulators in two registers, where 256-bit

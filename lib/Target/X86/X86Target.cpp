@@ -63,6 +63,8 @@ llvm::Expected<whittle::TargetInfo> whittle::makeX86TargetInfo(StringRef cpu) {
   if ((hasVnni512 && (hasAvx512Vl || info.vectorWidthBits == 512)) ||
       (hasAvxVnni && info.vectorWidthBits <= 256))
     info.int8DotProduct = "vpdpbusd";
+  else if (hasAvx2)
+    info.int8DotProduct = "pmaddubsw";
   info.int8VectorWidthBits =
       hasVnni512 ? info.maxVectorWidthBits : info.vectorWidthBits;
   info.l1CacheBytes = 32 * 1024;

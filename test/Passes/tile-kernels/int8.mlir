@@ -4,6 +4,9 @@
 // RUN: whittle-opt %s --split-input-file \
 // RUN:   --pass-pipeline='builtin.module(func.func(whittle-tile-kernels{vector-width=256 vector-registers=32 min-matmul-flops=0}),canonicalize,cse)' \
 // RUN:   | FileCheck %s --check-prefixes=CHECK,WIDEN
+// RUN: whittle-opt %s --split-input-file \
+// RUN:   --pass-pipeline='builtin.module(func.func(whittle-tile-kernels{vector-width=256 vector-registers=32 min-matmul-flops=0 int8-dot-product=pmaddubsw}),canonicalize,cse)' \
+// RUN:   | FileCheck %s --check-prefixes=CHECK,PMADD
 
 // whittle.integer_matmul's raw product (u8 activations, a constant s8
 // weight, i32 sums): the weight is packed into [N/16, K/4, 16 * 4] bytes, A is
@@ -20,10 +23,14 @@
 // CHECK:           vector.transfer_read %[[W]][%c0, %[[K]], %c0]{{.*}} : tensor<1x2x64xi8>, vector<1x1x64xi8>
 // VNNI-COUNT-16:   llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.256"({{.*}}) : (vector<8xi32>, vector<32xi8>, vector<32xi8>) -> vector<8xi32>
 // VNNI-NOT:        llvm.call_intrinsic
+// PMADD-NOT:       llvm.call_intrinsic
 // WIDEN:           arith.extui {{.*}} : vector<8x4xi8> to vector<8x4xi32>
 // WIDEN:           arith.extsi {{.*}} : vector<16x4xi8> to vector<16x4xi32>
 // WIDEN:           vector.contract
 // WIDEN-NOT:       llvm.call_intrinsic
+// (Full-range weights could saturate vpmaddubsw: the pmaddubsw run widens
+// this one too.)
+// PMADD:           vector.contract
 // CHECK:           scf.yield {{.*}} : vector<8x1x16xi32>
 #a = affine_map<(d0, d1, d2) -> (d0, d2)>
 #b = affine_map<(d0, d1, d2) -> (d2, d1)>
@@ -121,6 +128,33 @@ func.func @signed_activations(%x: tensor<16x8xi8>) -> tensor<16x16xi32> {
       ins(%x, %w : tensor<16x8xi8>, tensor<8x16xi8>) outs(%f : tensor<16x16xi32>) {
   ^bb0(%p: i8, %q: i8, %acc: i32):
     %pe = arith.extsi %p : i8 to i32
+    %qe = arith.extsi %q : i8 to i32
+    %m = arith.muli %pe, %qe : i32
+    %s = arith.addi %acc, %m : i32
+    linalg.yield %s : i32
+  } -> tensor<16x16xi32>
+  return %r : tensor<16x16xi32>
+}
+
+// -----
+
+// Weights with |w0| + |w1| <= 128 for every pair vpmaddubsw sums: its i16
+// pair sums cannot saturate (u8 activations), so the tile uses it, then
+// vpmaddwd by ones into i32.
+// CHECK-LABEL: func.func @u8s8_small_weights
+// PMADD-COUNT-16: llvm.call_intrinsic "llvm.x86.avx2.pmadd.ub.sw"
+#a = affine_map<(d0, d1, d2) -> (d0, d2)>
+#b = affine_map<(d0, d1, d2) -> (d2, d1)>
+#c = affine_map<(d0, d1, d2) -> (d0, d1)>
+func.func @u8s8_small_weights(%x: tensor<16x8xi8>) -> tensor<16x16xi32> {
+  %w = arith.constant dense<[[54, 31, 4, -29, -17, -63, 22, 64, 54, -44, 21, -54, 33, -21, 51, 44], [-24, -21, -4, -51, -36, -31, -48, 34, -38, 10, -12, -7, 43, -42, 4, -11], [37, 7, 23, -53, -13, -63, 41, -50, 32, 61, -29, -58, -4, 44, -36, -64], [-33, -14, -13, 20, -62, -43, -30, -60, 64, -43, 63, -14, 43, -47, 37, -15], [-41, -27, -20, -54, -51, 5, -26, 4, -56, -33, 39, -4, -23, -53, 29, -42], [24, -36, 29, 51, -11, 38, -14, -60, 33, 20, -64, 46, -36, -10, -8, 49], [5, 19, -42, 14, 8, -38, -50, -58, 33, 45, 63, 24, -1, -48, 44, -5], [-40, 38, 31, 30, -29, 10, -21, 2, -57, -52, -20, 3, -22, -34, -27, -61]]> : tensor<8x16xi8>
+  %zero = arith.constant 0 : i32
+  %e = tensor.empty() : tensor<16x16xi32>
+  %f = linalg.fill ins(%zero : i32) outs(%e : tensor<16x16xi32>) -> tensor<16x16xi32>
+  %r = linalg.generic {indexing_maps = [#a, #b, #c], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%x, %w : tensor<16x8xi8>, tensor<8x16xi8>) outs(%f : tensor<16x16xi32>) {
+  ^bb0(%p: i8, %q: i8, %acc: i32):
+    %pe = arith.extui %p : i8 to i32
     %qe = arith.extsi %q : i8 to i32
     %m = arith.muli %pe, %qe : i32
     %s = arith.addi %acc, %m : i32
