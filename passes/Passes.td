@@ -113,7 +113,10 @@ def WhittleQuantizeWeights
     Option<"exclude", "exclude", "std::string", "\"\"",
            "Regular expression over node names of layers to leave fp32">,
     Option<"embeddings", "embeddings", "bool", "true",
-           "Quantize embedding tables (gathers of constant rows) to int8 rows">
+           "Quantize embedding tables (gathers of constant rows) to int8 rows">,
+    Option<"reduceRange", "reduce-range", "bool", "false",
+           "int8 weight codes in [-63, 63] (scale max|w| / 63): the AVX2 "
+           "integer kernel (vpmaddubsw) cannot saturate on them">
   ];
   let statistics = [
     Statistic<"numQuantized", "quantized", "Weights quantized">,

@@ -266,6 +266,7 @@ LogicalResult whittle::compileModel(const CompileOptions &options,
     graph.quantizeGroupSize = options.quantizeGroupSize;
     graph.quantizeActivations = options.quantizeActivations;
     graph.quantizeExclude = options.quantizeExclude;
+    graph.quantizeReduceRange = options.quantizeReduceRange;
     graph.probeMatmuls = options.probeMatmuls;
     buildGraphPipeline(pm, graph);
     if (options.probeHeads)

@@ -38,6 +38,7 @@ void whittle::buildGraphPipeline(mlir::OpPassManager &pm,
     quantize.groupSize = options.quantizeGroupSize;
     quantize.activations = options.quantizeActivations;
     quantize.exclude = options.quantizeExclude;
+    quantize.reduceRange = options.quantizeReduceRange;
     pm.addNestedPass<mlir::func::FuncOp>(
         createWhittleQuantizeWeights(quantize));
   }

@@ -50,6 +50,9 @@ struct Settings {
   unsigned bits = 8;
   int64_t groupSize = 32;
   bool dynamicActivations = false;
+  /// int8 weight codes in [-63, 63]: no two can saturate x86's 16-bit
+  /// vpmaddubsw pair sums, so CPUs without VNNI get a fast integer kernel.
+  bool reduceRange = false;
   // Shared: passes are copied per thread and a Regex is not copyable.
   std::shared_ptr<llvm::Regex> exclude;
 };
@@ -81,11 +84,11 @@ Value floatConstant(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
                              values));
 }
 
-/// Symmetric int8 codes of `w` [rows, cols] with one scale (max|w| / 127,
-/// codes in [-127, 127]) per column, or per row when `perRow`.
+/// Symmetric int8 codes of `w` [rows, cols] with one scale (max|w| / levels,
+/// codes in [-levels, levels]) per column, or per row when `perRow`.
 void quantizeSymmetricInt8(ArrayRef<double> w, int64_t rows, int64_t cols,
                            bool perRow, std::vector<int8_t> &codes,
-                           std::vector<float> &scales) {
+                           std::vector<float> &scales, double levels = 127) {
   int64_t groups = perRow ? rows : cols, length = perRow ? cols : rows;
   auto at = [&](int64_t g, int64_t i) {
     return perRow ? g * cols + i : i * cols + g;
@@ -96,11 +99,11 @@ void quantizeSymmetricInt8(ArrayRef<double> w, int64_t rows, int64_t cols,
     double amax = 0;
     for (int64_t i = 0; i < length; ++i)
       amax = std::max(amax, std::abs(w[at(g, i)]));
-    float scale = amax > 0 ? float(amax / 127) : 1.0f;
+    float scale = amax > 0 ? float(amax / levels) : 1.0f;
     scales[g] = scale;
     for (int64_t i = 0; i < length; ++i)
       codes[at(g, i)] = int8_t(
-          std::clamp(std::nearbyint(w[at(g, i)] / scale), -127.0, 127.0));
+          std::clamp(std::nearbyint(w[at(g, i)] / scale), -levels, levels));
   }
 }
 
@@ -140,7 +143,8 @@ Value quantizedProduct(PatternRewriter &rewriter, Location loc, Value x,
 
   std::vector<int8_t> codes;
   std::vector<float> scales;
-  quantizeSymmetricInt8(w, k, n, /*perRow=*/false, codes, scales);
+  quantizeSymmetricInt8(w, k, n, /*perRow=*/false, codes, scales,
+                        s.reduceRange ? 63 : 127);
   Type i8 = rewriter.getI8Type();
   Value q = byteConstant(rewriter, loc, RankedTensorType::get({k, n}, i8),
                          codes, "whittle_int8_weight");
@@ -349,6 +353,10 @@ struct WhittleQuantizeWeightsPass
                 "dynamic, not '"
              << activations << "'";
     settings.dynamicActivations = activations == "dynamic";
+    settings.reduceRange = reduceRange;
+    if (reduceRange && settings.bits != 8)
+      return emitError(UnknownLoc::get(&getContext()))
+             << "whittle-quantize-weights: reduce-range needs int8 weights";
     if (settings.dynamicActivations && settings.bits != 8)
       return emitError(UnknownLoc::get(&getContext()))
              << "whittle-quantize-weights: dynamic activations need int8 "

@@ -116,6 +116,12 @@ static cl::opt<std::string> quantizeExclude(
     cl::desc("Leave layers whose node name matches this extended regular "
              "expression in fp32 (e.g. an LM head)"),
     cl::value_desc("REGEX"));
+static cl::opt<bool> quantizeReduceRange(
+    "quantize-reduce-range", cl::cat(compileCategory),
+    cl::desc("With --quantize-weights=int8: codes in [-63, 63], so that CPUs "
+             "without VNNI (AVX2) run integer matmuls with vpmaddubsw, "
+             "which cannot saturate on them"),
+    cl::init(false));
 static cl::opt<std::string> calibrationData(
     "calibration-data", cl::cat(compileCategory),
     cl::desc("ONNX test-data sets (DIR/test_data_set_*/input_K.pb) on which "
@@ -279,6 +285,12 @@ int main(int argc, char **argv) {
       return 1;
     }
   }
+  if (quantizeReduceRange && options.quantizeWeights != "int8") {
+    llvm::errs() << "whittle-compile: error: --quantize-reduce-range needs "
+                    "--quantize-weights=int8\n";
+    return 1;
+  }
+  options.quantizeReduceRange = quantizeReduceRange;
   options.quantizeActivations = quantizeActivations;
   options.quantizeExclude = quantizeExclude;
   options.pruneHeadsRatio = pruneHeadsRatio;

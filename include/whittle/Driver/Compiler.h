@@ -53,6 +53,8 @@ struct CompileOptions {
   int64_t quantizeGroupSize = 32;
   std::string quantizeActivations = "none";
   std::string quantizeExclude;
+  /// int8 weight codes in [-63, 63] (fast without VNNI).
+  bool quantizeReduceRange = false;
   /// ONNX test-data sets (DIR/test_data_set_*/input_K.pb) to measure on.
   std::string calibrationDir;
   /// Add whittle-probe-heads' per-head energies as outputs (calibration).

@@ -38,6 +38,7 @@ struct GraphPipelineOptions {
   int64_t quantizeGroupSize = 32;
   std::string quantizeActivations = "none";
   std::string quantizeExclude;
+  bool quantizeReduceRange = false;
   /// whittle-probe-matmuls before quantization (calibration).
   bool probeMatmuls = false;
 };

@@ -1,6 +1,7 @@
 // RUN: whittle-opt --pass-pipeline='builtin.module(func.func(whittle-quantize-weights{weights=int8}))' --split-input-file %s | FileCheck %s --check-prefix=INT8
 // RUN: whittle-opt --pass-pipeline='builtin.module(func.func(whittle-quantize-weights{weights=int8 activations=dynamic}))' --split-input-file %s | FileCheck %s --check-prefix=DYN
 // RUN: whittle-opt --pass-pipeline='builtin.module(func.func(whittle-quantize-weights{weights=int4 group-size=16}))' --split-input-file %s | FileCheck %s --check-prefix=INT4
+// RUN: whittle-opt --pass-pipeline='builtin.module(func.func(whittle-quantize-weights{weights=int8 reduce-range=true}))' --split-input-file %s | FileCheck %s --check-prefix=REDUCED
 
 // int8: symmetric per column, scale max|w| / 127 (8/127, 2/127, 6/127),
 // codes round(w / scale) in [-127, 127], row-major [K, N]:
@@ -30,6 +31,12 @@
 // DYN-NOT: whittle.matmul
 
 // int4 with K = 4 < 16: one (partial) group per column.
+// reduce-range: scale max|w| / 63, codes in [-63, 63] (as the float scale
+// rounds them): [8, -63, 5], [31, 8, -63], [-63, 31, 31], [16, -16, 16].
+// REDUCED-LABEL: func.func @matmul
+// REDUCED: whittle.constant dense<{{\[\[}}0.126984134, 0.0317460336, 0.095238097]]> : tensor<1x3xf32>
+// REDUCED: whittle_int8_weight: "0x4000000008C1051F08C1C11F1F10F010"
+
 // INT4-LABEL: func.func @matmul
 // INT4: whittle.quantized_matmul %arg0, %{{.*}} {block_size = 16 : i64} : (tensor<2x5x4xf32>, tensor<4x3xui4>, tensor<1x3xf32>, tensor<1x3xui4>) -> tensor<2x5x3xf32>
 func.func @matmul(%x: tensor<2x5x4xf32>) -> tensor<2x5x3xf32> {
