@@ -13,6 +13,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "HeadAnalysis.h"
+#include "ModelOutputs.h"
 #include "WeightData.h"
 
 #include "whittle/Dialect/Whittle.h"
@@ -112,20 +113,7 @@ struct WhittleProbeHeadsPass
     }
     if (energies.empty())
       return;
-    SmallVector<Value> results(ret.getOperands());
-    results.append(energies);
-    func::ReturnOp::create(b, ret.getLoc(), results);
-    ret.erase();
-    SmallVector<Type> resultTypes(func.getResultTypes());
-    for (Value e : energies)
-      resultTypes.push_back(e.getType());
-    func.setType(
-        FunctionType::get(&getContext(), func.getArgumentTypes(), resultTypes));
-    SmallVector<Attribute> outputNames;
-    if (auto old = func->getAttrOfType<ArrayAttr>("whittle.output_names"))
-      outputNames.append(old.begin(), old.end());
-    outputNames.append(names);
-    func->setAttr("whittle.output_names", b.getArrayAttr(outputNames));
+    appendModelOutputs(func, energies, names);
     if (!probed.empty())
       func->setAttr("whittle.probe_sites", b.getArrayAttr(probed));
   }

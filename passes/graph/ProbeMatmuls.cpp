@@ -10,6 +10,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "ModelOutputs.h"
+
 #include "whittle/Dialect/Whittle.h"
 #include "whittle/Passes/Passes.h"
 
@@ -57,24 +59,8 @@ struct WhittleProbeMatmulsPass
       probes.push_back(op->getResult(0));
       names.push_back(StringAttr::get(&getContext(), name));
     });
-    if (probes.empty())
-      return;
-    auto ret = cast<func::ReturnOp>(func.getBody().back().getTerminator());
-    OpBuilder b(ret);
-    SmallVector<Value> results(ret.getOperands());
-    results.append(probes);
-    func::ReturnOp::create(b, ret.getLoc(), results);
-    ret.erase();
-    SmallVector<Type> resultTypes(func.getResultTypes());
-    for (Value p : probes)
-      resultTypes.push_back(p.getType());
-    func.setType(
-        FunctionType::get(&getContext(), func.getArgumentTypes(), resultTypes));
-    SmallVector<Attribute> outputNames;
-    if (auto old = func->getAttrOfType<ArrayAttr>("whittle.output_names"))
-      outputNames.append(old.begin(), old.end());
-    outputNames.append(names);
-    func->setAttr("whittle.output_names", b.getArrayAttr(outputNames));
+    if (!probes.empty())
+      appendModelOutputs(func, probes, names);
   }
 };
 

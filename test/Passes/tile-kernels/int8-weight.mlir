@@ -1,4 +1,4 @@
-// RUN: whittle-opt %s --pass-pipeline='builtin.module(func.func(whittle-tile-kernels{vector-width=256 vector-registers=32 min-matmul-flops=0}),canonicalize,cse)' \
+// RUN: whittle-opt %s --split-input-file --pass-pipeline='builtin.module(func.func(whittle-tile-kernels{vector-width=256 vector-registers=32 min-matmul-flops=0}),canonicalize,cse)' \
 // RUN:   | FileCheck %s
 
 // A float matmul whose constant weight is int8 (whittle.quantized_matmul of
@@ -18,5 +18,22 @@ func.func @int8_weight(%x: tensor<8x16xf32>) -> tensor<8x32xf32> {
   %e = tensor.empty() : tensor<8x32xf32>
   %f = linalg.fill ins(%zero : f32) outs(%e : tensor<8x32xf32>) -> tensor<8x32xf32>
   %r = linalg.matmul ins(%x, %w : tensor<8x16xf32>, tensor<16x32xi8>) outs(%f : tensor<8x32xf32>) -> tensor<8x32xf32>
+  return %r : tensor<8x32xf32>
+}
+
+// -----
+
+// Only the weight may be int8: int8 activations of a float matmul leave it
+// untiled (only its zero fill is vectorized).
+// CHECK-LABEL: func.func @int8_activations
+// CHECK-NOT:   whittle_packed
+// CHECK-NOT:   vector.contract
+// CHECK:       linalg.matmul ins(%arg0, %{{.*}} : tensor<8x16xi8>, tensor<16x32xf32>)
+func.func @int8_activations(%x: tensor<8x16xi8>) -> tensor<8x32xf32> {
+  %w = arith.constant dense<0.5> : tensor<16x32xf32>
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<8x32xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<8x32xf32>) -> tensor<8x32xf32>
+  %r = linalg.matmul ins(%x, %w : tensor<8x16xi8>, tensor<16x32xf32>) outs(%f : tensor<8x32xf32>) -> tensor<8x32xf32>
   return %r : tensor<8x32xf32>
 }
