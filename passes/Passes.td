@@ -177,6 +177,37 @@ def WhittlePruneDeadHeads
   ];
 }
 
+def WhittleBuildDecodeSteps
+    : Pass<"whittle-build-decode-steps", "mlir::ModuleOp"> {
+  let summary = "Add step functions that decode over a key/value cache";
+  let description = [{
+    For a causal decoder `@main` whose first input is token ids
+    [B, MAX] (MAX = `max-tokens`), adds `@decode_step_C` and
+    `@decode_step_1` (C = `chunk`): `(tokens [B, T], position [1] i64,
+    k_0, v_0, ..., k_n, v_n) -> outputs for the T tokens at positions
+    position .. position + T - 1`. The caches (one key and one value per
+    attention, [B, Hkv, MAX + C, D]) are written in place at `position`
+    and each attention reads them through its `position` operand. Constant
+    tables over positions (position embeddings, rotary cos/sin) are
+    gathered at the step's positions. Other inputs must be attention
+    masks (names containing "mask"), taken as all-valid. Every op between
+    the tokens and the outputs must be position-wise along the sequence or
+    a causal attention; the first one that is not is reported. The module
+    gains `whittle.decode = {max_tokens, chunk, cache_length}` and each
+    step function `whittle.output_seq_axes`.
+  }];
+  let options = [
+    Option<"funcName", "func-name", "std::string", "\"main\"",
+           "Function to derive the steps from">,
+    Option<"maxTokens", "max-tokens", "int64_t", "0",
+           "Positions of the cache (the token input's sequence length)">,
+    Option<"chunk", "chunk", "int64_t", "1",
+           "Tokens per prefill step">
+  ];
+  let dependentDialects = ["mlir::tensor::TensorDialect",
+                           "mlir::arith::ArithDialect"];
+}
+
 def WhittleProbeHeads : Pass<"whittle-probe-heads", "mlir::ModuleOp"> {
   let summary = "Add each attention head's output energy as a model output "
                 "(calibration)";
@@ -458,7 +489,8 @@ def WhittlePlanMemory : Pass<"whittle-plan-memory", "mlir::ModuleOp"> {
     buffers whose lifetimes (alloc to last use of any alias) do not overlap
     share bytes. Offsets are aligned to `alignment`. Deallocs are removed.
     The total size is recorded as the module attribute
-    `whittle.workspace_size`. A buffer that escapes its block (yielded or
+    `whittle.workspace_size` (`whittle.workspace_size.<func-name>` for a
+    function other than @main). A buffer that escapes its block (yielded or
     returned) or has a dynamic shape is an error.
   }];
   let options = [
@@ -485,7 +517,8 @@ def WhittleOutlineParallelLoops
     executor argument (a `const whittle_executor *`, see model_abi.h) to the
     function. Every top-level `scf.parallel` with static bounds, no
     reductions and enough work becomes a private task function
-    `@__whittle_task_impl_<n>(captured memrefs..., begin, end)` running
+    `@__whittle_task_impl_<n>(captured memrefs..., begin, end)` (with the
+    function's name before `<n>` for a function other than @main) running
     iterations [begin, end) of its first dimension, and the loop is
     replaced by a call of the declaration `@__whittle_parallel_<n>(captured
     memrefs..., executor)`. The target layer defines that declaration in the

@@ -718,6 +718,13 @@ LogicalResult AttentionOp::verify() {
       (hkv == 0 || hq % hkv != 0))
     return emitOpError("query heads (")
            << hq << ") are not a multiple of key/value heads (" << hkv << ")";
+  if (Value position = getPosition()) {
+    auto p = rankedType(position);
+    if (p.getRank() != 1 || p.getDimSize(0) != 1)
+      return emitOpError("position must be one i64 of shape [1]");
+    if (!getCausal())
+      return emitOpError("a position requires causal attention");
+  }
   if (Value mask = getMask()) {
     auto m = rankedType(mask);
     if (m.getElementType() != q.getElementType())

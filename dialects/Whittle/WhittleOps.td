@@ -332,7 +332,7 @@ def Whittle_LayerNormOp : Whittle_Op<"layer_norm"> {
 // Attention
 //===----------------------------------------------------------------------===//
 
-def Whittle_AttentionOp : Whittle_Op<"attention"> {
+def Whittle_AttentionOp : Whittle_Op<"attention", [AttrSizedOperandSegments]> {
   let summary = "softmax(scale * Q K^T + mask) V over grouped-query heads";
   let description = [{
     `query` is [B, Hq, Tq, D], `key` [B, Hkv, Tk, D] and `value`
@@ -342,12 +342,24 @@ def Whittle_AttentionOp : Whittle_Op<"attention"> {
     is [B, 1, 1, Tk]). With `causal`, query i sees keys j <= i + (Tk - Tq)
     (the last query sees every key), as if a -inf mask hid the rest. The
     softmax runs over the keys; the result is [B, Hq, Tq, Dv].
+
+    The optional `position` (one i64, shape [1]) places the queries in a
+    longer sequence, as a decode step over a key/value cache does: query i
+    is at position `position + i` and, `causal` being required, sees keys
+    j <= position + i; keys past position + Tq are never read, so a cache
+    may hold anything there.
   }];
   let arguments = (ins Whittle_FloatTensor:$query, Whittle_FloatTensor:$key,
                        Whittle_FloatTensor:$value,
-                       Optional<Whittle_FloatTensor>:$mask, F64Attr:$scale,
+                       Optional<Whittle_FloatTensor>:$mask,
+                       Optional<RankedTensorOf<[I64]>>:$position,
+                       F64Attr:$scale,
                        DefaultValuedAttr<BoolAttr, "false">:$causal);
   let results = (outs Whittle_FloatTensor:$result);
+  let assemblyFormat = [{
+    $query `,` $key `,` $value (`,` $mask^)? (`position` $position^)? attr-dict
+    `:` functional-type(operands, results)
+  }];
   let hasVerifier = 1;
 }
 

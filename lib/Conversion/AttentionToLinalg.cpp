@@ -16,6 +16,7 @@
 #include "mlir/IR/PatternMatch.h"
 
 #include <limits>
+#include <numeric>
 
 using namespace mlir;
 using namespace whittle;
@@ -70,7 +71,29 @@ struct AttentionOpLowering : OpRewritePattern<AttentionOp> {
     }
     if (Value mask = op.getMask())
       s = AddOp::create(rewriter, loc, s, mask);
-    if (op.getCausal()) {
+    if (Value position = op.getPosition()) {
+      // Query i sees keys j <= position + i, known at run time only.
+      auto i64 = rewriter.getI64Type();
+      SmallVector<int64_t> rowIds(tq), keyIds(tk);
+      std::iota(rowIds.begin(), rowIds.end(), 0);
+      std::iota(keyIds.begin(), keyIds.end(), 0);
+      Value rows = ConstantOp::create(
+          rewriter, loc,
+          DenseElementsAttr::get(RankedTensorType::get({tq, 1}, i64),
+                                 ArrayRef<int64_t>(rowIds)));
+      Value keys = ConstantOp::create(
+          rewriter, loc,
+          DenseElementsAttr::get(RankedTensorType::get({1, tk}, i64),
+                                 ArrayRef<int64_t>(keyIds)));
+      Value limit = AddOp::create(rewriter, loc, rows, position);
+      Value keep = LessEqualOp::create(rewriter, loc, keys, limit);
+      Value minusInf = ConstantOp::create(
+          rewriter, loc,
+          DenseElementsAttr::get(
+              scalarType, rewriter.getFloatAttr(
+                              elt, -std::numeric_limits<double>::infinity())));
+      s = WhereOp::create(rewriter, loc, keep, s, minusInf);
+    } else if (op.getCausal()) {
       // Query i sees keys j <= i + (tk - tq).
       SmallVector<bool> visible;
       visible.reserve(tq * tk);

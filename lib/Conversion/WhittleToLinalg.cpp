@@ -95,7 +95,11 @@ struct ConvertWhittleToLinalgPass
       auto type = cast<RankedTensorType>(v.getType());
       return type.hasStaticShape() && type.getElementType().isF32();
     };
-    return llvm::all_of(attention->getOperands(), f32Static) &&
+    auto operands =
+        llvm::make_filter_range(attention->getOperands(), [&](Value v) {
+          return v != attention.getPosition();
+        });
+    return llvm::all_of(operands, f32Static) &&
            f32Static(attention.getResult());
   }
 

@@ -269,6 +269,12 @@ LogicalResult whittle::compileModel(const CompileOptions &options,
     graph.quantizeReduceRange = options.quantizeReduceRange;
     graph.probeMatmuls = options.probeMatmuls;
     buildGraphPipeline(pm, graph);
+    if (options.decodeMaxTokens) {
+      WhittleBuildDecodeStepsOptions decode;
+      decode.maxTokens = options.decodeMaxTokens;
+      decode.chunk = options.decodeChunk;
+      pm.addPass(createWhittleBuildDecodeSteps(decode));
+    }
     if (options.probeHeads)
       pm.addPass(createWhittleProbeHeads());
     if (failed(runPasses(pm, module)))
@@ -312,6 +318,12 @@ LogicalResult whittle::compileModel(const CompileOptions &options,
     backend.reportTiles = options.reportTiles;
     backend.parallelize = options.parallelize;
     backend.parallelMinWork = options.parallelMinWork;
+    if (options.decodeMaxTokens) {
+      backend.extraFunctions.push_back("decode_step_" +
+                                       std::to_string(options.decodeChunk));
+      if (options.decodeChunk != 1)
+        backend.extraFunctions.push_back("decode_step_1");
+    }
     buildLoweringPipeline(pm, backend);
     if (failed(runPasses(pm, module)))
       return failure();

@@ -111,7 +111,8 @@ LogicalResult attend(NodeBinder &b, Value q, Value k, Value v, Value mask,
                            : 1.0 / std::sqrt(static_cast<double>(headSize));
   Value y;
   OpBuilder &builder = b.getBuilder();
-  if (b.create<AttentionOp>(y, q, k, v, mask, builder.getF64FloatAttr(s),
+  if (b.create<AttentionOp>(y, q, k, v, mask, Value(),
+                            builder.getF64FloatAttr(s),
                             builder.getBoolAttr(causal)) ||
       mergeHeads(b, y))
     return failure();
@@ -280,7 +281,8 @@ LogicalResult importGroupQueryAttention(NodeBinder &b) {
   double s = scale != 0.0f ? widenFloat(scale)
                            : 1.0 / std::sqrt(static_cast<double>(headSize));
   OpBuilder &builder = b.getBuilder();
-  if (b.create<AttentionOp>(y, qh, kh, vh, mask, builder.getF64FloatAttr(s),
+  if (b.create<AttentionOp>(y, qh, kh, vh, mask, Value(),
+                            builder.getF64FloatAttr(s),
                             builder.getBoolAttr(true)) ||
       mergeHeads(b, y))
     return failure();

@@ -100,10 +100,11 @@ whittle::translateToLLVMIR(ModuleOp module, llvm::LLVMContext &context,
   llvmModule->setPICLevel(llvm::PICLevel::BigPIC);
 
   // Only the ABI is visible from outside the library.
-  llvm::StringSet<> exported = {"whittle_model_abi_version",
-                                "whittle_model_metadata",
-                                "whittle_model_workspace_size",
-                                "whittle_model_run", (cPrefix + "_run").str()};
+  llvm::StringSet<> exported = {
+      "whittle_model_abi_version",    "whittle_model_metadata",
+      "whittle_model_workspace_size", "whittle_model_run",
+      "whittle_model_decode",         "whittle_model_decode_workspace_size",
+      (cPrefix + "_run").str()};
   for (llvm::GlobalValue &value : llvmModule->global_values()) {
     if (exported.contains(value.getName())) {
       value.setLinkage(llvm::GlobalValue::ExternalLinkage);

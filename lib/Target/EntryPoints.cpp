@@ -143,6 +143,130 @@ static LogicalResult defineParallelDispatchers(ModuleOp module) {
   return success();
 }
 
+/// int32_t whittle_model_decode(int64_t n, const void *tokens,
+///     int64_t position, void *state, void *const *outputs,
+///     void *workspace, const whittle_executor *executor)
+/// and whittle_model_decode_workspace_size: n selects the step function
+/// (one token or a prefill chunk); the caches are views of `state`.
+static LogicalResult generateDecodeEntryPoint(ModuleOp module,
+                                              const ModelSignature &signature,
+                                              OpBuilder &b) {
+  MLIRContext *ctx = module.getContext();
+  Location loc = module.getLoc();
+  const DecodeSignature &decode = *signature.decode;
+  auto ptrType = LLVM::LLVMPointerType::get(ctx);
+  auto i8 = IntegerType::get(ctx, 8);
+  auto i32 = IntegerType::get(ctx, 32);
+  auto i64 = IntegerType::get(ctx, 64);
+  unsigned numCaches = decode.cacheOffsets.size();
+  unsigned numOutputs = signature.outputs.size();
+
+  SmallVector<int64_t, 2> sizes = {decode.chunk};
+  if (decode.chunk != 1)
+    sizes.push_back(1);
+  struct Step {
+    int64_t tokens;
+    LLVM::LLVMFuncOp fn;
+    bool hasWorkspace, hasExecutor;
+  };
+  SmallVector<Step> steps;
+  int64_t workspaceSize = 0;
+  for (int64_t n : sizes) {
+    std::string name = "decode_step_" + std::to_string(n);
+    auto fn = module.lookupSymbol<LLVM::LLVMFuncOp>(name);
+    if (!fn)
+      return module.emitError("no lowered @") << name;
+    unsigned numTensors = 2 + numCaches + numOutputs;
+    unsigned numArgs = fn.getNumArguments();
+    if (numArgs < numTensors || numArgs > numTensors + 2)
+      return fn.emitError("lowered decode step does not have the expected "
+                          "signature");
+    if (auto attr = module->getAttrOfType<IntegerAttr>(
+            "whittle.workspace_size." + name))
+      workspaceSize = std::max<int64_t>(workspaceSize, attr.getInt());
+    if (failed(SymbolTable::replaceAllSymbolUses(
+            fn, StringAttr::get(ctx, "__whittle_" + name), module)))
+      return failure();
+    fn.setSymName("__whittle_" + name);
+    fn.setLinkage(LLVM::Linkage::Internal);
+    steps.push_back({n, fn, numArgs > numTensors, numArgs > numTensors + 1});
+  }
+
+  {
+    auto fn =
+        defineFunction(b, loc, "whittle_model_decode_workspace_size", i64, {});
+    OpBuilder fb = OpBuilder::atBlockEnd(&fn.getBody().front());
+    LLVM::ReturnOp::create(
+        fb, loc,
+        LLVM::ConstantOp::create(fb, loc, i64, workspaceSize).getResult());
+  }
+
+  auto fn =
+      defineFunction(b, loc, "whittle_model_decode", i32,
+                     {i64, ptrType, i64, ptrType, ptrType, ptrType, ptrType});
+  Block *entry = &fn.getBody().front();
+  Value n = entry->getArgument(0), tokens = entry->getArgument(1),
+        position = entry->getArgument(2), state = entry->getArgument(3),
+        outputs = entry->getArgument(4), workspace = entry->getArgument(5),
+        executor = entry->getArgument(6);
+  OpBuilder fb = OpBuilder::atBlockEnd(entry);
+  Value one = LLVM::ConstantOp::create(fb, loc, i64, 1);
+  // The step functions take the position as a memref<1xi64>.
+  Value positionSlot = LLVM::AllocaOp::create(fb, loc, ptrType, i64, one, 8);
+  LLVM::StoreOp::create(fb, loc, position, positionSlot);
+  Value null = LLVM::ZeroOp::create(fb, loc, ptrType);
+  Value bad =
+      LLVM::ICmpOp::create(fb, loc, LLVM::ICmpPredicate::eq, tokens, null);
+  for (Value p : {state, outputs})
+    bad = LLVM::OrOp::create(
+        fb, loc, bad,
+        LLVM::ICmpOp::create(fb, loc, LLVM::ICmpPredicate::eq, p, null));
+  if (workspaceSize > 0)
+    bad = LLVM::OrOp::create(fb, loc, bad,
+                             LLVM::ICmpOp::create(fb, loc,
+                                                  LLVM::ICmpPredicate::eq,
+                                                  workspace, null));
+  Block *error = fb.createBlock(&fn.getBody());
+  LLVM::ReturnOp::create(fb, loc,
+                         LLVM::ConstantOp::create(fb, loc, i32, 1).getResult());
+
+  Block *check = fb.createBlock(&fn.getBody());
+  fb.setInsertionPointToEnd(entry);
+  LLVM::CondBrOp::create(fb, loc, bad, error, check);
+  for (const Step &step : steps) {
+    Block *run = fb.createBlock(&fn.getBody());
+    Block *next = fb.createBlock(&fn.getBody());
+    fb.setInsertionPointToEnd(check);
+    Value isThis = LLVM::ICmpOp::create(
+        fb, loc, LLVM::ICmpPredicate::eq, n,
+        LLVM::ConstantOp::create(fb, loc, i64, step.tokens));
+    LLVM::CondBrOp::create(fb, loc, isThis, run, next);
+
+    fb.setInsertionPointToEnd(run);
+    SmallVector<Value> args = {tokens, positionSlot};
+    for (int64_t offset : decode.cacheOffsets)
+      args.push_back(LLVM::GEPOp::create(fb, loc, ptrType, i8, state,
+                                         ArrayRef<LLVM::GEPArg>{offset}));
+    for (unsigned i = 0; i < numOutputs; ++i) {
+      Value slot = LLVM::GEPOp::create(fb, loc, ptrType, ptrType, outputs,
+                                       ArrayRef<LLVM::GEPArg>{int32_t(i)});
+      args.push_back(LLVM::LoadOp::create(fb, loc, ptrType, slot));
+    }
+    if (step.hasWorkspace)
+      args.push_back(workspace);
+    if (step.hasExecutor)
+      args.push_back(executor);
+    LLVM::CallOp::create(fb, loc, step.fn, args);
+    LLVM::ReturnOp::create(
+        fb, loc, LLVM::ConstantOp::create(fb, loc, i32, 0).getResult());
+    check = next;
+  }
+  fb.setInsertionPointToEnd(check);
+  LLVM::BrOp::create(fb, loc, error);
+  b.setInsertionPointToEnd(module.getBody());
+  return success();
+}
+
 LogicalResult whittle::generateEntryPoints(ModuleOp module,
                                            const ModelSignature &signature,
                                            StringRef cPrefix) {
@@ -271,6 +395,10 @@ LogicalResult whittle::generateEntryPoints(ModuleOp module,
     LLVM::ReturnOp::create(
         fb, loc, LLVM::ConstantOp::create(fb, loc, i32, 0).getResult());
   }
+
+  if (signature.decode &&
+      failed(generateDecodeEntryPoint(module, signature, b)))
+    return failure();
 
   // int32_t <prefix>_run(const T *input..., T *output...): serial, owns its
   // workspace.

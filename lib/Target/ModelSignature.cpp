@@ -90,6 +90,31 @@ FailureOr<ModelSignature> whittle::extractModelSignature(ModuleOp module) {
                      func->getAttrOfType<ArrayAttr>("whittle.output_names"),
                      "output", signature.outputs)))
     return failure();
+  if (auto decode = module->getAttrOfType<DictionaryAttr>("whittle.decode")) {
+    DecodeSignature d;
+    auto get = [&](StringRef key) -> int64_t {
+      auto attr = decode.getAs<IntegerAttr>(key);
+      return attr ? attr.getInt() : 0;
+    };
+    d.maxTokens = get("max_tokens");
+    d.chunk = get("chunk");
+    auto step = module.lookupSymbol<func::FuncOp>("decode_step_" +
+                                                  std::to_string(d.chunk));
+    auto axes = step ? step->getAttrOfType<ArrayAttr>("whittle.output_seq_axes")
+                     : ArrayAttr();
+    if (!step || !axes || step.getNumArguments() < 2 ||
+        axes.size() != signature.outputs.size())
+      return module.emitError("malformed decode step functions");
+    for (Type type : step.getArgumentTypes().drop_front(2)) {
+      auto shaped = cast<ShapedType>(type);
+      d.cacheOffsets.push_back(d.stateBytes);
+      d.stateBytes += llvm::alignTo(
+          shaped.getNumElements() * shaped.getElementTypeBitWidth() / 8, 64);
+    }
+    for (Attribute axis : axes)
+      d.outputSeqAxes.push_back(cast<IntegerAttr>(axis).getInt());
+    signature.decode = std::move(d);
+  }
   return signature;
 }
 
@@ -127,6 +152,12 @@ std::string whittle::formatModelMetadata(const ModelSignature &signature) {
   for (const TensorSpec &spec : signature.outputs)
     os << "output " << percentEncode(spec.name) << " " << spec.dtype << " "
        << formatDims(spec.shape) << "\n";
+  if (const std::optional<DecodeSignature> &d = signature.decode) {
+    os << "decode " << d->maxTokens << " " << d->chunk << " " << d->stateBytes;
+    for (int64_t axis : d->outputSeqAxes)
+      os << " " << axis;
+    os << "\n";
+  }
   return text;
 }
 
@@ -197,6 +228,19 @@ std::string whittle::generateHeader(const ModelSignature &signature,
      << "                          void *workspace, const whittle_executor "
         "*executor);\n"
      << "#endif /* WHITTLE_MODEL_ABI_H */\n\n";
+  if (const std::optional<DecodeSignature> &d = signature.decode)
+    os << "/* Decoding over a key/value cache of " << d->maxTokens
+       << " positions held in `state`\n"
+       << " * (" << d->stateBytes
+       << " bytes, 64-byte aligned): runs n tokens (n == 1 or n == " << d->chunk
+       << ") at\n"
+       << " * `position` and writes the outputs for those tokens. */\n"
+       << "int64_t whittle_model_decode_workspace_size(void);\n"
+       << "int32_t whittle_model_decode(int64_t n, const void *tokens, "
+          "int64_t position,\n"
+       << "                             void *state, void *const *outputs, "
+          "void *workspace,\n"
+       << "                             const whittle_executor *executor);\n\n";
   os << "/* Runs the model serially; allocates and frees the workspace.\n";
   size_t index = 0;
   for (const TensorSpec &spec : signature.inputs)

@@ -92,13 +92,23 @@ void whittle::buildBackendPipeline(OpPassManager &pm,
   pm.addPass(createCanonicalizerPass());
 
   // Every remaining buffer goes into the caller's workspace.
-  pm.addPass(createWhittlePlanMemory());
+  SmallVector<std::string> functions = {"main"};
+  functions.append(options.extraFunctions.begin(),
+                   options.extraFunctions.end());
+  for (const std::string &name : functions) {
+    WhittlePlanMemoryOptions planOptions;
+    planOptions.funcName = name;
+    pm.addPass(createWhittlePlanMemory(planOptions));
+  }
   // The executor argument is always added, so every model has the same
   // calling convention; only loops worth a dispatch are outlined.
-  WhittleOutlineParallelLoopsOptions outlineOptions;
-  outlineOptions.minWork =
-      options.parallelize ? options.parallelMinWork : INT64_MAX;
-  pm.addPass(createWhittleOutlineParallelLoops(outlineOptions));
+  for (const std::string &name : functions) {
+    WhittleOutlineParallelLoopsOptions outlineOptions;
+    outlineOptions.funcName = name;
+    outlineOptions.minWork =
+        options.parallelize ? options.parallelMinWork : INT64_MAX;
+    pm.addPass(createWhittleOutlineParallelLoops(outlineOptions));
+  }
   pm.addPass(createWhittleLegalizeForLLVM());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());

@@ -159,8 +159,11 @@ struct WhittleOutlineParallelLoopsPass
     MLIRContext *ctx = module.getContext();
     Location loc = loop.getLoc();
     OpBuilder moduleBuilder = OpBuilder::atBlockEnd(module.getBody());
-    std::string implName = "__whittle_task_impl_" + std::to_string(id);
-    std::string dispatchName = "__whittle_parallel_" + std::to_string(id);
+    // Tasks of functions other than @main carry the function's name.
+    std::string suffix =
+        (funcName == "main" ? "" : funcName + "_") + std::to_string(id);
+    std::string implName = "__whittle_task_impl_" + suffix;
+    std::string dispatchName = "__whittle_parallel_" + suffix;
 
     // The task: iterations [begin, end) of the first dimension.
     SmallVector<Type> implArgs;

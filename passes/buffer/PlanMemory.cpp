@@ -251,7 +251,12 @@ struct WhittlePlanMemoryPass
       buffer.alloc.replaceAllUsesWith(view);
       buffer.alloc.erase();
     }
-    module->setAttr("whittle.workspace_size",
+    // @main's size is `whittle.workspace_size`; another function's,
+    // `whittle.workspace_size.<name>`.
+    std::string attrName = "whittle.workspace_size";
+    if (funcName != "main")
+      attrName += "." + funcName;
+    module->setAttr(attrName,
                     IntegerAttr::get(IntegerType::get(ctx, 64), total));
   }
 };

@@ -453,7 +453,7 @@ struct FuseAttentionPattern : OpRewritePattern<MatMulOp> {
                                   rewriter.getDenseI64ArrayAttr({0, 2, 1, 3}));
     // Named after the softmax: the ONNX node that identifies the site.
     auto attention = AttentionOp::create(
-        rewriter, softmax.getLoc(), q, kBase, vBase, mask,
+        rewriter, softmax.getLoc(), q, kBase, vBase, mask, Value(),
         rewriter.getF64FloatAttr(scale), rewriter.getBoolAttr(causal));
     rewriter.replaceOp(pv, attention.getResult());
     ++fused;

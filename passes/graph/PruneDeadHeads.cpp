@@ -257,9 +257,9 @@ struct PruneDeadHeadsPattern : OpRewritePattern<AttentionOp> {
       }
     }
 
-    auto attention = AttentionOp::create(rewriter, op.getLoc(), operands[0],
-                                         operands[1], operands[2], op.getMask(),
-                                         op.getScaleAttr(), op.getCausalAttr());
+    auto attention = AttentionOp::create(
+        rewriter, op.getLoc(), operands[0], operands[1], operands[2],
+        op.getMask(), op.getPosition(), op.getScaleAttr(), op.getCausalAttr());
     Value back = TransposeOp::create(rewriter, outT.getLoc(),
                                      attention.getResult(), outT.getPermAttr());
     SmallVector<int64_t> mergedShape(typeOf(merge.getResult()).getShape());

@@ -73,7 +73,8 @@ bool isStaticF32(Value v) {
 bool isStreamable(whittle::AttentionOp op) {
   return isStaticF32(op.getQuery()) && isStaticF32(op.getKey()) &&
          isStaticF32(op.getValue()) && isStaticF32(op.getResult()) &&
-         (!op.getMask() || isStaticF32(op.getMask()));
+         (!op.getMask() || isStaticF32(op.getMask())) &&
+         (!op.getPosition() || op.getPosition().getType().hasStaticShape());
 }
 
 /// K [B, H, Tk, D] packed into key blocks [B, H, Tk/Bk, D, Bk] (zero
@@ -176,6 +177,9 @@ public:
     query = TransposedView(op.getQuery());
     value = TransposedView(op.getValue());
     mask = op.getMask();
+    if (Value p = op.getPosition())
+      position = arith::IndexCastOp::create(
+          b, b.getIndexType(), tensor::ExtractOp::create(b, p, idx(0)));
     keysT = packKeys(b, op.getKey(), tiles.blockK);
     // A result consumed only by a transpose that keeps Dv innermost (back
     // to [B, T, H, Dv], as every model does) is written in that layout.
@@ -301,13 +305,20 @@ private:
       localRows.push_back(r);
       globalRows.push_back(arith::AddIOp::create(b, c0, r));
     }
-    // Query i sees keys j < limit_i: all of them, or j <= i + (tk - tq).
+    // Query i sees keys j < limit_i: all of them, j <= i + (tk - tq), or
+    // j <= position + i in a longer sequence.
     SmallVector<Value> limits;
-    for (Value r : globalRows)
-      limits.push_back(
-          op.getCausal()
-              ? minIndex(idx(tk), arith::AddIOp::create(b, r, idx(tk - tq + 1)))
-              : idx(tk));
+    for (Value r : globalRows) {
+      if (position)
+        limits.push_back(minIndex(
+            idx(tk), arith::AddIOp::create(
+                         b, r, arith::AddIOp::create(b, position, idx(1)))));
+      else
+        limits.push_back(op.getCausal()
+                             ? minIndex(idx(tk), arith::AddIOp::create(
+                                                     b, r, idx(tk - tq + 1)))
+                             : idx(tk));
+    }
     Value keyBound = limits.back(); // the last row sees the most keys
 
     SmallVector<Value> inits;
@@ -480,7 +491,7 @@ private:
   Type f32;
   VectorType scoreType, rowType;
   TransposedView query{Value()}, value{Value()};
-  Value keysT, mask;
+  Value keysT, mask, position;
   SmallVector<int64_t> outPerm = {0, 1, 2, 3};
   Value batchIv, headIv, kvHeadIv;
 };

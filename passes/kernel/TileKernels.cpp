@@ -176,6 +176,7 @@ struct WhittleTileKernelsPass
 
   /// Packed weights already made in this function, keyed by (weight, nr).
   DenseMap<std::pair<Value, int64_t>, Value> packedCache;
+  bool hasSiblingFunctions = false;
   /// Elementwise ops that contraction tiling adds (the integer kernel's
   /// compensation), vectorized with the others.
   SmallVector<linalg::LinalgOp> createdElementwise;
@@ -233,6 +234,10 @@ struct WhittleTileKernelsPass
     func::FuncOp func = getOperation();
     packedCache.clear();
     createdElementwise.clear();
+    hasSiblingFunctions = false;
+    if (auto module = func->getParentOfType<ModuleOp>())
+      for (auto other : module.getOps<func::FuncOp>())
+        hasSiblingFunctions |= other != func && !other.isExternal();
     SmallVector<Contraction> contractions;
     SmallVector<linalg::LinalgOp> others;
     func.walk([&](linalg::LinalgOp op) {
@@ -302,7 +307,9 @@ struct WhittleTileKernelsPass
       if (auto r = dyn_cast<DenseResourceElementsAttr>(other.getValue()))
         shared |= r.getRawHandle() == resource.getRawHandle();
     });
-    if (!shared)
+    // Other functions of the module (decode steps) may hold the same blob;
+    // they run concurrently, so only a lone function frees it.
+    if (!shared && !hasSiblingFunctions)
       resource.getRawHandle().getResource()->setBlob(AsmResourceBlob());
   }
 

@@ -122,6 +122,13 @@ static cl::opt<bool> quantizeReduceRange(
              "without VNNI (AVX2) run integer matmuls with vpmaddubsw, "
              "which cannot saturate on them"),
     cl::init(false));
+static cl::opt<std::string> decode(
+    "decode", cl::cat(compileCategory),
+    cl::desc("Add prefill and one-token decode entry points over a key/value "
+             "cache of MAX positions (a causal decoder whose first input is "
+             "the token ids); CHUNK tokens per prefill step (default "
+             "min(MAX, 64))"),
+    cl::value_desc("MAX[:CHUNK]"));
 static cl::opt<std::string> calibrationData(
     "calibration-data", cl::cat(compileCategory),
     cl::desc("ONNX test-data sets (DIR/test_data_set_*/input_K.pb) on which "
@@ -291,6 +298,19 @@ int main(int argc, char **argv) {
     return 1;
   }
   options.quantizeReduceRange = quantizeReduceRange;
+  if (!decode.empty()) {
+    auto [maxText, chunkText] = llvm::StringRef(decode).split(':');
+    int64_t maxTokens = 0, chunk = 0;
+    if (maxText.getAsInteger(10, maxTokens) || maxTokens < 1 ||
+        (!chunkText.empty() && (chunkText.getAsInteger(10, chunk) ||
+                                chunk < 1 || chunk > maxTokens))) {
+      llvm::errs() << "whittle-compile: error: --decode='" << decode
+                   << "': expected MAX[:CHUNK] with 1 <= CHUNK <= MAX\n";
+      return 1;
+    }
+    options.decodeMaxTokens = maxTokens;
+    options.decodeChunk = chunk ? chunk : std::min<int64_t>(maxTokens, 64);
+  }
   options.quantizeActivations = quantizeActivations;
   options.quantizeExclude = quantizeExclude;
   options.pruneHeadsRatio = pruneHeadsRatio;

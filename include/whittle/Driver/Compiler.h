@@ -55,6 +55,10 @@ struct CompileOptions {
   std::string quantizeExclude;
   /// int8 weight codes in [-63, 63] (fast without VNNI).
   bool quantizeReduceRange = false;
+  /// --decode: positions of the key/value cache (0: no decode entry points)
+  /// and tokens per prefill step.
+  int64_t decodeMaxTokens = 0;
+  int64_t decodeChunk = 0;
   /// ONNX test-data sets (DIR/test_data_set_*/input_K.pb) to measure on.
   std::string calibrationDir;
   /// Add whittle-probe-heads' per-head energies as outputs (calibration).

@@ -17,6 +17,7 @@
 #include "mlir/Support/LLVM.h"
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -37,10 +38,23 @@ struct TensorSpec {
   int64_t elementBytes() const;
 };
 
+/// The decode entry point of a library compiled with --decode.
+struct DecodeSignature {
+  int64_t maxTokens = 0;
+  int64_t chunk = 0;
+  /// Byte offsets of each key/value cache in the session's state, and the
+  /// state's size (each cache 64-byte aligned).
+  std::vector<int64_t> cacheOffsets;
+  int64_t stateBytes = 0;
+  /// Per output of @main, the axis along which it has one entry per token.
+  std::vector<int64_t> outputSeqAxes;
+};
+
 struct ModelSignature {
   std::string modelName;
   std::vector<TensorSpec> inputs;
   std::vector<TensorSpec> outputs;
+  std::optional<DecodeSignature> decode;
 };
 
 /// Reads the signature of `func.func @main` (tensor types, static shapes)
@@ -68,6 +82,9 @@ struct BackendOptions {
   bool parallelize = true;
   /// Smallest loop (iterations x body operations) worth an executor task.
   int64_t parallelMinWork = 32768;
+  /// Functions besides @main that get a workspace and an executor (the
+  /// decode steps).
+  std::vector<std::string> extraFunctions;
 };
 
 /// Adds the passes from linalg/tensor/arith/math on tensors (the output of
