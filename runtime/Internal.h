@@ -28,11 +28,23 @@ struct TensorDesc {
   size_t sizeBytes = 0;
 };
 
+/// The decode entry point's description (metadata line 'decode').
+struct DecodeDesc {
+  int64_t maxTokens = 0; // 0: the library has no decode entry point
+  int64_t chunk = 0;
+  int64_t stateBytes = 0;
+  /// Per output, the axis with one entry per token.
+  std::vector<int64_t> outputSeqAxes;
+  /// The outputs of one token, and of a prefill chunk.
+  std::vector<TensorDesc> tokenOutputs, chunkOutputs;
+};
+
 /// The signature parsed from whittle_model_metadata().
 struct Signature {
   std::string name;
   std::vector<TensorDesc> inputs;
   std::vector<TensorDesc> outputs;
+  DecodeDesc decode;
 };
 
 /// Parses metadata text (see model_abi.h). On failure returns false and sets
@@ -52,6 +64,10 @@ struct whittle_model {
   int64_t workspaceSize = 0;
   int32_t (*run)(void *const *, void *const *, void *,
                  const whittle_executor *) = nullptr;
+  /// whittle_model_decode and its workspace, when compiled with --decode.
+  int64_t decodeWorkspaceSize = 0;
+  int32_t (*decode)(int64_t, const void *, int64_t, void *, void *const *,
+                    void *, const whittle_executor *) = nullptr;
 };
 
 #endif // WHITTLE_RUNTIME_INTERNAL_H

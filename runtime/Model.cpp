@@ -88,6 +88,29 @@ bool whittle::rt::parseMetadata(const char *text, Signature &sig,
         return bad("expected 'name <percent-encoded name>'");
       continue;
     }
+    if (tok[0] == "decode") {
+      DecodeDesc &d = sig.decode;
+      if (tok.size() < 4)
+        return bad("expected 'decode <max tokens> <chunk> <state bytes> "
+                   "<sequence axis per output>...'");
+      for (size_t i = 1; i < tok.size(); ++i) {
+        char *end = nullptr;
+        long long v = std::strtoll(tok[i].c_str(), &end, 10);
+        if (tok[i].empty() || *end || v < 0)
+          return bad("malformed number '" + tok[i] + "'");
+        if (i == 1)
+          d.maxTokens = v;
+        else if (i == 2)
+          d.chunk = v;
+        else if (i == 3)
+          d.stateBytes = v;
+        else
+          d.outputSeqAxes.push_back(v);
+      }
+      if (d.maxTokens < 1 || d.chunk < 1 || d.chunk > d.maxTokens)
+        return bad("decode chunk must be in [1, max tokens]");
+      continue;
+    }
     if (tok[0] != "input" && tok[0] != "output")
       continue; // Newer records are ignored so old runtimes keep working.
     if (tok.size() != 4)
@@ -113,6 +136,41 @@ bool whittle::rt::parseMetadata(const char *text, Signature &sig,
   if (!sawHeader) {
     error = "metadata is empty (expected 'whittle-model 1')";
     return false;
+  }
+  DecodeDesc &d = sig.decode;
+  if (d.maxTokens) {
+    // The token input is [batch, max tokens]; each output has one entry per
+    // token along its sequence axis.
+    if (sig.inputs.empty() || sig.inputs[0].dims.size() != 2 ||
+        sig.inputs[0].dims[1] != d.maxTokens) {
+      error = "decode: the first input is not [batch, " +
+              std::to_string(d.maxTokens) + "] token ids";
+      return false;
+    }
+    if (d.outputSeqAxes.size() != sig.outputs.size()) {
+      error = "decode: expected a sequence axis for each of the " +
+              std::to_string(sig.outputs.size()) + " outputs";
+      return false;
+    }
+    for (size_t i = 0; i < sig.outputs.size(); ++i) {
+      const TensorDesc &full = sig.outputs[i];
+      int64_t axis = d.outputSeqAxes[i];
+      if (axis >= static_cast<int64_t>(full.dims.size()) ||
+          full.dims[axis] != d.maxTokens) {
+        error = "decode: output '" + full.name + "' has no sequence axis " +
+                std::to_string(axis);
+        return false;
+      }
+      auto withTokens = [&](int64_t tokens) {
+        TensorDesc step = full;
+        step.dims[axis] = tokens;
+        step.numElements = full.numElements / d.maxTokens * tokens;
+        step.sizeBytes = step.numElements * whittle_dtype_size(step.dtype);
+        return step;
+      };
+      d.tokenOutputs.push_back(withTokens(1));
+      d.chunkOutputs.push_back(withTokens(d.chunk));
+    }
   }
   return true;
 }
@@ -216,6 +274,19 @@ whittle_status whittle_model_open(const char *path, whittle_model **out) {
   if (model->workspaceSize < 0)
     return reject("'" + model->path + "' reports a negative workspace size");
 
+  if (model->sig.decode.maxTokens) {
+    int64_t (*decodeWorkspaceSize)() = nullptr;
+    if (!lookup(handle, "whittle_model_decode", model->path, model->decode,
+                error) ||
+        !lookup(handle, "whittle_model_decode_workspace_size", model->path,
+                decodeWorkspaceSize, error))
+      return reject(error);
+    model->decodeWorkspaceSize = decodeWorkspaceSize();
+    if (model->decodeWorkspaceSize < 0)
+      return reject("'" + model->path +
+                    "' reports a negative decode workspace size");
+  }
+
   *out = model;
   return WHITTLE_OK;
 }
@@ -271,6 +342,27 @@ whittle_status whittle_model_output(const whittle_model *model, size_t i,
                     " out of range (model has " +
                     std::to_string(model->sig.outputs.size()) + " outputs)");
   fillInfo(model->sig.outputs[i], info);
+  return WHITTLE_OK;
+}
+
+int64_t whittle_model_decode_max_tokens(const whittle_model *model) {
+  return model ? model->sig.decode.maxTokens : 0;
+}
+
+whittle_status whittle_model_decode_output(const whittle_model *model, size_t i,
+                                           whittle_tensor_info *info) {
+  if (!model || !info)
+    return fail(WHITTLE_INVALID_ARGUMENT,
+                "whittle_model_decode_output: null argument");
+  const DecodeDesc &d = model->sig.decode;
+  if (!d.maxTokens)
+    return fail(WHITTLE_INVALID_ARGUMENT,
+                "model '" + model->sig.name +
+                    "' was not compiled with --decode");
+  if (i >= d.tokenOutputs.size())
+    return fail(WHITTLE_INVALID_ARGUMENT,
+                "output index " + std::to_string(i) + " out of range");
+  fillInfo(d.tokenOutputs[i], info);
   return WHITTLE_OK;
 }
 

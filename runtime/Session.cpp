@@ -7,6 +7,7 @@
 #include <oneapi/tbb/parallel_for.h>
 #include <oneapi/tbb/task_arena.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
@@ -123,6 +124,14 @@ struct whittle_session {
   /// Runtime-allocated outputs, created on first need and reused.
   std::vector<AlignedBuffer> outputBuffers;
   std::vector<void *> inputPtrs, outputPtrs;
+  /// Decoding: the key/value cache (zeroed when allocated, so that cache
+  /// rows never written hold finite values), the next position, and the
+  /// outputs of one step (sized for a prefill chunk) and its tokens.
+  AlignedBuffer state;
+  int64_t position = 0;
+  std::vector<AlignedBuffer> stepOutputs;
+  std::vector<void *> stepOutputPtrs;
+  AlignedBuffer stepTokens;
 
   void configure(int32_t n) {
     numThreads = n;
@@ -150,11 +159,14 @@ whittle_status whittle_session_create(whittle_model *model,
   try {
     auto session = std::make_unique<whittle_session>();
     session->model = model;
-    session->workspace = allocateAligned(model->workspaceSize);
+    // One workspace serves the model's runs and its decode steps.
+    int64_t workspaceSize =
+        std::max(model->workspaceSize, model->decodeWorkspaceSize);
+    session->workspace = allocateAligned(workspaceSize);
     if (!session->workspace)
-      return fail(WHITTLE_OUT_OF_MEMORY,
-                  "cannot allocate a workspace of " +
-                      std::to_string(model->workspaceSize) + " bytes");
+      return fail(WHITTLE_OUT_OF_MEMORY, "cannot allocate a workspace of " +
+                                             std::to_string(workspaceSize) +
+                                             " bytes");
     session->outputBuffers.resize(model->sig.outputs.size());
     session->configure(tbb::info::default_concurrency());
     *out = session.release();
@@ -265,6 +277,179 @@ whittle_status whittle_session_run(whittle_session *session,
     if (!outputs[i].dims)
       outputs[i].dims = d.dims.data();
     outputs[i].data = session->outputPtrs[i];
+  }
+  return WHITTLE_OK;
+}
+
+whittle_status whittle_session_decode_reset(whittle_session *session) {
+  if (!session)
+    return fail(WHITTLE_INVALID_ARGUMENT,
+                "whittle_session_decode_reset: session is null");
+  session->position = 0;
+  return WHITTLE_OK;
+}
+
+int64_t whittle_session_decode_position(const whittle_session *session) {
+  return session ? session->position : 0;
+}
+
+namespace {
+
+/// Runs whittle_model_decode on `n` (1 or the chunk) tokens at the session's
+/// position; `tokens` is [batch, n].
+whittle_status decodeStep(whittle_session *session, int64_t n,
+                          const void *tokens) {
+  whittle_model *model = session->model;
+  int32_t rc = 0;
+  auto call = [&] {
+    rc = model->decode(n, tokens, session->position, session->state.get(),
+                       session->stepOutputPtrs.data(), session->workspace.get(),
+                       &session->executor);
+  };
+  if (session->arena)
+    session->arena->execute(call);
+  else
+    call();
+  if (rc != 0)
+    return fail(WHITTLE_RUN_FAILED, "decode step of model '" + model->sig.name +
+                                        "' failed with code " +
+                                        std::to_string(rc));
+  return WHITTLE_OK;
+}
+
+} // namespace
+
+whittle_status whittle_session_decode(whittle_session *session,
+                                      const whittle_tensor *tokens,
+                                      whittle_tensor *outputs, size_t n_out) {
+  if (!session || !tokens)
+    return fail(WHITTLE_INVALID_ARGUMENT,
+                "whittle_session_decode: session or tokens is null");
+  whittle_model *model = session->model;
+  const Signature &sig = model->sig;
+  const DecodeDesc &d = sig.decode;
+  if (!d.maxTokens)
+    return fail(WHITTLE_INVALID_ARGUMENT,
+                "model '" + sig.name +
+                    "' was not compiled with --decode (no decode entry point)");
+  if (n_out != d.tokenOutputs.size() || (n_out && !outputs))
+    return fail(WHITTLE_INVALID_ARGUMENT,
+                "expected " + std::to_string(d.tokenOutputs.size()) +
+                    " outputs, got " + std::to_string(n_out));
+
+  // The tokens: [batch, n] of the token input's dtype, n >= 1, within the
+  // cache.
+  const TensorDesc &in = sig.inputs[0];
+  std::string what = "tokens for input '" + in.name + "'";
+  if (tokens->dtype != in.dtype)
+    return fail(WHITTLE_TYPE_MISMATCH,
+                what + ": dtype is " + whittle_dtype_name(tokens->dtype) +
+                    ", expected " + whittle_dtype_name(in.dtype));
+  if (tokens->rank != 2 || !tokens->dims || tokens->dims[0] != in.dims[0] ||
+      tokens->dims[1] < 1)
+    return fail(WHITTLE_SHAPE_MISMATCH,
+                what + ": shape is " +
+                    (tokens->dims ? dimsString(tokens->dims, tokens->rank)
+                                  : std::string("null")) +
+                    ", expected " + std::to_string(in.dims[0]) +
+                    "xN with N >= 1");
+  int64_t batch = in.dims[0], count = tokens->dims[1];
+  if (session->position + count > d.maxTokens)
+    return fail(WHITTLE_SHAPE_MISMATCH,
+                what + ": " + std::to_string(count) + " tokens at position " +
+                    std::to_string(session->position) + " exceed the " +
+                    std::to_string(d.maxTokens) +
+                    "-token cache (whittle_session_decode_reset starts over)");
+  if (!tokens->data)
+    return fail(WHITTLE_INVALID_ARGUMENT, what + ": data is null");
+  for (size_t i = 0; i < n_out; ++i) {
+    const whittle_tensor &t = outputs[i];
+    if (t.data && t.dims)
+      if (whittle_status s = checkTensor("output", d.tokenOutputs[i], t))
+        return s;
+    if (t.data)
+      if (whittle_status s = checkData("output", d.tokenOutputs[i], t.data))
+        return s;
+  }
+
+  size_t eltBytes = whittle_dtype_size(in.dtype);
+  try {
+    if (!session->state) {
+      session->state = allocateAligned(d.stateBytes);
+      if (!session->state)
+        return fail(WHITTLE_OUT_OF_MEMORY,
+                    "cannot allocate a key/value cache of " +
+                        std::to_string(d.stateBytes) + " bytes");
+      std::memset(session->state.get(), 0, d.stateBytes);
+      session->stepOutputs.resize(n_out);
+      session->stepOutputPtrs.resize(n_out);
+      for (size_t i = 0; i < n_out; ++i) {
+        session->stepOutputs[i] = allocateAligned(d.chunkOutputs[i].sizeBytes);
+        if (!session->stepOutputs[i])
+          return fail(WHITTLE_OUT_OF_MEMORY,
+                      "out of memory for decode outputs");
+        session->stepOutputPtrs[i] = session->stepOutputs[i].get();
+      }
+      session->stepTokens = allocateAligned(batch * d.chunk * eltBytes);
+      if (!session->stepTokens)
+        return fail(WHITTLE_OUT_OF_MEMORY, "out of memory for decode tokens");
+    }
+    for (size_t i = 0; i < n_out; ++i)
+      if (!outputs[i].data && !session->outputBuffers[i]) {
+        session->outputBuffers[i] = allocateAligned(sig.outputs[i].sizeBytes);
+        if (!session->outputBuffers[i])
+          return fail(WHITTLE_OUT_OF_MEMORY, "out of memory for outputs");
+      }
+  } catch (const std::bad_alloc &) {
+    return fail(WHITTLE_OUT_OF_MEMORY, "out of memory preparing a decode");
+  }
+
+  // Prefill chunks while enough tokens remain to fill a good part of one
+  // (a chunk costs about as much as chunk/4 single steps), then one token
+  // at a time. A partial chunk is padded at its end: the cache rows it
+  // writes past the last real token are rewritten before any query sees
+  // them.
+  const char *src = static_cast<const char *>(tokens->data);
+  int64_t done = 0, last = 1;
+  while (done < count) {
+    int64_t left = count - done;
+    int64_t n = d.chunk > 1 && left >= std::max<int64_t>(2, d.chunk / 4)
+                    ? std::min(left, d.chunk)
+                    : 1;
+    int64_t width = n == 1 ? 1 : d.chunk;
+    char *dst = static_cast<char *>(session->stepTokens.get());
+    std::memset(dst, 0, batch * width * eltBytes);
+    for (int64_t b = 0; b < batch; ++b)
+      std::memcpy(dst + b * width * eltBytes,
+                  src + (b * count + done) * eltBytes, n * eltBytes);
+    if (whittle_status s = decodeStep(session, width, dst))
+      return s;
+    session->position += n;
+    done += n;
+    last = n;
+    // Each output's entries for the last real token of this step.
+    if (done == count)
+      for (size_t i = 0; i < n_out; ++i) {
+        const TensorDesc &step = d.tokenOutputs[i];
+        int64_t axis = d.outputSeqAxes[i];
+        int64_t outer = 1, inner = whittle_dtype_size(step.dtype);
+        for (int64_t a = 0; a < axis; ++a)
+          outer *= step.dims[a];
+        for (size_t a = axis + 1; a < step.dims.size(); ++a)
+          inner *= step.dims[a];
+        void *target =
+            outputs[i].data ? outputs[i].data : session->outputBuffers[i].get();
+        const char *from =
+            static_cast<const char *>(session->stepOutputPtrs[i]);
+        for (int64_t o = 0; o < outer; ++o)
+          std::memcpy(static_cast<char *>(target) + o * inner,
+                      from + (o * width + last - 1) * inner, inner);
+        outputs[i].data = target;
+        outputs[i].dtype = step.dtype;
+        outputs[i].rank = static_cast<int32_t>(step.dims.size());
+        if (!outputs[i].dims)
+          outputs[i].dims = step.dims.data();
+      }
   }
   return WHITTLE_OK;
 }

@@ -54,6 +54,19 @@ int64_t whittle_model_workspace_size(void);
 int32_t whittle_model_run(void *const *inputs, void *const *outputs,
                           void *workspace, const whittle_executor *executor);
 
+/* Only in libraries compiled with --decode (metadata record
+ *   decode <max tokens> <chunk> <state bytes> <sequence axis per output>...):
+ * runs n tokens (n == 1 or n == chunk) at `position` over the key/value
+ * cache in `state` (state bytes, 64-byte aligned, zeroed before first use,
+ * updated in place). tokens is [batch, n]; outputs[i] receives output i with
+ * n entries along its sequence axis. Query positions past the last real
+ * token of a padded chunk write cache rows that later steps overwrite before
+ * any query reads them. Returns 0 on success. */
+int64_t whittle_model_decode_workspace_size(void);
+int32_t whittle_model_decode(int64_t n, const void *tokens, int64_t position,
+                             void *state, void *const *outputs, void *workspace,
+                             const whittle_executor *executor);
+
 #ifdef __cplusplus
 }
 #endif

@@ -191,6 +191,41 @@ WHITTLE_RT_API whittle_status whittle_session_run(whittle_session *session,
                                                   whittle_tensor *outputs,
                                                   size_t n_out);
 
+/*===-- Decoding ----------------------------------------------------------===*/
+/* A library compiled with --decode=MAX carries a key/value cache of MAX
+ * positions in each session: tokens are appended to the sequence one step
+ * at a time, and each step computes only the new tokens. The first input of
+ * such a model is its token ids [batch, MAX]; its other inputs (attention
+ * masks) are taken as all-valid. */
+
+/* Returns MAX, or 0 when the model has no decode entry point. */
+WHITTLE_RT_API int64_t
+whittle_model_decode_max_tokens(const whittle_model *model);
+
+/* Describes output i of a decode call: the model's output i for one token
+ * (its sequence axis has extent 1). */
+WHITTLE_RT_API whittle_status whittle_model_decode_output(
+    const whittle_model *model, size_t i, whittle_tensor_info *info);
+
+/* Starts a new sequence at position 0 (the cache is reused in place). */
+WHITTLE_RT_API whittle_status
+whittle_session_decode_reset(whittle_session *session);
+
+/* Returns the number of tokens in the session's sequence so far. */
+WHITTLE_RT_API int64_t
+whittle_session_decode_position(const whittle_session *session);
+
+/* Appends tokens [batch, N] (N >= 1, dtype of the token input) to the
+ * session's sequence and computes them: a prompt in prefill chunks, then one
+ * token per call while generating. outputs (n_out = the model's output
+ * count) receive the outputs of the last appended token, with the dims of
+ * whittle_model_decode_output and the data rules of whittle_session_run.
+ * The cache is allocated on the first call and never copied.
+ * WHITTLE_SHAPE_MISMATCH when the sequence would exceed MAX tokens. */
+WHITTLE_RT_API whittle_status
+whittle_session_decode(whittle_session *session, const whittle_tensor *tokens,
+                       whittle_tensor *outputs, size_t n_out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -468,7 +468,7 @@ struct WhittleBuildDecodeStepsPass
   void runOnOperation() override {
     ModuleOp module = getOperation();
     auto main = module.lookupSymbol<func::FuncOp>(funcName);
-    if (!main || main.isExternal())
+    if (!main || main.isExternal() || maxTokens == 0)
       return;
     if (failed(run(module, main)))
       signalPassFailure();
@@ -491,9 +491,10 @@ struct WhittleBuildDecodeStepsPass
              << nameOf(0) << "' must be the token ids, [batch, sequence] "
              << "integers";
     int64_t maxTokens = tokens.getDimSize(1);
-    if (maxTokens != this->maxTokens)
+    int64_t requested = this->maxTokens;
+    if (maxTokens != requested)
       return main.emitError("--decode=")
-             << this->maxTokens << " but input '" << nameOf(0) << "' has "
+             << requested << " but input '" << nameOf(0) << "' has "
              << maxTokens << " positions";
     if (chunk < 1 || chunk > maxTokens)
       return main.emitError("--decode: the prefill chunk must be in [1, ")

@@ -609,6 +609,22 @@ func.func @attention_head_dim(%q: tensor<1x4x4x8xf32>, %k: tensor<1x4x4x16xf32>,
 
 // -----
 
+func.func @attention_position_not_causal(%q: tensor<1x4x1x8xf32>, %k: tensor<1x4x5x8xf32>, %p: tensor<1xi64>) {
+  // expected-error @+1 {{a position requires causal attention}}
+  %0 = whittle.attention %q, %k, %k position %p {scale = 1.0 : f64} : (tensor<1x4x1x8xf32>, tensor<1x4x5x8xf32>, tensor<1x4x5x8xf32>, tensor<1xi64>) -> tensor<1x4x1x8xf32>
+  return
+}
+
+// -----
+
+func.func @attention_position_shape(%q: tensor<1x4x1x8xf32>, %k: tensor<1x4x5x8xf32>, %p: tensor<2xi64>) {
+  // expected-error @+1 {{position must be one i64 of shape [1]}}
+  %0 = whittle.attention %q, %k, %k position %p {scale = 1.0 : f64, causal = true} : (tensor<1x4x1x8xf32>, tensor<1x4x5x8xf32>, tensor<1x4x5x8xf32>, tensor<2xi64>) -> tensor<1x4x1x8xf32>
+  return
+}
+
+// -----
+
 func.func @attention_mask(%q: tensor<1x4x4x8xf32>, %k: tensor<1x4x5x8xf32>, %v: tensor<1x4x5x8xf32>, %m: tensor<1x1x1x4xf32>) {
   // expected-error @+1 {{mask does not broadcast to the scores' shape [batch, heads, queries, keys]}}
   %0 = whittle.attention %q, %k, %v, %m {scale = 1.0 : f64} : (tensor<1x4x4x8xf32>, tensor<1x4x5x8xf32>, tensor<1x4x5x8xf32>, tensor<1x1x1x4xf32>) -> tensor<1x4x4x8xf32>

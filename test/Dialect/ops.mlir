@@ -150,6 +150,16 @@ func.func @attention(%q: tensor<2x8x16x64xf32>, %k: tensor<2x2x16x64xf32>, %v: t
   return
 }
 
+// Queries at a run-time position over a key/value cache (a decode step).
+// CHECK-LABEL: func.func @attention_position
+// CHECK: whittle.attention %{{[a-z0-9_]+}}, %{{[a-z0-9_]+}}, %{{[a-z0-9_]+}} position %{{[a-z0-9_]+}} {causal = true, scale = 1.250000e-01 : f64} : (tensor<1x8x1x64xf32>, tensor<1x2x40x64xf32>, tensor<1x2x40x64xf32>, tensor<1xi64>) -> tensor<1x8x1x64xf32>
+// CHECK-NEXT: whittle.attention %{{[a-z0-9_]+}}, %{{[a-z0-9_]+}}, %{{[a-z0-9_]+}}, %{{[a-z0-9_]+}} position %{{[a-z0-9_]+}} {causal = true
+func.func @attention_position(%q: tensor<1x8x1x64xf32>, %k: tensor<1x2x40x64xf32>, %v: tensor<1x2x40x64xf32>, %m: tensor<1x1x1x40xf32>, %p: tensor<1xi64>) {
+  %0 = whittle.attention %q, %k, %v position %p {scale = 0.125 : f64, causal = true} : (tensor<1x8x1x64xf32>, tensor<1x2x40x64xf32>, tensor<1x2x40x64xf32>, tensor<1xi64>) -> tensor<1x8x1x64xf32>
+  %1 = whittle.attention %q, %k, %v, %m position %p {scale = 0.125 : f64, causal = true} : (tensor<1x8x1x64xf32>, tensor<1x2x40x64xf32>, tensor<1x2x40x64xf32>, tensor<1x1x1x40xf32>, tensor<1xi64>) -> tensor<1x8x1x64xf32>
+  return
+}
+
 // CHECK-LABEL: func.func @data_movement
 // CHECK: whittle.reshape %{{[a-z0-9_]+}} {shape = array<i64: 6, 4>} : (tensor<2x3x4xf32>) -> tensor<6x4xf32>
 // CHECK-NEXT: whittle.transpose %{{[a-z0-9_]+}} {perm = array<i64: 2, 0, 1>} : (tensor<2x3x4xf32>) -> tensor<4x2x3xf32>

@@ -39,7 +39,11 @@ const char *kUsage =
     "  --output-dir DIR      write every output to DIR/NAME.npy\n"
     "  --iterations N        time N runs, print the median latency\n"
     "  --warmup W            untimed runs before timing (default 1)\n"
-    "  --threads T           threads per run (default: all hardware threads)\n";
+    "  --threads T           threads per run (default: all hardware threads)\n"
+    "  --generate N          (library compiled with --decode) prefill the\n"
+    "                        token ids of the first input, then generate N\n"
+    "                        tokens greedily; prints them and the latency\n"
+    "                        per token\n";
 
 [[noreturn]] void die(const std::string &msg) {
   std::fprintf(stderr, "whittle-run: error: %s\n", msg.c_str());
@@ -54,6 +58,7 @@ struct Options {
   std::string outputDir;
   int64_t iterations = 0, warmup = 1;
   int32_t threads = 0;
+  int64_t generate = 0;
 };
 
 bool isDir(const std::string &p) {
@@ -123,6 +128,8 @@ Options parseArgs(int argc, char **argv) {
       o.warmup = parseCount(flag, next());
     else if (flag == "--threads")
       o.threads = static_cast<int32_t>(parseCount(flag, next()));
+    else if (flag == "--generate")
+      o.generate = parseCount(flag, next());
     else
       die("unknown option '" + flag + "'\n" + kUsage);
   }
@@ -150,6 +157,9 @@ void printSignature(whittle_model *m, const std::string &path) {
   }
   std::printf("  workspace: %lld bytes\n",
               static_cast<long long>(whittle_model_workspace_bytes(m)));
+  if (int64_t maxTokens = whittle_model_decode_max_tokens(m))
+    std::printf("  decode: key/value cache of %lld tokens (--generate)\n",
+                static_cast<long long>(maxTokens));
 }
 
 HostTensor readTensorOrDie(const std::string &path) {
@@ -308,6 +318,103 @@ std::string fileNameFor(const std::string &name) {
 
 } // namespace
 
+double median(std::vector<double> v) {
+  if (v.empty())
+    return 0;
+  std::sort(v.begin(), v.end());
+  size_t n = v.size();
+  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/// --generate: prefill the prompt, then greedy decoding (argmax of the first
+/// output's last axis) through the session's key/value cache.
+int generate(whittle_model *model, HostTensor &prompt, const Options &o) {
+  int64_t maxTokens = whittle_model_decode_max_tokens(model);
+  if (!maxTokens)
+    die("--generate needs a library compiled with --decode");
+  whittle_tensor_info tokenInfo, logitsInfo;
+  whittle_model_input(model, 0, &tokenInfo);
+  whittle_model_decode_output(model, 0, &logitsInfo);
+  if (prompt.dtype != tokenInfo.dtype || prompt.dims.size() != 2 ||
+      prompt.dims[0] != tokenInfo.dims[0])
+    die("the prompt must be " +
+        std::string(whittle_dtype_name(tokenInfo.dtype)) + "[" +
+        std::to_string(tokenInfo.dims[0]) + "xN] token ids, got " +
+        whittle_dtype_name(prompt.dtype) + "[" + shapeString(prompt.dims) +
+        "]");
+  if (logitsInfo.dtype != WHITTLE_DTYPE_F32 || logitsInfo.rank < 1)
+    die("--generate picks tokens from f32 logits; output '" +
+        std::string(logitsInfo.name) + "' is " +
+        whittle_dtype_name(logitsInfo.dtype));
+  int64_t batch = prompt.dims[0];
+  int64_t vocab = logitsInfo.dims[logitsInfo.rank - 1];
+  if (logitsInfo.num_elements != batch * vocab)
+    die("output '" + std::string(logitsInfo.name) +
+        "' is not one row of logits per sequence");
+
+  whittle_session *session = nullptr;
+  if (whittle_session_create(model, &session) != WHITTLE_OK ||
+      whittle_session_set_num_threads(session, o.threads) != WHITTLE_OK)
+    die(whittle_last_error());
+  size_t numOut = whittle_model_num_outputs(model);
+  std::vector<whittle_tensor> out(numOut);
+  auto step = [&](HostTensor &tokens) {
+    std::fill(out.begin(), out.end(), whittle_tensor{});
+    auto start = std::chrono::steady_clock::now();
+    whittle_tensor view = tokens.view();
+    if (whittle_session_decode(session, &view, out.data(), numOut) !=
+        WHITTLE_OK)
+      die(whittle_last_error());
+    return std::chrono::duration<double, std::milli>(
+               std::chrono::steady_clock::now() - start)
+        .count();
+  };
+
+  double prefillMs = step(prompt);
+  HostTensor next;
+  next.dtype = tokenInfo.dtype;
+  next.dims = {batch, 1};
+  next.allocate();
+  std::vector<std::vector<int64_t>> generated(batch);
+  std::vector<double> ms;
+  for (int64_t i = 0; i < o.generate; ++i) {
+    const float *logits = static_cast<const float *>(out[0].data);
+    for (int64_t b = 0; b < batch; ++b) {
+      const float *row = logits + b * vocab;
+      int64_t best = std::max_element(row, row + vocab) - row;
+      generated[b].push_back(best);
+      if (next.dtype == WHITTLE_DTYPE_I64)
+        static_cast<int64_t *>(next.data())[b] = best;
+      else if (next.dtype == WHITTLE_DTYPE_I32)
+        static_cast<int32_t *>(next.data())[b] = static_cast<int32_t>(best);
+      else
+        die("--generate writes i64 or i32 token ids");
+    }
+    if (i + 1 == o.generate)
+      break;
+    if (whittle_session_decode_position(session) == maxTokens) {
+      std::fprintf(stderr, "note: the %lld-token cache is full\n",
+                   static_cast<long long>(maxTokens));
+      break;
+    }
+    ms.push_back(step(next));
+  }
+  std::printf("prompt: %lld tokens, prefill %.3f ms\n",
+              static_cast<long long>(prompt.dims[1]), prefillMs);
+  for (int64_t b = 0; b < batch; ++b) {
+    std::printf("generated%s:",
+                batch > 1 ? (" " + std::to_string(b)).c_str() : "");
+    for (int64_t t : generated[b])
+      std::printf(" %lld", static_cast<long long>(t));
+    std::printf("\n");
+  }
+  if (!ms.empty())
+    std::printf("decode: median %.3f ms per token (%zu steps, %d threads)\n",
+                median(ms), ms.size(), whittle_session_num_threads(session));
+  whittle_session_destroy(session);
+  return 0;
+}
+
 int main(int argc, char **argv) {
   Options o = parseArgs(argc, argv);
 
@@ -395,6 +502,14 @@ int main(int argc, char **argv) {
     inputs[idx] = readTensorOrDie(file);
   }
 
+  if (o.generate > 0) {
+    if (!inputs[0])
+      die("--generate needs the prompt: --input " +
+          std::string(inInfo[0].name) + "=FILE (token ids)");
+    int rc = generate(model, *inputs[0], o);
+    whittle_model_close(model);
+    return rc;
+  }
   if (!haveInputs && o.iterations == 0) {
     if (!o.outputDir.empty())
       die("--output-dir needs inputs (--input or --test-data)");
@@ -467,11 +582,8 @@ int main(int argc, char **argv) {
       ms.push_back(
           std::chrono::duration<double, std::milli>(end - start).count());
     }
-    std::sort(ms.begin(), ms.end());
-    size_t n = ms.size();
-    double median = n % 2 ? ms[n / 2] : (ms[n / 2 - 1] + ms[n / 2]) / 2;
     std::printf("median latency: %.3f ms (%lld iterations, %d threads)\n",
-                median, static_cast<long long>(n),
+                median(ms), static_cast<long long>(ms.size()),
                 whittle_session_num_threads(session));
   }
 

@@ -24,3 +24,16 @@ func.func @not_whittle(%x: tensor<4xf32>) -> tensor<4xf32> {
   %0 = arith.addf %x, %x : tensor<4xf32>
   return %0 : tensor<4xf32>
 }
+
+// -----
+
+// With a position, the causal mask compares key indices with the queries'
+// positions at run time (the reference lowering of a decode step).
+// CHECK-LABEL: func.func @attention_position
+// CHECK: linalg.generic
+// CHECK: arith.cmpi sle
+// CHECK: arith.select
+func.func @attention_position(%q: tensor<1x1x1x8xf32>, %k: tensor<1x1x6x8xf32>, %p: tensor<1xi64>) -> tensor<1x1x1x8xf32> {
+  %0 = whittle.attention %q, %k, %k position %p {causal = true, scale = 0.5 : f64} : (tensor<1x1x1x8xf32>, tensor<1x1x6x8xf32>, tensor<1x1x6x8xf32>, tensor<1xi64>) -> tensor<1x1x1x8xf32>
+  return %0 : tensor<1x1x1x8xf32>
+}

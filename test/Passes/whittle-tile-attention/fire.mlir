@@ -71,3 +71,21 @@ func.func @transposed_operands(%qs: tensor<1x8x3x16xf32>, %k: tensor<1x3x8x16xf3
   %r = linalg.transpose ins(%0 : tensor<1x3x8x16xf32>) outs(%e2 : tensor<1x8x3x16xf32>) permutation = [0, 2, 1, 3]
   return %r : tensor<1x8x3x16xf32>
 }
+
+// -----
+
+// A decode step: one query at a run-time position over a cache of 12 keys.
+// Query row r sees keys j < position + r + 1 (and never past the cache), so
+// the key loop stops at the last row's limit, known at run time only.
+// CHECK-LABEL: func.func @decode_step
+// CHECK: %[[P:.*]] = tensor.extract %{{.*}}[%{{.*}}] : tensor<1xi64>
+// CHECK: %[[PI:.*]] = arith.index_cast %[[P]] : i64 to index
+// CHECK: scf.forall
+// CHECK: %[[NEXT:.*]] = arith.addi %[[PI]], %{{.*}} : index
+// CHECK: %[[LIMIT:.*]] = arith.addi %{{.*}}, %[[NEXT]] : index
+// CHECK: %[[BOUND:.*]] = arith.minsi %{{.*}}, %[[LIMIT]] : index
+// CHECK: scf.for %{{.*}} = %{{.*}} to %[[BOUND]]
+func.func @decode_step(%q: tensor<1x2x1x8xf32>, %k: tensor<1x1x12x8xf32>, %v: tensor<1x1x12x8xf32>, %p: tensor<1xi64>) -> tensor<1x2x1x8xf32> {
+  %0 = whittle.attention %q, %k, %v position %p {causal = true, scale = 0.5 : f64} : (tensor<1x2x1x8xf32>, tensor<1x1x12x8xf32>, tensor<1x1x12x8xf32>, tensor<1xi64>) -> tensor<1x2x1x8xf32>
+  return %0 : tensor<1x2x1x8xf32>
+}
