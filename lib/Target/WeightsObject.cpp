@@ -13,9 +13,11 @@
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
+#include "llvm/ADT/DenseMap.h"
 #include "llvm/BinaryFormat/ELF.h"
 #include "llvm/Support/MathExtras.h"
 #include "llvm/Support/raw_ostream.h"
+#include "llvm/Support/xxhash.h"
 #include "llvm/TargetParser/Triple.h"
 
 using namespace mlir;
@@ -29,6 +31,8 @@ struct Weight {
   std::string symbol;
   ArrayRef<char> bytes;
   uint64_t offset = 0;
+  /// The bytes are those of an earlier weight, whose offset this one shares.
+  bool duplicate = false;
 };
 } // namespace
 
@@ -71,6 +75,7 @@ static void writeStruct(llvm::raw_ostream &os, const T &value) {
 static FailureOr<std::vector<Weight>>
 takeWeights(ModuleOp module, int64_t minBytes, uint64_t &dataSize) {
   std::vector<Weight> weights;
+  llvm::DenseMap<uint64_t, SmallVector<size_t, 1>> byHash;
   dataSize = 0;
   bool hadError = false;
   module.walk([&](LLVM::GlobalOp global) {
@@ -78,8 +83,24 @@ takeWeights(ModuleOp module, int64_t minBytes, uint64_t &dataSize) {
         weightBytes(global, minBytes, hadError);
     if (!bytes)
       return;
-    weights.push_back({global.getSymName().str(), *bytes, dataSize});
-    dataSize = llvm::alignTo(dataSize + bytes->size(), kWeightAlignment);
+    // Functions compiled from one graph (a model and its decode steps)
+    // pack the same weights the same way: identical bytes are stored once.
+    uint64_t hash = llvm::xxh3_64bits(ArrayRef<uint8_t>(
+        reinterpret_cast<const uint8_t *>(bytes->data()), bytes->size()));
+    const Weight *same = nullptr;
+    for (size_t index : byHash[hash])
+      if (weights[index].bytes.size() == bytes->size() &&
+          std::memcmp(weights[index].bytes.data(), bytes->data(),
+                      bytes->size()) == 0)
+        same = &weights[index];
+    if (same) {
+      weights.push_back({global.getSymName().str(), *bytes, same->offset,
+                         /*duplicate=*/true});
+    } else {
+      byHash[hash].push_back(weights.size());
+      weights.push_back({global.getSymName().str(), *bytes, dataSize});
+      dataSize = llvm::alignTo(dataSize + bytes->size(), kWeightAlignment);
+    }
     // The global becomes a declaration of the symbol the object defines.
     global.removeValueAttr();
     global.setLinkage(LLVM::Linkage::External);
@@ -101,7 +122,8 @@ FailureOr<WeightsSummary> whittle::externalizeWeights(ModuleOp module,
   WeightsSummary summary;
   summary.count = weights->size();
   for (const Weight &w : *weights)
-    summary.bytes += w.bytes.size();
+    if (!w.duplicate)
+      summary.bytes += w.bytes.size();
   return summary;
 }
 
@@ -190,6 +212,8 @@ FailureOr<bool> whittle::writeWeightsObject(ModuleOp module,
   os.write_zeros(dataOffset - sizeof(header));
 
   for (const Weight &w : weights) {
+    if (w.duplicate)
+      continue;
     os.write(w.bytes.data(), w.bytes.size());
     os.write_zeros(llvm::alignTo(w.bytes.size(), kWeightAlignment) -
                    w.bytes.size());

@@ -592,6 +592,8 @@ def zoo():
     vit("vit_tiny_opset12", False, opset=12)
     bert("bert_base", False, big=True)
     gpt2("gpt2_small", False, big=True)
+    # Dynamic sequence axis: decoding (--decode) and its benchmark.
+    gpt2("gpt2_small_dynamic", True, big=True)
     gpt2("gpt2_long", False, big=True, long_seq=2048)
     # Dead structure for whittle-prune-dead-heads (8 heads of 8 dims).
     gpt2("gpt2_tiny_killheads", False, kill=kill_heads)
