@@ -445,6 +445,10 @@ def ConvertWhittleToLinalg : Pass<"convert-whittle-to-linalg", "mlir::ModuleOp">
               "Attention ops lowered (unfused reference form)">
   ];
   let options = [
+    Option<"vectorKernels", "vector-kernels", "bool", "false",
+           "Lower a few rows times a constant 4-bit block weight to a "
+           "vector kernel over weight panels (for the vectorizing backend) "
+           "instead of a dequantized weight and a matmul">,
     Option<"streamingAttention", "streaming-attention", "bool", "false",
            "Leave f32 whittle.attention ops with static shapes for "
            "whittle-tile-attention instead of lowering them to the unfused "
@@ -453,7 +457,8 @@ def ConvertWhittleToLinalg : Pass<"convert-whittle-to-linalg", "mlir::ModuleOp">
   let dependentDialects = [
     "mlir::linalg::LinalgDialect", "mlir::tensor::TensorDialect",
     "mlir::arith::ArithDialect", "mlir::math::MathDialect",
-    "mlir::bufferization::BufferizationDialect"
+    "mlir::bufferization::BufferizationDialect", "mlir::scf::SCFDialect",
+    "mlir::vector::VectorDialect"
   ];
 }
 

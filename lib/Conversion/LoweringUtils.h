@@ -14,6 +14,10 @@
 #include "mlir/Dialect/Utils/ReshapeOpsUtils.h"
 #include "mlir/IR/PatternMatch.h"
 
+namespace whittle {
+class QuantizedMatMulOp;
+} // namespace whittle
+
 namespace whittle::lowering {
 
 using BodyFn = llvm::function_ref<mlir::Value(mlir::OpBuilder &, mlir::Location,
@@ -103,6 +107,14 @@ unitDimReassociation(int64_t bigRank, llvm::ArrayRef<int64_t> unitDims);
 /// a 1-D tensor when neither alone expresses the reshape.
 mlir::Value reshapeTo(mlir::OpBuilder &b, mlir::Location loc, mlir::Value value,
                       mlir::RankedTensorType type);
+
+/// A quantized_matmul with a constant blocked 4-bit weight
+/// (Int4WeightKernels.cpp): a vector kernel over weight panels for a few
+/// rows when `vectorKernel`, else the weight dequantized for a float
+/// matmul. Null when the weight has another form.
+mlir::Value blockedInt4Product(mlir::PatternRewriter &rewriter,
+                               whittle::QuantizedMatMulOp op,
+                               bool vectorKernel);
 
 } // namespace whittle::lowering
 

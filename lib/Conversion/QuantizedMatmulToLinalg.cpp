@@ -408,7 +408,8 @@ Value int8WeightProduct(PatternRewriter &rewriter, QuantizedMatMulOp op) {
 /// (element for element) and a float matmul. The library keeps the integer
 /// weight; the dequantized one exists only at run time.
 struct QuantizedMatMulOpLowering : OpRewritePattern<QuantizedMatMulOp> {
-  using OpRewritePattern::OpRewritePattern;
+  QuantizedMatMulOpLowering(MLIRContext *ctx, bool vectorKernels)
+      : OpRewritePattern(ctx), vectorKernels(vectorKernels) {}
 
   LogicalResult matchAndRewrite(QuantizedMatMulOp op,
                                 PatternRewriter &rewriter) const override {
@@ -416,6 +417,10 @@ struct QuantizedMatMulOpLowering : OpRewritePattern<QuantizedMatMulOp> {
       return failure();
     Location loc = op.getLoc();
     if (Value product = int8WeightProduct(rewriter, op)) {
+      rewriter.replaceOp(op, product);
+      return success();
+    }
+    if (Value product = blockedInt4Product(rewriter, op, vectorKernels)) {
       rewriter.replaceOp(op, product);
       return success();
     }
@@ -452,11 +457,12 @@ struct QuantizedMatMulOpLowering : OpRewritePattern<QuantizedMatMulOp> {
 
   /// A multiple of every register-tile width (up to 4 vectors of 16 f32).
   static constexpr int64_t kColumnAlignment = 64;
+  bool vectorKernels;
 };
 } // namespace
 
 void whittle::populateQuantizedMatmulToLinalgPatterns(
-    RewritePatternSet &patterns) {
-  patterns.add<IntegerMatMulOpLowering, QuantizedMatMulOpLowering>(
-      patterns.getContext());
+    RewritePatternSet &patterns, bool vectorKernels) {
+  patterns.add<IntegerMatMulOpLowering>(patterns.getContext());
+  patterns.add<QuantizedMatMulOpLowering>(patterns.getContext(), vectorKernels);
 }

@@ -15,7 +15,9 @@
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/AttrTypeSubElements.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/Transforms/DialectConversion.h"
@@ -132,7 +134,7 @@ struct ConvertWhittleToLinalgPass
     // lower can be counted by root name without a second list of ops.
     RewritePatternSet patterns(ctx);
     llvm::DenseMap<OperationName, Statistic *> familyOf;
-    auto addFamily = [&](void (*populate)(RewritePatternSet &),
+    auto addFamily = [&](llvm::function_ref<void(RewritePatternSet &)> populate,
                          Statistic &statistic) {
       RewritePatternSet family(ctx);
       populate(family);
@@ -145,8 +147,12 @@ struct ConvertWhittleToLinalgPass
     };
     addFamily(whittle::populateElementwiseToLinalgPatterns, numElementwise);
     addFamily(whittle::populateMatmulToLinalgPatterns, numContractions);
-    addFamily(whittle::populateQuantizedMatmulToLinalgPatterns,
-              numContractions);
+    addFamily(
+        [&](RewritePatternSet &family) {
+          whittle::populateQuantizedMatmulToLinalgPatterns(family,
+                                                           vectorKernels);
+        },
+        numContractions);
     addFamily(whittle::populateReductionToLinalgPatterns, numReductions);
     addFamily(whittle::populateDataMovementToLinalgPatterns, numDataMovement);
     addFamily(whittle::populateAttentionToLinalgPatterns, numAttention);

@@ -50,6 +50,7 @@ void whittle::buildLoweringPipeline(OpPassManager &pm,
   ConvertWhittleToLinalgOptions conversion;
   conversion.streamingAttention =
       options.vectorize && options.streamingAttention;
+  conversion.vectorKernels = options.vectorize;
   pm.addPass(createConvertWhittleToLinalg(conversion));
   buildBackendPipeline(pm, options);
 }

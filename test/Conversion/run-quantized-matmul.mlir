@@ -1,15 +1,33 @@
 // Numerical check of whittle.quantized_matmul's lowerings: 4-bit weights in blocks of
 // 16 rows of K (MatMulNBits' form): the constant codes are packed two per
-// byte at compile time and unpacked by nibble, unsigned (ui4) and signed
-// (i4, sign-extended); lowered to LLVM and executed. Expected values from
+// byte in panels of 16 columns at compile time and unpacked by nibble,
+// unsigned (ui4) and signed (i4, sign-extended), either into a float weight
+// for a matmul or, with vector-kernels, in the registers of the few-row
+// kernel (KERNEL); lowered to LLVM and executed. Expected values from
 // numpy: x @ ((codes - zero_point) * scale), parameters repeated per block.
 // RUN: whittle-opt --convert-whittle-to-linalg %s | FileCheck %s --check-prefix=IR
 // RUN: whittle-opt --convert-whittle-to-linalg %s | %lower_to_llvm | %mlir_runner | FileCheck %s
+// RUN: whittle-opt --convert-whittle-to-linalg=vector-kernels=1 %s | FileCheck %s --check-prefix=KERNEL
+// RUN: whittle-opt --convert-whittle-to-linalg=vector-kernels=1 %s | %lower_vectors_to_llvm | %mlir_runner | FileCheck %s
+
+// KERNEL-LABEL: func.func @int4_unsigned
+// KERNEL: arith.constant dense_resource<whittle_int4_panels> : tensor<4x2x8x16xi8>
+// KERNEL: scf.forall (%[[P:.*]]) in (4)
+// KERNEL: scf.for %[[G:.*]] = %{{.*}} to %{{.*}} step
+// KERNEL: scf.for %{{.*}} = %{{.*}} to %{{.*}} step
+// KERNEL: vector.transfer_read %{{.*}}[%[[P]], %[[G]], %{{.*}}, %{{.*}}]{{.*}} : tensor<4x2x8x16xi8>, vector<16xi8>
+// KERNEL: arith.andi %{{.*}}, %{{.*}} : vector<16xi32>
+// KERNEL: arith.shrui %{{.*}}, %{{.*}} : vector<16xi32>
+// KERNEL: vector.fma
+// KERNEL-NOT: tensor<32x64xf32>
+// KERNEL-LABEL: func.func @int4_signed
+// KERNEL: arith.shrui %{{.*}}, %{{.*}} : vector<16xi32>
 
 // IR-LABEL: func.func @int4_unsigned
-// IR: arith.constant dense_resource<whittle_int4_packed> : tensor<2x8x2xi8>
-// IR-COUNT-2: arith.shrui %{{.*}}, %{{.*}} : i32
-// IR: tensor.collapse_shape %{{.*}} {{\[}}[0, 1, 2], [3]] : tensor<2x2x8x2xf32> into tensor<32x2xf32>
+// IR: arith.constant dense_resource<whittle_int4_panels> : tensor<4x2x8x16xi8>
+// IR: arith.andi %{{.*}}, %{{.*}} : i32
+// IR: arith.shrui %{{.*}}, %{{.*}} : i32
+// IR: tensor.collapse_shape %{{.*}} {{\[}}[0, 1, 2], [3, 4]] : tensor<2x2x8x4x16xf32> into tensor<32x64xf32>
 func.func @int4_unsigned(%x: tensor<2x32xf32>) -> tensor<2x2xf32> {
   %w = whittle.constant dense<[[ 0,  8], [ 5,  6], [14,  3], [ 8,  5], [ 4, 12], [ 2,  5], [ 1,  2], [ 4, 11], [ 9,  7], [ 2, 12], [12,  3], [ 0,  5], [ 2, 12], [ 8,  8], [ 4,  8], [15,  3], [12,  0], [ 5, 14], [13,  1], [13, 13], [ 7,  5], [15, 15], [10,  6], [ 3, 14], [ 4,  8], [10,  3], [ 5, 11], [ 3, 10], [15, 10], [10,  7], [15,  3], [ 5, 10]]> : tensor<32x2xui4>
   %s = whittle.constant dense<[[0.5, 0.25], [0.125, 1.0]]> : tensor<2x2xf32>
@@ -19,7 +37,7 @@ func.func @int4_unsigned(%x: tensor<2x32xf32>) -> tensor<2x2xf32> {
 }
 
 // IR-LABEL: func.func @int4_signed
-// IR-COUNT-2: arith.shrsi %{{.*}}, %{{.*}} : i32
+// IR: arith.shrui %{{.*}}, %{{.*}} : i32
 func.func @int4_signed(%x: tensor<2x32xf32>) -> tensor<2x2xf32> {
   %w = whittle.constant dense<[[ 2, -7], [-6,  3], [ 5,  2], [ 6, -2], [-3,  4], [-8, -5], [-5, -2], [-6,  4], [ 5, -2], [-8,  3], [-7,  1], [-6,  7], [ 2,  7], [ 1,  3], [-2,  4], [-7, -6], [-3,  3], [-1,  5], [ 7, -2], [-2,  0], [ 2, -1], [ 1,  7], [ 3, -3], [-2, -2], [-6, -8], [ 4, -2], [-3,  2], [ 1,  6], [ 1,  6], [ 1, -3], [-3,  7], [ 1, -5]]> : tensor<32x2xi4>
   %s = whittle.constant dense<[[0.25, 0.5], [1.0, 0.125]]> : tensor<2x2xf32>

@@ -25,7 +25,11 @@ void populateWhittleToLinalgPatterns(mlir::RewritePatternSet &patterns);
 /// Pattern families, added by populateWhittleToLinalgPatterns.
 void populateElementwiseToLinalgPatterns(mlir::RewritePatternSet &patterns);
 void populateMatmulToLinalgPatterns(mlir::RewritePatternSet &patterns);
-void populateQuantizedMatmulToLinalgPatterns(mlir::RewritePatternSet &patterns);
+/// With `vectorKernels`, a few rows times a constant 4-bit block weight
+/// become a vector kernel (which needs the vector lowering of the backend)
+/// instead of a dequantized weight and a matmul.
+void populateQuantizedMatmulToLinalgPatterns(mlir::RewritePatternSet &patterns,
+                                             bool vectorKernels = false);
 void populateReductionToLinalgPatterns(mlir::RewritePatternSet &patterns);
 void populateDataMovementToLinalgPatterns(mlir::RewritePatternSet &patterns);
 void populateAttentionToLinalgPatterns(mlir::RewritePatternSet &patterns);
