@@ -581,6 +581,33 @@ OpFoldResult NegOp::fold(FoldAdaptor adaptor) {
       [](ArrayRef<APFloat> v) -> std::optional<APFloat> { return -v[0]; });
 }
 
+// Constant scales of attention scores (1/sqrt(d) written as a reciprocal or
+// a square root of a constant) must be constants for fuse-attention.
+OpFoldResult ReciprocalOp::fold(FoldAdaptor adaptor) {
+  DenseElementsAttr input = denseOperand(adaptor.getInput());
+  if (!input)
+    return {};
+  return evalBroadcast<APFloat>(
+      getType(), {input}, [](ArrayRef<APFloat> v) -> std::optional<APFloat> {
+        APFloat one(v[0].getSemantics(), 1);
+        one.divide(v[0], APFloat::rmNearestTiesToEven);
+        return one;
+      });
+}
+
+OpFoldResult SqrtOp::fold(FoldAdaptor adaptor) {
+  DenseElementsAttr input = denseOperand(adaptor.getInput());
+  if (!input)
+    return {};
+  return evalBroadcast<APFloat>(
+      getType(), {input}, [](ArrayRef<APFloat> v) -> std::optional<APFloat> {
+        // sqrt in double is correctly rounded; rounding that to a narrower
+        // type is too, except in halfway cases no square root produces.
+        return toSemantics(APFloat(std::sqrt(v[0].convertToDouble())),
+                           v[0].getSemantics());
+      });
+}
+
 OpFoldResult NotOp::fold(FoldAdaptor adaptor) {
   // not(not(x)) -> x.
   if (auto inner = getInput().getDefiningOp<NotOp>())

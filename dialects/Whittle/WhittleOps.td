@@ -124,8 +124,14 @@ class Whittle_UnaryOp<string mnemonic, Type operandType = Whittle_Tensor,
   let results = (outs operandType:$result);
 }
 
-def Whittle_SqrtOp : Whittle_UnaryOp<"sqrt", Whittle_FloatTensor> { let summary = "Elementwise square root"; }
-def Whittle_ReciprocalOp : Whittle_UnaryOp<"reciprocal", Whittle_FloatTensor> { let summary = "Elementwise 1/x"; }
+def Whittle_SqrtOp : Whittle_UnaryOp<"sqrt", Whittle_FloatTensor> {
+  let summary = "Elementwise square root";
+  let hasFolder = 1;
+}
+def Whittle_ReciprocalOp : Whittle_UnaryOp<"reciprocal", Whittle_FloatTensor> {
+  let summary = "Elementwise 1/x";
+  let hasFolder = 1;
+}
 def Whittle_ExpOp : Whittle_UnaryOp<"exp", Whittle_FloatTensor> { let summary = "Elementwise e^x"; }
 def Whittle_LogOp : Whittle_UnaryOp<"log", Whittle_FloatTensor> { let summary = "Elementwise natural log"; }
 def Whittle_ErfOp : Whittle_UnaryOp<"erf", Whittle_FloatTensor> { let summary = "Elementwise error function"; }

@@ -228,7 +228,12 @@ std::string whittle::generateHeader(const ModelSignature &signature,
      << "                          void *workspace, const whittle_executor "
         "*executor);\n"
      << "#endif /* WHITTLE_MODEL_ABI_H */\n\n";
-  if (const std::optional<DecodeSignature> &d = signature.decode)
+  if (const std::optional<DecodeSignature> &d = signature.decode) {
+    std::string upper = StringRef(cPrefix).upper();
+    os << "#define " << upper << "_DECODE_MAX_TOKENS " << d->maxTokens << "\n"
+       << "#define " << upper << "_DECODE_CHUNK " << d->chunk << "\n"
+       << "#define " << upper << "_DECODE_STATE_BYTES " << d->stateBytes
+       << "\n";
     os << "/* Decoding over a key/value cache of " << d->maxTokens
        << " positions held in `state`\n"
        << " * (" << d->stateBytes
@@ -241,6 +246,7 @@ std::string whittle::generateHeader(const ModelSignature &signature,
        << "                             void *state, void *const *outputs, "
           "void *workspace,\n"
        << "                             const whittle_executor *executor);\n\n";
+  }
   os << "/* Runs the model serially; allocates and frees the workspace.\n";
   size_t index = 0;
   for (const TensorSpec &spec : signature.inputs)

@@ -170,8 +170,10 @@ bool isQueryKeyPlane(Value v, int64_t tq, int64_t tk) {
 /// Whether `cond` is the boolean causal pattern over [.., tq, tk] with
 /// leading unit dims: query i sees key j iff j <= i + (tk - tq). Recognized
 /// as a constant, or as a lower Trilu of an all-non-zero constant (cast to
-/// bool), as exporters write tril(ones) and registered causal buffers.
-bool isCausalCondition(Value cond, int64_t tq, int64_t tk) {
+/// bool), as exporters write tril(ones) and registered causal buffers. With
+/// `hides`, the pattern's negation (true for the hidden keys), as
+/// masked_fill(~tril, -inf) writes it: a constant, or a Not of the pattern.
+bool isCausalCondition(Value cond, int64_t tq, int64_t tk, bool hides = false) {
   if (!isQueryKeyPlane(cond, tq, tk))
     return false;
   // Leading unit dims only reshape the pattern.
@@ -188,13 +190,17 @@ bool isCausalCondition(Value cond, int64_t tq, int64_t tk) {
   if (matchPattern(cond, m_Constant(&dense)) &&
       dense.getElementType().isInteger(1)) {
     int64_t n = 0;
-    for (bool keep : dense.getValues<bool>()) {
+    for (bool value : dense.getValues<bool>()) {
       int64_t i = n / tk, j = n % tk;
-      if (keep != (j <= i + (tk - tq)))
+      if (value != ((j <= i + (tk - tq)) != hides))
         return false;
       ++n;
     }
     return true;
+  }
+  if (hides) {
+    auto negation = cond.getDefiningOp<NotOp>();
+    return negation && isCausalCondition(negation.getInput(), tq, tk);
   }
   Value x = cond;
   if (auto cast = x.getDefiningOp<CastOp>()) {
@@ -216,11 +222,19 @@ Value peelCausalSelect(Value v, int64_t tq, int64_t tk, bool &causal) {
   auto where = v.getDefiningOp<WhereOp>();
   if (!where || !where->hasOneUse())
     return v;
-  std::optional<double> fill = scalarConstant(where.getY());
-  if (!fill || *fill > -1e4 || !isCausalCondition(where.getCondition(), tq, tk))
-    return v;
-  causal = true;
-  return where.getX();
+  // Where(keep, scores, fill), or Where(hide, fill, scores) (masked_fill).
+  for (bool hides : {false, true}) {
+    Value fillValue = hides ? where.getX() : where.getY();
+    Value scores = hides ? where.getY() : where.getX();
+    std::optional<double> fill = scalarConstant(fillValue);
+    if (fill && *fill <= -1e4 &&
+        isCausalCondition(where.getCondition(), tq, tk, hides) &&
+        scores.getType() == v.getType()) {
+      causal = true;
+      return scores;
+    }
+  }
+  return v;
 }
 
 /// Whether constant `v` is an additive causal mask over [.., tq, tk] with

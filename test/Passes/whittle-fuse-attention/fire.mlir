@@ -214,6 +214,48 @@ func.func @masked_fill(%q: tensor<1x2x4x8xf32>, %k: tensor<1x2x4x8xf32>, %v: ten
 
 // -----
 
+// masked_fill(~tril, -inf) with the hidden keys a constant (a folded causal
+// buffer) and the scale as a product with the reciprocal of a constant
+// (nanoGPT-style code): causal, scale folded.
+// CHECK-LABEL: func.func @masked_fill_causal
+// CHECK: whittle.attention %arg0, %arg1, %arg2 {causal = true, scale = 2.500000e-01 : f64}
+// CHECK-NOT: whittle.where
+func.func @masked_fill_causal(%q: tensor<1x1x3x8xf32>, %k: tensor<1x1x3x8xf32>, %v: tensor<1x1x3x8xf32>) -> tensor<1x1x3x8xf32> {
+  %kt = whittle.transpose %k {perm = array<i64: 0, 1, 3, 2>} : (tensor<1x1x3x8xf32>) -> tensor<1x1x8x3xf32>
+  %s = whittle.matmul %q, %kt : (tensor<1x1x3x8xf32>, tensor<1x1x8x3xf32>) -> tensor<1x1x3x3xf32>
+  %four = whittle.constant dense<4.0> : tensor<f32>
+  %r = whittle.reciprocal %four : (tensor<f32>) -> tensor<f32>
+  %sc = whittle.mul %s, %r : (tensor<1x1x3x3xf32>, tensor<f32>) -> tensor<1x1x3x3xf32>
+  %hide = whittle.constant dense<[[false, true, true], [false, false, true], [false, false, false]]> : tensor<3x3xi1>
+  %ninf = whittle.constant dense<0xFF800000> : tensor<f32>
+  %w = whittle.where %hide, %ninf, %sc : (tensor<3x3xi1>, tensor<f32>, tensor<1x1x3x3xf32>) -> tensor<1x1x3x3xf32>
+  %p = whittle.softmax %w {axis = 3 : i64} : (tensor<1x1x3x3xf32>) -> tensor<1x1x3x3xf32>
+  %o = whittle.matmul %p, %v : (tensor<1x1x3x3xf32>, tensor<1x1x3x8xf32>) -> tensor<1x1x3x8xf32>
+  return %o : tensor<1x1x3x8xf32>
+}
+
+// -----
+
+// masked_fill(~tril(ones).bool(), -inf): the negation of the causal
+// pattern, as exported before folding.
+// CHECK-LABEL: func.func @masked_fill_not_tril
+// CHECK: whittle.attention %arg0, %arg1, %arg2 {causal = true, scale = 1.000000e+00 : f64}
+func.func @masked_fill_not_tril(%q: tensor<1x1x3x8xf32>, %k: tensor<1x1x3x8xf32>, %v: tensor<1x1x3x8xf32>, %ones: tensor<3x3xf32>) -> tensor<1x1x3x8xf32> {
+  %kt = whittle.transpose %k {perm = array<i64: 0, 1, 3, 2>} : (tensor<1x1x3x8xf32>) -> tensor<1x1x8x3xf32>
+  %s = whittle.matmul %q, %kt : (tensor<1x1x3x8xf32>, tensor<1x1x8x3xf32>) -> tensor<1x1x3x3xf32>
+  %c1 = whittle.constant dense<1.0> : tensor<3x3xf32>
+  %t = whittle.trilu %c1 {upper = false} : (tensor<3x3xf32>) -> tensor<3x3xf32>
+  %b = whittle.cast %t {to = i1} : (tensor<3x3xf32>) -> tensor<3x3xi1>
+  %hide = whittle.not %b : (tensor<3x3xi1>) -> tensor<3x3xi1>
+  %ninf = whittle.constant dense<0xFF800000> : tensor<f32>
+  %w = whittle.where %hide, %ninf, %s : (tensor<3x3xi1>, tensor<f32>, tensor<1x1x3x3xf32>) -> tensor<1x1x3x3xf32>
+  %p = whittle.softmax %w {axis = 3 : i64} : (tensor<1x1x3x3xf32>) -> tensor<1x1x3x3xf32>
+  %o = whittle.matmul %p, %v : (tensor<1x1x3x3xf32>, tensor<1x1x3x8xf32>) -> tensor<1x1x3x8xf32>
+  return %o : tensor<1x1x3x8xf32>
+}
+
+// -----
+
 // Multi-query attention: one key/value head broadcast to the query heads
 // (Expand, or Tile, which imports as the same expand) stays unrepeated.
 // CHECK-LABEL: func.func @multi_query

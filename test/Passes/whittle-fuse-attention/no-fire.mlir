@@ -187,3 +187,21 @@ func.func @select_with_finite_fill(%q: tensor<1x2x4x8xf32>, %k: tensor<1x2x4x8xf
   %o = whittle.matmul %p, %v : (tensor<1x2x4x4xf32>, tensor<1x2x4x8xf32>) -> tensor<1x2x4x8xf32>
   return %o : tensor<1x2x4x8xf32>
 }
+
+// -----
+
+// masked_fill that hides the diagonal too (a strictly-earlier mask) is not
+// causal: the hidden keys stay an additive mask.
+// CHECK-LABEL: func.func @masked_fill_strict
+// CHECK: whittle.attention %arg0, %arg1, %arg2, %{{.*}} {scale = 1.000000e+00 : f64}
+// CHECK-NOT: causal = true
+func.func @masked_fill_strict(%q: tensor<1x1x3x8xf32>, %k: tensor<1x1x3x8xf32>, %v: tensor<1x1x3x8xf32>) -> tensor<1x1x3x8xf32> {
+  %kt = whittle.transpose %k {perm = array<i64: 0, 1, 3, 2>} : (tensor<1x1x3x8xf32>) -> tensor<1x1x8x3xf32>
+  %s = whittle.matmul %q, %kt : (tensor<1x1x3x8xf32>, tensor<1x1x8x3xf32>) -> tensor<1x1x3x3xf32>
+  %hide = whittle.constant dense<[[true, true, true], [false, true, true], [false, false, true]]> : tensor<3x3xi1>
+  %ninf = whittle.constant dense<0xFF800000> : tensor<f32>
+  %w = whittle.where %hide, %ninf, %s : (tensor<3x3xi1>, tensor<f32>, tensor<1x1x3x3xf32>) -> tensor<1x1x3x3xf32>
+  %p = whittle.softmax %w {axis = 3 : i64} : (tensor<1x1x3x3xf32>) -> tensor<1x1x3x3xf32>
+  %o = whittle.matmul %p, %v : (tensor<1x1x3x3xf32>, tensor<1x1x3x8xf32>) -> tensor<1x1x3x8xf32>
+  return %o : tensor<1x1x3x8xf32>
+}

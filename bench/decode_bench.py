@@ -1,0 +1,243 @@
+#!/usr/bin/env python3
+"""Per-token decode latency of a GPT-2-small-size model after a 128-token
+prompt: Whittle (--decode, fp32 and 4-bit weights) against the memory
+bandwidth bound and against ONNX Runtime running the same model exported
+with past key/values.
+
+    /usr/bin/python3 bench/decode_bench.py [--threads 2] [--reps 3]
+        [--prompt 128] [--generate 64] [--work DIR]
+
+The model is test/models/make_models.py's gpt2_small_dynamic (GPT-2 small's
+shapes, random weights, dynamic sequence axis). Whittle compiles it once with
+--decode=256:64 (and --quantize-weights=int4); whittle-run --generate
+prefills the prompt and times each one-token step (median). The bound is the
+bytes of fp32 weights one step reads (every weight but the embedding
+tables, of which one row each is read) over the read bandwidth bench/read_bandwidth.c
+measures with the same threads. For ONNX Runtime the same PyTorch module
+(same seed, same weights) is exported with past_key_values.N.key/value
+inputs and present.N.key/value outputs, as Hugging Face decoders are;
+bench/ort_run.js (optimizations 'all') times one step at past length
+PROMPT with the pasts PyTorch computed for the prompt. Both run alternately,
+--reps times, pinned to the same CPUs. Checks: Whittle's first generated
+token is PyTorch's greedy token, and ONNX Runtime's step logits match
+PyTorch's. Prints the CPU and a markdown table.
+"""
+import argparse
+import json
+import math
+import os
+import re
+import shlex
+import statistics
+import subprocess
+import sys
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SRC = os.path.normpath(os.path.join(HERE, ".."))
+BIN = os.path.join(SRC, "build", "bin")
+sys.path.insert(0, os.path.join(SRC, "test", "models"))
+sys.path.insert(0, HERE)
+import benchlib  # noqa: E402
+
+MODEL = "gpt2_small_dynamic"
+MAX_TOKENS = 256
+CHUNK = 64
+
+
+def run(cmd, capture=False):
+    print("$ " + " ".join(shlex.quote(c) for c in cmd), file=sys.stderr, flush=True)
+    r = subprocess.run(cmd, stdout=subprocess.PIPE if capture else None, text=True)
+    if r.returncode != 0:
+        sys.exit(f"error: command failed: {cmd[0]}")
+    return r.stdout
+
+
+def export_with_past(make_models, work):
+    """The zoo's GPT-2 module with a key/value cache, exported as Hugging
+    Face decoders are; returns (onnx path, torch model, config)."""
+    import torch
+    import torch.nn.functional as F
+
+    spec = make_models.zoo()[MODEL]
+    model, *_ = make_models.build(spec, 0)
+    c = spec["cfg"]
+    heads, dim = c.heads, c.hidden // c.heads
+
+    class WithPast(torch.nn.Module):
+        def __init__(self, m):
+            super().__init__()
+            self.m = m
+
+        def forward(self, input_ids, attention_mask, *past):
+            m = self.m
+            t, p = input_ids.shape[1], past[0].shape[2]
+            pos = torch.arange(p, p + t, dtype=torch.long).unsqueeze(0)
+            x = m.wte(input_ids) + m.wpe(pos)
+            pad = (1.0 - attention_mask[:, None, None, :].to(x.dtype)) * torch.finfo(x.dtype).min
+            causal = torch.ones(t, p + t, dtype=torch.bool).tril(p)
+            presents = []
+            for i, block in enumerate(m.h):
+                a = block.attn
+                q, k, v = a.c_attn(block.ln_1(x)).split(c.hidden, dim=2)
+                q, k, v = a.split_heads(q), a.split_heads(k), a.split_heads(v)
+                k = torch.cat([past[2 * i], k], dim=2)
+                v = torch.cat([past[2 * i + 1], v], dim=2)
+                presents += [k, v]
+                w = torch.matmul(q, k.transpose(-1, -2)) / math.sqrt(dim)
+                w = torch.where(causal[None, None], w,
+                                torch.tensor(torch.finfo(w.dtype).min, dtype=w.dtype))
+                w = F.softmax(w + pad, dim=-1)
+                o = torch.matmul(w, v).permute(0, 2, 1, 3).reshape(1, t, c.hidden)
+                x = x + a.c_proj(o)
+                x = x + block.c_proj(make_models.gelu_new(block.c_fc(block.ln_2(x))))
+            logits = torch.matmul(m.ln_f(x), m.wte.weight.t())
+            return (logits, *presents)
+
+    wrapped = WithPast(model).eval()
+    path = os.path.join(work, "gpt2_small_past.onnx")
+    names = [f"past_key_values.{i}.{kv}" for i in range(c.layers) for kv in ("key", "value")]
+    outs = ["logits"] + [f"present.{i}.{kv}" for i in range(c.layers) for kv in ("key", "value")]
+    if not os.path.exists(path):
+        past = [torch.zeros(1, heads, 3, dim) for _ in names]
+        axes = {"input_ids": {1: "seq"}, "attention_mask": {1: "total"}, "logits": {1: "seq"}}
+        axes.update({n: {2: "past"} for n in names})
+        axes.update({n: {2: "total"} for n in outs[1:]})
+        with torch.no_grad():
+            torch.onnx.export(wrapped, (torch.zeros(1, 2, dtype=torch.long),
+                                        torch.ones(1, 5, dtype=torch.long), *past),
+                              path, input_names=["input_ids", "attention_mask"] + names,
+                              output_names=outs, dynamic_axes=axes, opset_version=14,
+                              do_constant_folding=True)
+    return path, wrapped, names
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--reps", type=int, default=3)
+    p.add_argument("--prompt", type=int, default=128)
+    p.add_argument("--generate", type=int, default=64)
+    p.add_argument("--work", default="/tmp/whittle-decode-bench")
+    args = p.parse_args()
+    os.makedirs(args.work, exist_ok=True)
+    cpus = benchlib.default_cpus(args.threads)
+    info = benchlib.machine_info()
+
+    import torch
+    import make_models
+    model_dir = os.path.join(args.work, MODEL)
+    if not os.path.exists(os.path.join(model_dir, "model.onnx")):
+        run(["/usr/bin/python3", os.path.join(SRC, "test", "models", "make_models.py"),
+             "--out", args.work, "--only", MODEL])
+
+    # Read bandwidth with the same threads.
+    rb = os.path.join(args.work, "read_bandwidth")
+    run(["cc", "-O3", "-march=native", "-pthread", os.path.join(HERE, "read_bandwidth.c"),
+         "-o", rb])
+    bandwidth = statistics.median(
+        json.loads(run(benchlib.pinned([rb, str(args.threads), "1024", "7"], cpus),
+                       capture=True))["gb_per_s"] for _ in range(args.reps))
+
+    # Bytes of fp32 weights one step reads: every initializer except the
+    # tables that Gather looks rows up in (token and position embeddings;
+    # the exporter stores the tied LM head as its own transposed copy).
+    import onnx
+    proto = onnx.load(os.path.join(model_dir, "model.onnx"))
+    tables = {n.input[0] for n in proto.graph.node if n.op_type == "Gather"}
+    weight_bytes = sum(int(np.prod(t.dims)) * 4 for t in proto.graph.initializer
+                       if t.data_type == onnx.TensorProto.FLOAT and t.name not in tables)
+    spec = make_models.zoo()[MODEL]
+    bound_ms = weight_bytes / (bandwidth * 1e9) * 1e3
+
+    # Prompt, PyTorch's greedy token and pasts, the ONNX Runtime inputs.
+    rng = np.random.default_rng(0)
+    prompt = rng.integers(0, spec["cfg"].vocab, size=(1, args.prompt)).astype(np.int64)
+    np.save(os.path.join(args.work, "prompt.npy"), prompt)
+    past_path, wrapped, names = export_with_past(make_models, args.work)
+    heads = spec["cfg"].heads
+    dim = spec["cfg"].hidden // heads
+    with torch.no_grad():
+        empty = [torch.zeros(1, heads, 0, dim) for _ in names]
+        out = wrapped(torch.from_numpy(prompt), torch.ones(1, args.prompt, dtype=torch.long),
+                      *empty)
+        first = int(out[0][0, -1].argmax())
+        step_ids = torch.tensor([[first]])
+        step_mask = torch.ones(1, args.prompt + 1, dtype=torch.long)
+        step = wrapped(step_ids, step_mask, *out[1:])
+    ort_dir = os.path.join(args.work, "ort_inputs")
+    os.makedirs(ort_dir, exist_ok=True)
+    feeds = {"input_ids": step_ids.numpy(), "attention_mask": step_mask.numpy()}
+    feeds.update({n: v.numpy() for n, v in zip(names, out[1:])})
+    ort_args = []
+    for n, v in feeds.items():
+        f = os.path.join(ort_dir, n + ".npy")
+        np.save(f, v)
+        ort_args += ["--input", f"{n}={f}"]
+
+    # Whittle libraries.
+    forms = {"fp32": [], "int4": ["--quantize-weights=int4"]}
+    libs, compile_stats = {}, {}
+    for form, flags in forms.items():
+        libs[form] = os.path.join(args.work, f"{MODEL}_{form}_decode.so")
+        compile_stats[form] = benchlib.compile_model(
+            os.path.join(BIN, "whittle-compile"), os.path.join(model_dir, "model.onnx"),
+            libs[form], [f"--input-shape=input_ids=1x{MAX_TOKENS}",
+                         f"--input-shape=attention_mask=1x{MAX_TOKENS}",
+                         f"--decode={MAX_TOKENS}:{CHUNK}", *flags], 1800)
+
+    def whittle_decode(lib):
+        text = run(benchlib.pinned([os.path.join(BIN, "whittle-run"), lib, "--input",
+                                    f"input_ids={os.path.join(args.work, 'prompt.npy')}",
+                                    "--generate", str(args.generate), "--threads",
+                                    str(args.threads)], cpus), capture=True)
+        tokens = [int(t) for t in re.search(r"^generated: (.*)$", text, re.M).group(1).split()]
+        ms = float(re.search(r"decode: median ([0-9.]+) ms", text).group(1))
+        prefill = float(re.search(r"prefill ([0-9.]+) ms", text).group(1))
+        return tokens, ms, prefill
+
+    ort_out = os.path.join(args.work, "ort_out")
+    times = {"fp32": [], "int4": [], "ort": []}
+    prefills = {"fp32": [], "int4": []}
+    for rep in range(args.reps):
+        for form in forms:
+            tokens, ms, prefill = whittle_decode(libs[form])
+            times[form].append(ms)
+            prefills[form].append(prefill)
+            if form == "fp32" and tokens[0] != first:
+                sys.exit(f"error: Whittle's first token {tokens[0]} is not PyTorch's {first}")
+        r = json.loads(run(benchlib.pinned(
+            ["node", os.path.join(HERE, "ort_run.js"), past_path, *ort_args, "--threads",
+             str(args.threads), "--iterations", "50", "--warmup", "5", "--output-dir",
+             ort_out], cpus), capture=True).strip().splitlines()[-1])
+        times["ort"].append(r["median_ms"])
+    ort_logits = np.load(os.path.join(ort_out, "logits.npy"))
+    ort_err = float(np.abs(ort_logits - step[0].numpy()).max())
+    if ort_err > 1e-3:
+        sys.exit(f"error: ONNX Runtime's step logits differ from PyTorch's by {ort_err}")
+
+    med = {k: statistics.median(v) for k, v in times.items()}
+    print(f"CPU: {benchlib.machine_line(info)}; {args.threads} threads "
+          f"(CPUs {','.join(map(str, cpus))}); read bandwidth {bandwidth:.1f} GB/s")
+    print(f"fp32 weights read per step: {weight_bytes / 1e6:.0f} MB -> bound "
+          f"{bound_ms:.2f} ms/token; ONNX Runtime step logits vs PyTorch: "
+          f"max abs {ort_err:.1e}")
+    print()
+    print("| Decoder (prompt %d, cache %d) | ms/token | of bound | vs ONNX Runtime | "
+          "prefill ms | compile s / peak RSS MiB |" % (args.prompt, MAX_TOKENS))
+    print("|---|---|---|---|---|---|")
+    for form in forms:
+        cs = compile_stats[form]
+        print(f"| Whittle {form} | {med[form]:.2f} | {bound_ms / med[form] * 100:.0f}% | "
+              f"{med[form] / med['ort']:.2f}x | {statistics.median(prefills[form]):.0f} | "
+              f"{cs['wall_s']:.0f} / {cs['peak_rss_mib']:.0f} |")
+    print(f"| ONNX Runtime fp32, past key/values | {med['ort']:.2f} | "
+          f"{bound_ms / med['ort'] * 100:.0f}% | 1.00x | | |")
+    print()
+    print(f"int4 vs fp32: {med['fp32'] / med['int4']:.2f}x faster per token")
+    print("raw: " + json.dumps(times))
+
+
+if __name__ == "__main__":
+    main()
