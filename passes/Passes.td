@@ -445,10 +445,11 @@ def ConvertWhittleToLinalg : Pass<"convert-whittle-to-linalg", "mlir::ModuleOp">
               "Attention ops lowered (unfused reference form)">
   ];
   let options = [
-    Option<"vectorKernels", "vector-kernels", "bool", "false",
-           "Lower a few rows times a constant 4-bit block weight to a "
-           "vector kernel over weight panels (for the vectorizing backend) "
-           "instead of a dequantized weight and a matmul">,
+    Option<"vectorKernelRegisters", "vector-kernel-registers", "int64_t", "0",
+           "Lower products with a constant 4-bit block weight to a vector "
+           "kernel over weight panels (for the vectorizing backend) whose "
+           "register block fits this many 512-bit registers (the target's "
+           "registers x width / 512); 0: a dequantized weight and a matmul">,
     Option<"streamingAttention", "streaming-attention", "bool", "false",
            "Leave f32 whittle.attention ops with static shapes for "
            "whittle-tile-attention instead of lowering them to the unfused "

@@ -3,18 +3,18 @@
 // A whittle.quantized_matmul whose weight is a constant of 4-bit codes with
 // one scale and zero point per block of B rows of K and column:
 //
-//   y[m, n] = Σ_g s[g, n] · (Σ_{i<B} x[m, gB+i] · q[gB+i, n] − z[g, n] · X[m,
-//   g])
+//   y[m, n] = Σ_g s[g, n] · Σ_{i<B} x[m, gB+i] · q[gB+i, n]
+//             − (s·z)[g, n] · X[m, g]
 //
 // with X[m, g] the sum of x over block g. The codes are stored two per byte
 // in panels of 16 columns, [N/16, K/B, B/2, 16] (low nibble: row i of the
 // block, high nibble: row B/2 + i; N padded with zero codes), so that one
-// panel is a contiguous stream. With few rows (a decode step), the product
-// is a vector kernel that reads each byte once and never writes a float
-// weight: per panel, the codes are widened in registers, multiplied into
-// per-block sums and scaled by s and s·z (a compile-time constant). With
-// more rows the weight is dequantized from the same panels to a float
-// tensor for the GEMM kernel, which amortizes it over the rows.
+// panel is a contiguous stream. The product is a vector kernel that never
+// writes a float weight: per panel (one task), blocks of rows as the
+// registers allow; the codes are widened in registers, multiplied into
+// per-block sums and scaled by s and s·z (a compile-time constant); the
+// panel stays in L1 across the row blocks. Without the vectorizing backend
+// the weight is dequantized from the same panels for a float matmul.
 //
 //===----------------------------------------------------------------------===//
 
@@ -41,9 +41,26 @@ constexpr int64_t kPanel = 16;
 /// N is padded to a multiple of every GEMM register-tile width (up to 4
 /// vectors of 16 f32), for the dequantized path.
 constexpr int64_t kColumnAlignment = 64;
-/// Rows up to which the product is the vector kernel rather than a
-/// dequantized weight and a GEMM.
-constexpr int64_t kKernelRows = 4;
+/// The kernel's register block: R rows, each with `chains` partial sums
+/// (one per nibble and unrolled byte row: independent FMA chains) and an
+/// accumulator, in `registers` vectors of 16 f32 (3 more for the codes and
+/// scales). As many rows as fit, up to 4; more chains when there is one
+/// row, to hide the FMA latency that several rows hide otherwise.
+struct RegisterBlock {
+  int64_t rows = 1, unroll = 1;
+};
+RegisterBlock chooseRegisterBlock(int64_t registers, int64_t rows,
+                                  int64_t half) {
+  RegisterBlock block;
+  for (int64_t r : {4, 2, 1})
+    if (r <= rows && r * 2 + r + 3 <= registers) {
+      block.rows = r;
+      break;
+    }
+  if (block.rows == 1 && half % 2 == 0 && 4 + 1 + 3 <= registers)
+    block.unroll = 2;
+  return block;
+}
 
 /// The elements of a constant of `count` integers (stored one per byte when
 /// narrower) or floats, as floats; signed unless the type is unsigned.
@@ -190,7 +207,7 @@ Value nibble(OpBuilder &b, Location loc, Value bytes, int h) {
 
 /// The vector kernel for `rows` rows of x [rows, K].
 Value panelKernel(PatternRewriter &rewriter, Location loc, const PanelWeight &w,
-                  Value x, int64_t rows) {
+                  Value x, int64_t rows, int64_t registers) {
   ImplicitLocOpBuilder b(loc, rewriter);
   Type f32 = b.getF32Type();
   int64_t half = w.block / 2, panels = w.paddedN / kPanel;
@@ -223,71 +240,88 @@ Value panelKernel(PatternRewriter &rewriter, Location loc, const PanelWeight &w,
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(forall.getBody());
     Value p = forall.getInductionVars()[0];
-    SmallVector<Value> accInit(rows, zeroVec);
-    auto blockLoop = scf::ForOp::create(
-        b, idx(0), idx(w.blocks), idx(1), accInit,
-        [&](OpBuilder &nested, Location l, Value g, ValueRange acc) {
-          ImplicitLocOpBuilder nb(l, nested);
-          Value k0 = arith::MulIOp::create(nb, g, idx(w.block));
-          // Per row, one accumulator per nibble and unrolled byte row:
-          // independent FMA chains that hide the FMA latency.
-          int64_t unroll = half % 2 == 0 ? 2 : 1;
-          int64_t chains = 2 * unroll;
-          SmallVector<Value> partInit(chains * rows, zeroVec);
-          auto rowLoop = scf::ForOp::create(
-              nb, idx(0), idx(half), idx(unroll), partInit,
-              [&](OpBuilder &inner, Location il, Value i0, ValueRange part) {
-                ImplicitLocOpBuilder ib(il, inner);
-                SmallVector<Value> next(part.begin(), part.end());
-                for (int64_t u = 0; u < unroll; ++u) {
-                  Value i = arith::AddIOp::create(ib, i0, idx(u));
-                  Value bytes = vector::TransferReadOp::create(
-                      ib, byteVec, w.codes, ValueRange{p, g, i, idx(0)}, zeroI8,
-                      ArrayRef<bool>{true});
-                  Value kLo = arith::AddIOp::create(ib, k0, i);
-                  Value kHi = arith::AddIOp::create(ib, kLo, idx(half));
-                  for (int h = 0; h < 2; ++h) {
-                    Value codes = nibble(ib, il, bytes, h);
-                    for (int64_t m = 0; m < rows; ++m) {
-                      Value xk = tensor::ExtractOp::create(
-                          ib, x, ValueRange{idx(m), h == 0 ? kLo : kHi});
-                      Value &acc = next[m * chains + 2 * u + h];
-                      acc = vector::FMAOp::create(
-                          ib, vector::BroadcastOp::create(ib, vec, xk), codes,
-                          acc);
-                    }
-                  }
-                }
-                scf::YieldOp::create(ib, next);
-              });
-          Value s = vector::TransferReadOp::create(nb, vec, scale,
-                                                   ValueRange{p, g, idx(0)},
-                                                   zeroF, ArrayRef<bool>{true});
-          Value sz = vector::TransferReadOp::create(
-              nb, vec, scaledZero, ValueRange{p, g, idx(0)}, zeroF,
-              ArrayRef<bool>{true});
-          SmallVector<Value> next;
-          for (int64_t m = 0; m < rows; ++m) {
-            Value part = rowLoop.getResult(m * chains);
-            for (int64_t c = 1; c < chains; ++c)
-              part = arith::AddFOp::create(nb, part,
-                                           rowLoop.getResult(m * chains + c));
-            Value sum =
-                tensor::ExtractOp::create(nb, sums, ValueRange{idx(m), g});
-            Value negSum = arith::NegFOp::create(nb, sum);
-            Value a = vector::FMAOp::create(nb, s, part, acc[m]);
-            next.push_back(vector::FMAOp::create(
-                nb, vector::BroadcastOp::create(nb, vec, negSum), sz, a));
-          }
-          scf::YieldOp::create(nb, next);
-        });
+    // Rows in blocks of R (the registers hold R x 4 partial sums and R
+    // accumulators); the panel stays in L1 across row blocks. Rows of a
+    // partial last block repeat the last row (the same values, rewritten).
+    RegisterBlock block = chooseRegisterBlock(registers, rows, half);
+    int64_t r = block.rows;
     auto tileType = RankedTensorType::get({rows, kPanel}, f32);
-    Value tile = tensor::EmptyOp::create(b, tileType.getShape(), f32);
-    for (int64_t m = 0; m < rows; ++m)
-      tile = vector::TransferWriteOp::create(b, blockLoop.getResult(m), tile,
-                                             ValueRange{idx(m), idx(0)},
-                                             ArrayRef<bool>{true})
-                 .getResult();
+    Value tileInit = tensor::EmptyOp::create(b, tileType.getShape(), f32);
+    auto rowBlocks = scf::ForOp::create(
+        b, idx(0), idx(rows), idx(r), ValueRange{tileInit},
+        [&](OpBuilder &outer, Location ol, Value r0, ValueRange tileArg) {
+          ImplicitLocOpBuilder ob(ol, outer);
+          SmallVector<Value> rowOf;
+          for (int64_t m = 0; m < r; ++m)
+            rowOf.push_back(arith::MinSIOp::create(
+                ob, arith::AddIOp::create(ob, r0, idx(m)), idx(rows - 1)));
+          SmallVector<Value> accInit(r, zeroVec);
+          auto blockLoop = scf::ForOp::create(
+              ob, idx(0), idx(w.blocks), idx(1), accInit,
+              [&](OpBuilder &nested, Location l, Value g, ValueRange acc) {
+                ImplicitLocOpBuilder nb(l, nested);
+                Value k0 = arith::MulIOp::create(nb, g, idx(w.block));
+                int64_t unroll = block.unroll;
+                int64_t chains = 2 * unroll;
+                SmallVector<Value> partInit(chains * r, zeroVec);
+                auto byteRows = scf::ForOp::create(
+                    nb, idx(0), idx(half), idx(unroll), partInit,
+                    [&](OpBuilder &inner, Location il, Value i0,
+                        ValueRange part) {
+                      ImplicitLocOpBuilder ib(il, inner);
+                      SmallVector<Value> next(part.begin(), part.end());
+                      for (int64_t u = 0; u < unroll; ++u) {
+                        Value i = arith::AddIOp::create(ib, i0, idx(u));
+                        Value bytes = vector::TransferReadOp::create(
+                            ib, byteVec, w.codes, ValueRange{p, g, i, idx(0)},
+                            zeroI8, ArrayRef<bool>{true});
+                        Value kLo = arith::AddIOp::create(ib, k0, i);
+                        Value kHi = arith::AddIOp::create(ib, kLo, idx(half));
+                        for (int h = 0; h < 2; ++h) {
+                          Value codes = nibble(ib, il, bytes, h);
+                          for (int64_t m = 0; m < r; ++m) {
+                            Value xk = tensor::ExtractOp::create(
+                                ib, x,
+                                ValueRange{rowOf[m], h == 0 ? kLo : kHi});
+                            Value &sum = next[m * chains + 2 * u + h];
+                            sum = vector::FMAOp::create(
+                                ib, vector::BroadcastOp::create(ib, vec, xk),
+                                codes, sum);
+                          }
+                        }
+                      }
+                      scf::YieldOp::create(ib, next);
+                    });
+                Value s = vector::TransferReadOp::create(
+                    nb, vec, scale, ValueRange{p, g, idx(0)}, zeroF,
+                    ArrayRef<bool>{true});
+                Value sz = vector::TransferReadOp::create(
+                    nb, vec, scaledZero, ValueRange{p, g, idx(0)}, zeroF,
+                    ArrayRef<bool>{true});
+                SmallVector<Value> next;
+                for (int64_t m = 0; m < r; ++m) {
+                  Value part = byteRows.getResult(m * chains);
+                  for (int64_t c = 1; c < chains; ++c)
+                    part = arith::AddFOp::create(
+                        nb, part, byteRows.getResult(m * chains + c));
+                  Value sum = tensor::ExtractOp::create(
+                      nb, sums, ValueRange{rowOf[m], g});
+                  Value negSum = arith::NegFOp::create(nb, sum);
+                  Value a = vector::FMAOp::create(nb, s, part, acc[m]);
+                  next.push_back(vector::FMAOp::create(
+                      nb, vector::BroadcastOp::create(nb, vec, negSum), sz, a));
+                }
+                scf::YieldOp::create(nb, next);
+              });
+          Value tile = tileArg[0];
+          for (int64_t m = 0; m < r; ++m)
+            tile = vector::TransferWriteOp::create(
+                       ob, blockLoop.getResult(m), tile,
+                       ValueRange{rowOf[m], idx(0)}, ArrayRef<bool>{true})
+                       .getResult();
+          scf::YieldOp::create(ob, tile);
+        });
+    Value tile = rowBlocks.getResult(0);
     Value col = arith::MulIOp::create(b, p, idx(kPanel));
     b.setInsertionPointToStart(forall.getTerminator().getBody());
     tensor::ParallelInsertSliceOp::create(
@@ -352,7 +386,7 @@ Value dequantizePanels(PatternRewriter &rewriter, Location loc,
 
 Value whittle::lowering::blockedInt4Product(PatternRewriter &rewriter,
                                             QuantizedMatMulOp op,
-                                            bool vectorKernel) {
+                                            int64_t vectorRegisters) {
   std::optional<PanelWeight> w = panelWeight(rewriter, op);
   if (!w)
     return {};
@@ -362,8 +396,8 @@ Value whittle::lowering::blockedInt4Product(PatternRewriter &rewriter,
   Value x = ReshapeOp::create(rewriter, loc, op.getLhs(),
                               rewriter.getDenseI64ArrayAttr({rows, w->k}));
   Value product;
-  if (vectorKernel && rows <= kKernelRows) {
-    product = panelKernel(rewriter, loc, *w, x, rows);
+  if (vectorRegisters > 0) {
+    product = panelKernel(rewriter, loc, *w, x, rows, vectorRegisters);
   } else {
     Value weight = dequantizePanels(rewriter, loc, *w);
     product = MatMulOp::create(rewriter, loc, x, weight);

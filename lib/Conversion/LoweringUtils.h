@@ -109,12 +109,12 @@ mlir::Value reshapeTo(mlir::OpBuilder &b, mlir::Location loc, mlir::Value value,
                       mlir::RankedTensorType type);
 
 /// A quantized_matmul with a constant blocked 4-bit weight
-/// (Int4WeightKernels.cpp): a vector kernel over weight panels for a few
-/// rows when `vectorKernel`, else the weight dequantized for a float
-/// matmul. Null when the weight has another form.
+/// (Int4WeightKernels.cpp): a vector kernel over weight panels using up to
+/// `vectorRegisters` 512-bit registers, or with 0 the weight dequantized for
+/// a float matmul. Null when the weight has another form.
 mlir::Value blockedInt4Product(mlir::PatternRewriter &rewriter,
                                whittle::QuantizedMatMulOp op,
-                               bool vectorKernel);
+                               int64_t vectorRegisters);
 
 } // namespace whittle::lowering
 

@@ -408,8 +408,8 @@ Value int8WeightProduct(PatternRewriter &rewriter, QuantizedMatMulOp op) {
 /// (element for element) and a float matmul. The library keeps the integer
 /// weight; the dequantized one exists only at run time.
 struct QuantizedMatMulOpLowering : OpRewritePattern<QuantizedMatMulOp> {
-  QuantizedMatMulOpLowering(MLIRContext *ctx, bool vectorKernels)
-      : OpRewritePattern(ctx), vectorKernels(vectorKernels) {}
+  QuantizedMatMulOpLowering(MLIRContext *ctx, int64_t vectorRegisters)
+      : OpRewritePattern(ctx), vectorRegisters(vectorRegisters) {}
 
   LogicalResult matchAndRewrite(QuantizedMatMulOp op,
                                 PatternRewriter &rewriter) const override {
@@ -420,7 +420,7 @@ struct QuantizedMatMulOpLowering : OpRewritePattern<QuantizedMatMulOp> {
       rewriter.replaceOp(op, product);
       return success();
     }
-    if (Value product = blockedInt4Product(rewriter, op, vectorKernels)) {
+    if (Value product = blockedInt4Product(rewriter, op, vectorRegisters)) {
       rewriter.replaceOp(op, product);
       return success();
     }
@@ -457,12 +457,13 @@ struct QuantizedMatMulOpLowering : OpRewritePattern<QuantizedMatMulOp> {
 
   /// A multiple of every register-tile width (up to 4 vectors of 16 f32).
   static constexpr int64_t kColumnAlignment = 64;
-  bool vectorKernels;
+  int64_t vectorRegisters;
 };
 } // namespace
 
 void whittle::populateQuantizedMatmulToLinalgPatterns(
-    RewritePatternSet &patterns, bool vectorKernels) {
+    RewritePatternSet &patterns, int64_t vectorRegisters) {
   patterns.add<IntegerMatMulOpLowering>(patterns.getContext());
-  patterns.add<QuantizedMatMulOpLowering>(patterns.getContext(), vectorKernels);
+  patterns.add<QuantizedMatMulOpLowering>(patterns.getContext(),
+                                          vectorRegisters);
 }

@@ -149,8 +149,8 @@ struct ConvertWhittleToLinalgPass
     addFamily(whittle::populateMatmulToLinalgPatterns, numContractions);
     addFamily(
         [&](RewritePatternSet &family) {
-          whittle::populateQuantizedMatmulToLinalgPatterns(family,
-                                                           vectorKernels);
+          whittle::populateQuantizedMatmulToLinalgPatterns(
+              family, vectorKernelRegisters);
         },
         numContractions);
     addFamily(whittle::populateReductionToLinalgPatterns, numReductions);

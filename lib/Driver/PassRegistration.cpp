@@ -50,7 +50,10 @@ void whittle::buildLoweringPipeline(OpPassManager &pm,
   ConvertWhittleToLinalgOptions conversion;
   conversion.streamingAttention =
       options.vectorize && options.streamingAttention;
-  conversion.vectorKernels = options.vectorize;
+  conversion.vectorKernelRegisters =
+      options.vectorize ? options.target.numVectorRegisters *
+                              options.target.vectorWidthBits / 512
+                        : 0;
   pm.addPass(createConvertWhittleToLinalg(conversion));
   buildBackendPipeline(pm, options);
 }

@@ -2,17 +2,18 @@
 // 16 rows of K (MatMulNBits' form): the constant codes are packed two per
 // byte in panels of 16 columns at compile time and unpacked by nibble,
 // unsigned (ui4) and signed (i4, sign-extended), either into a float weight
-// for a matmul or, with vector-kernels, in the registers of the few-row
-// kernel (KERNEL); lowered to LLVM and executed. Expected values from
+// for a matmul or, with vector-kernel-registers, in the registers of the
+// vector kernel (KERNEL); lowered to LLVM and executed. Expected values from
 // numpy: x @ ((codes - zero_point) * scale), parameters repeated per block.
 // RUN: whittle-opt --convert-whittle-to-linalg %s | FileCheck %s --check-prefix=IR
 // RUN: whittle-opt --convert-whittle-to-linalg %s | %lower_to_llvm | %mlir_runner | FileCheck %s
-// RUN: whittle-opt --convert-whittle-to-linalg=vector-kernels=1 %s | FileCheck %s --check-prefix=KERNEL
-// RUN: whittle-opt --convert-whittle-to-linalg=vector-kernels=1 %s | %lower_vectors_to_llvm | %mlir_runner | FileCheck %s
+// RUN: whittle-opt --convert-whittle-to-linalg=vector-kernel-registers=32 %s | FileCheck %s --check-prefix=KERNEL
+// RUN: whittle-opt --convert-whittle-to-linalg=vector-kernel-registers=32 %s | %lower_vectors_to_llvm | %mlir_runner | FileCheck %s
 
 // KERNEL-LABEL: func.func @int4_unsigned
 // KERNEL: arith.constant dense_resource<whittle_int4_panels> : tensor<4x2x8x16xi8>
 // KERNEL: scf.forall (%[[P:.*]]) in (4)
+// KERNEL: scf.for %{{.*}} = %{{.*}} to %{{.*}} step
 // KERNEL: scf.for %[[G:.*]] = %{{.*}} to %{{.*}} step
 // KERNEL: scf.for %{{.*}} = %{{.*}} to %{{.*}} step
 // KERNEL: vector.transfer_read %{{.*}}[%[[P]], %[[G]], %{{.*}}, %{{.*}}]{{.*}} : tensor<4x2x8x16xi8>, vector<16xi8>

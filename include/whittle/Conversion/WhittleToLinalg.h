@@ -12,6 +12,8 @@
 #ifndef WHITTLE_CONVERSION_WHITTLETOLINALG_H
 #define WHITTLE_CONVERSION_WHITTLETOLINALG_H
 
+#include <cstdint>
+
 namespace mlir {
 class Operation;
 class RewritePatternSet;
@@ -25,11 +27,12 @@ void populateWhittleToLinalgPatterns(mlir::RewritePatternSet &patterns);
 /// Pattern families, added by populateWhittleToLinalgPatterns.
 void populateElementwiseToLinalgPatterns(mlir::RewritePatternSet &patterns);
 void populateMatmulToLinalgPatterns(mlir::RewritePatternSet &patterns);
-/// With `vectorKernels`, a few rows times a constant 4-bit block weight
-/// become a vector kernel (which needs the vector lowering of the backend)
-/// instead of a dequantized weight and a matmul.
+/// With `vectorRegisters` (512-bit registers the kernel may use; 0: none),
+/// products with a constant 4-bit block weight become a vector kernel
+/// (which needs the vector lowering of the backend) instead of a
+/// dequantized weight and a matmul.
 void populateQuantizedMatmulToLinalgPatterns(mlir::RewritePatternSet &patterns,
-                                             bool vectorKernels = false);
+                                             int64_t vectorRegisters = 0);
 void populateReductionToLinalgPatterns(mlir::RewritePatternSet &patterns);
 void populateDataMovementToLinalgPatterns(mlir::RewritePatternSet &patterns);
 void populateAttentionToLinalgPatterns(mlir::RewritePatternSet &patterns);
