@@ -148,6 +148,7 @@ FailureOr<OwningOpRef<ModuleOp>> loadModel(const CompileOptions &options,
   if (input.ends_with(".onnx") || input.ends_with(".onnxtext")) {
 #if WHITTLE_HAVE_IMPORTER
     ImportOptions importOptions;
+    importOptions.sequenceLength = options.decodeMaxTokens;
     for (const std::string &shape : options.inputShapes) {
       std::string error;
       if (!parseInputShapeOption(shape, importOptions, error))

@@ -225,6 +225,12 @@ LogicalResult Importer::importInputs(SmallVectorImpl<Type> &argTypes,
       failedInput = true;
       continue;
     } else if (options.requireStaticShapes) {
+      if (options.sequenceLength > 0 && shape.size() == 2) {
+        if (ShapedType::isDynamic(shape[0]))
+          shape[0] = 1;
+        if (ShapedType::isDynamic(shape[1]))
+          shape[1] = options.sequenceLength;
+      }
       for (size_t i = 0; i < shape.size(); ++i) {
         if (!ShapedType::isDynamic(shape[i]))
           continue;

@@ -25,6 +25,10 @@ struct ImportOptions {
   /// When true, any dynamic input dimension left is an error naming input and
   /// dim.
   bool requireStaticShapes = true;
+  /// When positive (whittle-compile --decode=MAX), the dynamic dims of a
+  /// [batch, sequence] input without an --input-shape default to
+  /// [1, sequenceLength].
+  int64_t sequenceLength = 0;
   /// Graph input name -> tensor file (ONNX TensorProto .pb or NumPy .npy).
   /// Each such input becomes a constant with the file's value and leaves the
   /// compiled signature, so that operands Whittle needs at compile time
