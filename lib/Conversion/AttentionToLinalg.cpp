@@ -71,8 +71,11 @@ struct AttentionOpLowering : OpRewritePattern<AttentionOp> {
     }
     if (Value mask = op.getMask())
       s = AddOp::create(rewriter, loc, s, mask);
+    // Keys hidden by causality: a [tq, tk] condition, known at run time
+    // only when the queries sit at a position of a longer sequence.
+    Value keep;
     if (Value position = op.getPosition()) {
-      // Query i sees keys j <= position + i, known at run time only.
+      // Query i sees keys j <= position + i.
       auto i64 = rewriter.getI64Type();
       SmallVector<int64_t> rowIds(tq), keyIds(tk);
       std::iota(rowIds.begin(), rowIds.end(), 0);
@@ -86,13 +89,7 @@ struct AttentionOpLowering : OpRewritePattern<AttentionOp> {
           DenseElementsAttr::get(RankedTensorType::get({1, tk}, i64),
                                  ArrayRef<int64_t>(keyIds)));
       Value limit = AddOp::create(rewriter, loc, rows, position);
-      Value keep = LessEqualOp::create(rewriter, loc, keys, limit);
-      Value minusInf = ConstantOp::create(
-          rewriter, loc,
-          DenseElementsAttr::get(
-              scalarType, rewriter.getFloatAttr(
-                              elt, -std::numeric_limits<double>::infinity())));
-      s = WhereOp::create(rewriter, loc, keep, s, minusInf);
+      keep = LessEqualOp::create(rewriter, loc, keys, limit);
     } else if (op.getCausal()) {
       // Query i sees keys j <= i + (tk - tq).
       SmallVector<bool> visible;
@@ -100,10 +97,12 @@ struct AttentionOpLowering : OpRewritePattern<AttentionOp> {
       for (int64_t i = 0; i < tq; ++i)
         for (int64_t j = 0; j < tk; ++j)
           visible.push_back(j <= i + (tk - tq));
-      Value keep = ConstantOp::create(
+      keep = ConstantOp::create(
           rewriter, loc,
           DenseElementsAttr::get(
               RankedTensorType::get({tq, tk}, rewriter.getI1Type()), visible));
+    }
+    if (keep) {
       Value minusInf = ConstantOp::create(
           rewriter, loc,
           DenseElementsAttr::get(

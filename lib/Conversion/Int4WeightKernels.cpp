@@ -74,11 +74,10 @@ std::optional<std::vector<float>> constantValues(Value v, int64_t count) {
     return std::nullopt;
   std::vector<float> out(count);
   if (auto dense = dyn_cast<DenseElementsAttr>(cst.getValue())) {
-    if (auto f = dyn_cast<FloatType>(elt)) {
+    if (isa<FloatType>(elt)) {
       int64_t i = 0;
       for (APFloat x : dense.getValues<APFloat>())
         out[i++] = x.convertToFloat();
-      (void)f;
       return out;
     }
     bool isSigned = !elt.isUnsignedInteger();

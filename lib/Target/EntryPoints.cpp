@@ -37,6 +37,18 @@ static LLVM::LLVMFuncOp defineFunction(OpBuilder &b, Location loc,
   return fn;
 }
 
+/// Appends the `count` pointers of the array `array` (void *const *) to
+/// `args`.
+static void loadPointerArray(OpBuilder &b, Location loc, Value array,
+                             unsigned count, SmallVectorImpl<Value> &args) {
+  auto ptrType = LLVM::LLVMPointerType::get(b.getContext());
+  for (unsigned i = 0; i < count; ++i) {
+    Value slot = LLVM::GEPOp::create(b, loc, ptrType, ptrType, array,
+                                     ArrayRef<LLVM::GEPArg>{int32_t(i)});
+    args.push_back(LLVM::LoadOp::create(b, loc, ptrType, slot));
+  }
+}
+
 /// Gives the dispatch declarations left by whittle-outline-parallel-loops a
 /// body: pack the task's pointers into a context on the stack and hand a
 /// trampoline to executor->parallel_for, or run it inline without one.
@@ -247,11 +259,7 @@ static LogicalResult generateDecodeEntryPoint(ModuleOp module,
     for (int64_t offset : decode.cacheOffsets)
       args.push_back(LLVM::GEPOp::create(fb, loc, ptrType, i8, state,
                                          ArrayRef<LLVM::GEPArg>{offset}));
-    for (unsigned i = 0; i < numOutputs; ++i) {
-      Value slot = LLVM::GEPOp::create(fb, loc, ptrType, ptrType, outputs,
-                                       ArrayRef<LLVM::GEPArg>{int32_t(i)});
-      args.push_back(LLVM::LoadOp::create(fb, loc, ptrType, slot));
-    }
+    loadPointerArray(fb, loc, outputs, numOutputs, args);
     if (step.hasWorkspace)
       args.push_back(workspace);
     if (step.hasExecutor)
@@ -378,15 +386,8 @@ LogicalResult whittle::generateEntryPoints(ModuleOp module,
 
     fb.setInsertionPointToEnd(body);
     SmallVector<Value> args;
-    auto loadPointers = [&](Value array, unsigned count) {
-      for (unsigned i = 0; i < count; ++i) {
-        Value slot = LLVM::GEPOp::create(fb, loc, ptrType, ptrType, array,
-                                         ArrayRef<LLVM::GEPArg>{int32_t(i)});
-        args.push_back(LLVM::LoadOp::create(fb, loc, ptrType, slot));
-      }
-    };
-    loadPointers(inputs, numInputs);
-    loadPointers(outputs, numOutputs);
+    loadPointerArray(fb, loc, inputs, numInputs, args);
+    loadPointerArray(fb, loc, outputs, numOutputs, args);
     if (hasWorkspace)
       args.push_back(workspace);
     if (hasExecutor)

@@ -532,3 +532,23 @@ func.func @transpose_chain(%x: tensor<2x8x4x16xf32>) -> (tensor<2x4x16x8xf32>, t
   %2 = whittle.transpose %0 {perm = array<i64: 0, 2, 1, 3>} : (tensor<2x4x8x16xf32>) -> tensor<2x8x4x16xf32>
   return %1, %2 : tensor<2x4x16x8xf32>, tensor<2x8x4x16xf32>
 }
+
+// -----
+
+// Reciprocal and square root of constants fold (an attention scale written
+// 1/sqrt(d)); of a runtime value they stay.
+// CHECK-LABEL: func.func @reciprocal_sqrt
+// CHECK-DAG: %[[R:.*]] = whittle.constant dense<[2.500000e-01, -5.000000e-01]> : tensor<2xf32>
+// CHECK-DAG: %[[S:.*]] = whittle.constant dense<8.000000e+00> : tensor<f32>
+// CHECK: %[[X:.*]] = whittle.reciprocal %arg0
+// CHECK: %[[Y:.*]] = whittle.sqrt %arg0
+// CHECK: return %[[R]], %[[S]], %[[X]], %[[Y]]
+func.func @reciprocal_sqrt(%x: tensor<4xf32>) -> (tensor<2xf32>, tensor<f32>, tensor<4xf32>, tensor<4xf32>) {
+  %a = whittle.constant dense<[4.0, -2.0]> : tensor<2xf32>
+  %0 = whittle.reciprocal %a : (tensor<2xf32>) -> tensor<2xf32>
+  %b = whittle.constant dense<64.0> : tensor<f32>
+  %1 = whittle.sqrt %b : (tensor<f32>) -> tensor<f32>
+  %2 = whittle.reciprocal %x : (tensor<4xf32>) -> tensor<4xf32>
+  %3 = whittle.sqrt %x : (tensor<4xf32>) -> tensor<4xf32>
+  return %0, %1, %2, %3 : tensor<2xf32>, tensor<f32>, tensor<4xf32>, tensor<4xf32>
+}
