@@ -566,4 +566,89 @@ def WhittleLegalizeForLLVM : Pass<"whittle-legalize-for-llvm", "mlir::ModuleOp">
                            "mlir::math::MathDialect"];
 }
 
+//===----------------------------------------------------------------------===//
+// GPU (NVPTX) buffer passes
+//===----------------------------------------------------------------------===//
+
+def WhittleMapLoopsToGPU : Pass<"whittle-map-loops-to-gpu", "mlir::ModuleOp"> {
+  let summary = "Run every top-level loop nest that touches memory as a GPU kernel";
+  let description = [{
+    Runs on buffers, after whittle-plan-memory, for a GPU target (all
+    buffers are device memory, so the host must not dereference them). In
+    every function body, a top-level `scf.parallel` becomes a `gpu.launch`
+    over its flattened iteration space: one thread per iteration, in blocks
+    of `block-size` threads, the innermost index fastest across threads
+    (coalesced accesses for row-major buffers); iterations past the end are
+    masked. A `memref.copy` becomes such a loop first. Any other top-level
+    op that reads or writes memory (a serial loop, a load or store) runs in
+    a one-thread launch; one whose results the host uses is an error.
+    `gpu-kernel-outlining` then turns the launches into kernels.
+  }];
+  let options = [
+    Option<"blockSize", "block-size", "int64_t", "256",
+           "Threads per block of a parallel loop's launch">
+  ];
+  let statistics = [
+    Statistic<"numParallel", "parallel-launches", "Parallel loops launched">,
+    Statistic<"numSerial", "serial-launches", "Ops run in one-thread launches">
+  ];
+  let dependentDialects = ["mlir::gpu::GPUDialect", "mlir::scf::SCFDialect",
+                           "mlir::arith::ArithDialect", "mlir::memref::MemRefDialect"];
+}
+
+def WhittleLowerGPULaunches
+    : Pass<"whittle-lower-gpu-launches", "mlir::ModuleOp"> {
+  let summary = "Launch kernels through the runtime's executor, weights rebased onto the device";
+  let description = [{
+    Runs after gpu-kernel-outlining. Merges every gpu.module into one,
+    `kernel-module`, each kernel named after its former module (the module
+    attribute `whittle.gpu_kernels` lists them; a kernel's index is its
+    position). Appends an `!llvm.ptr` executor argument (`const
+    whittle_executor *`, model_abi.h) to every function and replaces each
+    `gpu.launch_func` with a call of `executor->gpu_launch(executor->gpu,
+    kernel, grid x/y/z, block x/y/z, shared bytes, slots, count)`: the
+    kernel's parameters as NVVM lowers them (a memref as allocated and
+    aligned pointer, offset, sizes, strides; scalars widened), one 8-byte
+    slot each in a stack buffer. Memrefs whose buffer is a constant global
+    are rebased onto `executor->gpu_weights`: the pass lays those globals
+    out (256-byte aligned) and records `whittle.gpu_weights` ([@global,
+    offset, bytes] each) and `whittle.gpu_weights_bytes` for the entry
+    points, which give the runtime the table to upload once per session.
+  }];
+  let options = [
+    Option<"kernelModule", "kernel-module", "std::string", "\"whittle_kernels\"",
+           "Name of the merged kernel module">
+  ];
+  let statistics = [
+    Statistic<"numLaunches", "launches", "Kernel launches lowered">
+  ];
+  let dependentDialects = ["mlir::gpu::GPUDialect", "mlir::LLVM::LLVMDialect",
+                           "mlir::arith::ArithDialect", "mlir::memref::MemRefDialect"];
+}
+
+def WhittleSerializeGPUKernels
+    : Pass<"whittle-serialize-gpu-kernels", "mlir::ModuleOp"> {
+  let summary = "Compile the kernel module to PTX and cubin constants of the host module";
+  let description = [{
+    Lowers `kernel-module` through NVVM (convert-gpu-to-nvvm, 64-bit
+    indices; libdevice of the toolkit at `cuda-path` for the math left
+    after whittle-legalize-for-llvm's polynomials) to PTX for `chip` with
+    LLVM's NVPTX backend, and, with a toolkit, assembles it with its ptxas
+    into a cubin for `chip`. The kernel module is replaced by
+    the internal constants `@whittle_gpu_ptx` (NUL-terminated) and
+    `@whittle_gpu_cubin`; ptxas's own message is the error when it fails.
+  }];
+  let options = [
+    Option<"kernelModule", "kernel-module", "std::string", "\"whittle_kernels\"",
+           "Name of the kernel module">,
+    Option<"chip", "chip", "std::string", "\"sm_90\"", "GPU architecture">,
+    Option<"features", "features", "std::string", "\"+ptx80\"",
+           "NVPTX features (PTX version)">,
+    Option<"cudaPath", "cuda-path", "std::string", "\"\"",
+           "CUDA toolkit (bin/ptxas, nvvm/libdevice); empty: PTX only">
+  ];
+  let dependentDialects = ["mlir::gpu::GPUDialect", "mlir::LLVM::LLVMDialect",
+                           "mlir::NVVM::NVVMDialect"];
+}
+
 #endif // WHITTLE_PASSES_TD

@@ -23,11 +23,26 @@ typedef void (*whittle_task_fn)(void *context, int64_t begin, int64_t end);
 
 /* Host-provided parallel executor. parallel_for runs body over [0, count) in
  * chunks, possibly concurrently, and returns when every chunk is done. A null
- * executor (or null parallel_for) means: run serially on the calling thread. */
+ * executor (or null parallel_for) means: run serially on the calling thread.
+ *
+ * GPU libraries (metadata record `device cuda <arch>`) need an executor
+ * with the gpu fields: they launch kernel `kernel` (an index into
+ * whittle_model_gpu_kernels) with gpu_launch, its parameters being
+ * `num_params` 8-byte slots at `params` (each the value of one kernel
+ * parameter, zero-extended), and read their weights at gpu_weights, the
+ * device copy laid out by whittle_model_gpu_weights. A launch that fails
+ * must make gpu_launch return non-zero and the runtime report the error
+ * after the run: the generated code does not stop. */
 typedef struct whittle_executor {
   void *pool;
   void (*parallel_for)(void *pool, int64_t count, whittle_task_fn body,
                        void *context);
+  void *gpu;
+  int32_t (*gpu_launch)(void *gpu, int64_t kernel, int64_t grid_x,
+                        int64_t grid_y, int64_t grid_z, int64_t block_x,
+                        int64_t block_y, int64_t block_z, int64_t shared_bytes,
+                        void *params, int64_t num_params);
+  void *gpu_weights;
 } whittle_executor;
 
 /* Returns WHITTLE_MODEL_ABI_VERSION of the compiler that built the library. */
@@ -66,6 +81,28 @@ int64_t whittle_model_decode_workspace_size(void);
 int32_t whittle_model_decode(int64_t n, const void *tokens, int64_t position,
                              void *state, void *const *outputs, void *workspace,
                              const whittle_executor *executor);
+
+/* Only in GPU libraries. In them, whittle_model_run's inputs, outputs and
+ * workspace are device pointers and the executor is required. */
+
+/* The kernels, one name per line, in the order gpu_launch numbers them. */
+const char *whittle_model_gpu_kernels(void);
+
+/* The device image: format 0 is the cubin for the library's architecture
+ * (null when it was compiled without the CUDA toolkit), 1 the PTX
+ * (NUL-terminated, for the driver to JIT-compile on other GPUs). */
+const void *whittle_model_gpu_image(int32_t format, int64_t *bytes);
+
+/* The constants the kernels read: upload `bytes` from `host` to
+ * gpu_weights + device_offset, for each of *count entries, into a device
+ * buffer of *device_bytes (256-byte aligned offsets). */
+typedef struct whittle_gpu_weight {
+  const void *host;
+  int64_t bytes;
+  int64_t device_offset;
+} whittle_gpu_weight;
+const whittle_gpu_weight *whittle_model_gpu_weights(int64_t *count,
+                                                    int64_t *device_bytes);
 
 #ifdef __cplusplus
 }

@@ -13,6 +13,7 @@
 #endif
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/InitAllDialects.h"
@@ -20,6 +21,7 @@
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
+#include "mlir/Target/LLVMIR/Dialect/All.h"
 #include "mlir/Transforms/Passes.h"
 
 #include "llvm/ADT/DenseSet.h"
@@ -28,6 +30,7 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Process.h"
+#include "llvm/Support/Program.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -37,7 +40,37 @@ using namespace whittle;
 void whittle::registerCompilerDialects(DialectRegistry &registry) {
   registerAllDialects(registry);
   registerAllExtensions(registry);
+  // GPU kernels are translated to LLVM IR inside the pipeline.
+  registerAllToLLVMIRTranslations(registry);
   registry.insert<whittle::WhittleDialect>();
+}
+
+/// The CUDA toolkit at `cudaPath`, or, without one, /usr/local/cuda or the
+/// one whose ptxas is on PATH; "" (PTX only, with a warning) when there is
+/// none. A --cuda-path without bin/ptxas is an error.
+static FailureOr<std::string> findCudaToolkit(StringRef cudaPath) {
+  auto hasPtxas = [](StringRef root) {
+    SmallString<256> path(root);
+    llvm::sys::path::append(path, "bin", "ptxas");
+    return llvm::sys::fs::can_execute(path);
+  };
+  if (!cudaPath.empty()) {
+    if (!hasPtxas(cudaPath)) {
+      llvm::errs() << "whittle-compile: error: --cuda-path='" << cudaPath
+                   << "' has no bin/ptxas\n";
+      return failure();
+    }
+    return cudaPath.str();
+  }
+  if (hasPtxas("/usr/local/cuda"))
+    return std::string("/usr/local/cuda");
+  if (llvm::ErrorOr<std::string> path = llvm::sys::findProgramByName("ptxas"))
+    return llvm::sys::path::parent_path(llvm::sys::path::parent_path(*path))
+        .str();
+  llvm::errs() << "whittle-compile: warning: no CUDA toolkit (ptxas) found; "
+                  "the library carries PTX only, compiled by the driver at "
+                  "load time (--cuda-path names a toolkit)\n";
+  return std::string();
 }
 
 namespace {
@@ -233,6 +266,18 @@ LogicalResult whittle::compileModel(const CompileOptions &options,
     return reportError(llvm::toString(target.takeError()));
   if (!target->supported)
     return reportError("target '" + options.target + "' is not yet supported");
+  std::string cudaToolkit;
+  if (target->isGPU()) {
+    if (options.decodeMaxTokens)
+      return reportError("--decode is not supported for target '" +
+                         target->name + "' yet");
+    FailureOr<std::string> found = findCudaToolkit(options.cudaPath);
+    if (failed(found))
+      return failure();
+    cudaToolkit = *found;
+  } else if (options.emit == EmitKind::PTX) {
+    return reportError("--emit=ptx needs a GPU target (--target=nvptx)");
+  }
 
   if (options.outputPath.empty())
     return reportError("no output file (-o)");
@@ -304,6 +349,7 @@ LogicalResult whittle::compileModel(const CompileOptions &options,
   FailureOr<ModelSignature> signature = extractModelSignature(module);
   if (failed(signature))
     return failure();
+  signature->gpuArch = target->gpuChip;
   std::string stem = llvm::sys::path::stem(outputPath).str();
   std::string cPrefix =
       sanitizeCIdentifier(outputPath == "-" ? signature->modelName : stem);
@@ -319,6 +365,7 @@ LogicalResult whittle::compileModel(const CompileOptions &options,
     backend.reportTiles = options.reportTiles;
     backend.parallelize = options.parallelize;
     backend.parallelMinWork = options.parallelMinWork;
+    backend.cudaPath = cudaToolkit;
     if (options.decodeMaxTokens) {
       backend.extraFunctions.push_back("decode_step_" +
                                        std::to_string(options.decodeChunk));
@@ -328,6 +375,18 @@ LogicalResult whittle::compileModel(const CompileOptions &options,
     buildLoweringPipeline(pm, backend);
     if (failed(runPasses(pm, module)))
       return failure();
+  }
+  if (options.emit == EmitKind::PTX) {
+    auto ptx = module.lookupSymbol<LLVM::GlobalOp>("whittle_gpu_ptx");
+    auto text = ptx ? dyn_cast_or_null<StringAttr>(ptx.getValueOrNull())
+                    : StringAttr();
+    if (!text)
+      return reportError("the model has no GPU kernels");
+    if (failed(writeText(outputs, outputPath, [&](llvm::raw_ostream &os) {
+          os << text.getValue().drop_back(); // the NUL the driver needs
+        })))
+      return failure();
+    return outputs.commit();
   }
   if (failed(generateEntryPoints(module, *signature, cPrefix)))
     return failure();

@@ -48,10 +48,12 @@ struct BackendPipelineOptions
 void whittle::buildLoweringPipeline(OpPassManager &pm,
                                     const BackendOptions &options) {
   ConvertWhittleToLinalgOptions conversion;
-  conversion.streamingAttention =
-      options.vectorize && options.streamingAttention;
+  // The streaming attention and 4-bit kernels are written for CPU vector
+  // registers; a GPU gets the plain forms.
+  bool cpuKernels = options.vectorize && !options.target.isGPU();
+  conversion.streamingAttention = cpuKernels && options.streamingAttention;
   conversion.vectorKernelRegisters =
-      options.vectorize ? options.target.numVectorRegisters *
+      cpuKernels ? options.target.numVectorRegisters *
                               options.target.vectorWidthBits / 512
                         : 0;
   pm.addPass(createConvertWhittleToLinalg(conversion));

@@ -104,6 +104,8 @@ whittle::translateToLLVMIR(ModuleOp module, llvm::LLVMContext &context,
       "whittle_model_abi_version",    "whittle_model_metadata",
       "whittle_model_workspace_size", "whittle_model_run",
       "whittle_model_decode",         "whittle_model_decode_workspace_size",
+      "whittle_model_gpu_kernels",    "whittle_model_gpu_image",
+      "whittle_model_gpu_weights",
       (cPrefix + "_run").str()};
   for (llvm::GlobalValue &value : llvmModule->global_values()) {
     if (exported.contains(value.getName())) {

@@ -275,6 +275,129 @@ static LogicalResult generateDecodeEntryPoint(ModuleOp module,
   return success();
 }
 
+/// A NUL-terminated (or, for binary data, sized) internal constant.
+static LLVM::GlobalOp defineBytes(OpBuilder &b, Location loc, StringRef name,
+                                  StringRef bytes) {
+  auto type = LLVM::LLVMArrayType::get(b.getI8Type(), bytes.size());
+  return LLVM::GlobalOp::create(b, loc, type, /*isConstant=*/true,
+                                LLVM::Linkage::Internal, name,
+                                b.getStringAttr(bytes));
+}
+
+/// The GPU part of the ABI (model_abi.h): the kernel names in launch-index
+/// order, the device image (cubin and PTX), and the table of weights to
+/// upload, from what whittle-lower-gpu-launches and
+/// whittle-serialize-gpu-kernels left in the module.
+static LogicalResult generateGPUEntryPoints(ModuleOp module, OpBuilder &b) {
+  MLIRContext *ctx = module.getContext();
+  Location loc = module.getLoc();
+  auto ptrType = LLVM::LLVMPointerType::get(ctx);
+  auto i32 = IntegerType::get(ctx, 32);
+  auto i64 = IntegerType::get(ctx, 64);
+  auto kernels = module->getAttrOfType<ArrayAttr>("whittle.gpu_kernels");
+  auto weights = module->getAttrOfType<ArrayAttr>("whittle.gpu_weights");
+  auto weightBytes =
+      module->getAttrOfType<IntegerAttr>("whittle.gpu_weights_bytes");
+  if (!kernels || !weights || !weightBytes)
+    return module.emitError("GPU module without its kernel and weight tables");
+
+  // const char *whittle_model_gpu_kernels(void): one name per line.
+  {
+    std::string names;
+    for (Attribute name : kernels)
+      names += cast<StringAttr>(name).str() + "\n";
+    names.push_back('\0');
+    auto global = defineBytes(b, loc, "__whittle_gpu_kernel_names", names);
+    auto fn = defineFunction(b, loc, "whittle_model_gpu_kernels", ptrType, {});
+    OpBuilder fb = OpBuilder::atBlockEnd(&fn.getBody().front());
+    LLVM::ReturnOp::create(
+        fb, loc, LLVM::AddressOfOp::create(fb, loc, global).getResult());
+  }
+
+  // const void *whittle_model_gpu_image(int32_t format, int64_t *bytes)
+  {
+    auto fn = defineFunction(b, loc, "whittle_model_gpu_image", ptrType,
+                             {i32, ptrType});
+    Block *entry = &fn.getBody().front();
+    OpBuilder fb = OpBuilder::atBlockEnd(entry);
+    Value format = entry->getArgument(0), sizeOut = entry->getArgument(1);
+    Value null = LLVM::ZeroOp::create(fb, loc, ptrType);
+    StringRef names[] = {"whittle_gpu_cubin", "whittle_gpu_ptx"};
+    for (auto [index, name] : llvm::enumerate(names)) {
+      auto global = module.lookupSymbol<LLVM::GlobalOp>(name);
+      if (!global)
+        continue;
+      auto type = cast<LLVM::LLVMArrayType>(global.getType());
+      Block *found = fb.createBlock(&fn.getBody());
+      Block *next = fb.createBlock(&fn.getBody());
+      fb.setInsertionPointToEnd(entry);
+      Value wanted = LLVM::ICmpOp::create(
+          fb, loc, LLVM::ICmpPredicate::eq, format,
+          LLVM::ConstantOp::create(fb, loc, i32, index));
+      LLVM::CondBrOp::create(fb, loc, wanted, found, next);
+      fb.setInsertionPointToEnd(found);
+      LLVM::StoreOp::create(
+          fb, loc, LLVM::ConstantOp::create(fb, loc, i64, type.getNumElements()),
+          sizeOut);
+      LLVM::ReturnOp::create(
+          fb, loc, LLVM::AddressOfOp::create(fb, loc, global).getResult());
+      entry = next;
+    }
+    fb.setInsertionPointToEnd(entry);
+    LLVM::StoreOp::create(fb, loc, LLVM::ConstantOp::create(fb, loc, i64, 0),
+                          sizeOut);
+    LLVM::ReturnOp::create(fb, loc, null);
+  }
+
+  // const whittle_gpu_weight *whittle_model_gpu_weights(int64_t *count,
+  //                                                     int64_t *bytes)
+  {
+    auto entryType = LLVM::LLVMStructType::getLiteral(ctx, {ptrType, i64, i64});
+    auto tableType =
+        LLVM::LLVMArrayType::get(entryType, std::max<size_t>(weights.size(), 1));
+    auto table = LLVM::GlobalOp::create(b, loc, tableType, /*isConstant=*/true,
+                                        LLVM::Linkage::Internal,
+                                        "__whittle_gpu_weights", Attribute());
+    {
+      Block *init = new Block();
+      table.getInitializerRegion().push_back(init);
+      OpBuilder ib = OpBuilder::atBlockEnd(init);
+      Value value = LLVM::ZeroOp::create(ib, loc, tableType);
+      for (auto [i, attr] : llvm::enumerate(weights)) {
+        auto entry = cast<ArrayAttr>(attr);
+        auto symbol = cast<FlatSymbolRefAttr>(entry[0]);
+        auto global = module.lookupSymbol<LLVM::GlobalOp>(symbol.getAttr());
+        if (!global)
+          return module.emitError("GPU weight ") << symbol << " is not a global";
+        int64_t row = i;
+        Value host = LLVM::AddressOfOp::create(ib, loc, global);
+        value = LLVM::InsertValueOp::create(ib, loc, value, host,
+                                            ArrayRef<int64_t>{row, 0});
+        for (int64_t field : {1, 2}) {
+          int64_t number = cast<IntegerAttr>(entry[3 - field]).getInt();
+          value = LLVM::InsertValueOp::create(
+              ib, loc, value, LLVM::ConstantOp::create(ib, loc, i64, number),
+              ArrayRef<int64_t>{row, field});
+        }
+      }
+      LLVM::ReturnOp::create(ib, loc, value);
+    }
+    auto fn = defineFunction(b, loc, "whittle_model_gpu_weights", ptrType,
+                             {ptrType, ptrType});
+    Block *entry = &fn.getBody().front();
+    OpBuilder fb = OpBuilder::atBlockEnd(entry);
+    LLVM::StoreOp::create(
+        fb, loc, LLVM::ConstantOp::create(fb, loc, i64, weights.size()),
+        entry->getArgument(0));
+    LLVM::StoreOp::create(
+        fb, loc, LLVM::ConstantOp::create(fb, loc, i64, weightBytes.getInt()),
+        entry->getArgument(1));
+    LLVM::ReturnOp::create(
+        fb, loc, LLVM::AddressOfOp::create(fb, loc, table).getResult());
+  }
+  return success();
+}
+
 LogicalResult whittle::generateEntryPoints(ModuleOp module,
                                            const ModelSignature &signature,
                                            StringRef cPrefix) {
@@ -311,6 +434,7 @@ LogicalResult whittle::generateEntryPoints(ModuleOp module,
   model.setSymName(kModelFunction);
   model.setLinkage(LLVM::Linkage::Internal);
 
+  bool isGPU = module->hasAttr("whittle.gpu_kernels");
   int64_t workspaceSize = 0;
   if (auto attr = module->getAttrOfType<IntegerAttr>("whittle.workspace_size"))
     workspaceSize = attr.getInt();
@@ -375,6 +499,9 @@ LogicalResult whittle::generateEntryPoints(ModuleOp module,
       bad = LLVM::OrOp::create(fb, loc, bad, isNull(outputs));
     if (workspaceSize > 0)
       bad = LLVM::OrOp::create(fb, loc, bad, isNull(workspace));
+    // GPU libraries launch their kernels through the executor.
+    if (isGPU)
+      bad = LLVM::OrOp::create(fb, loc, bad, isNull(executor));
     Block *body = fb.createBlock(&fn.getBody());
     Block *error = fb.createBlock(&fn.getBody());
     fb.setInsertionPointToEnd(entry);
@@ -401,8 +528,11 @@ LogicalResult whittle::generateEntryPoints(ModuleOp module,
       failed(generateDecodeEntryPoint(module, signature, b)))
     return failure();
 
+  if (isGPU)
+    return generateGPUEntryPoints(module, b);
+
   // int32_t <prefix>_run(const T *input..., T *output...): serial, owns its
-  // workspace.
+  // workspace. (Not for GPU libraries, which need the runtime's device.)
   {
     SmallVector<Type> params(numTensors, ptrType);
     auto fn = defineFunction(b, loc, (cPrefix + "_run").str(), i32, params);

@@ -158,6 +158,8 @@ std::string whittle::formatModelMetadata(const ModelSignature &signature) {
       os << " " << axis;
     os << "\n";
   }
+  if (!signature.gpuArch.empty())
+    os << "device cuda " << signature.gpuArch << "\n";
   return text;
 }
 
@@ -220,7 +222,15 @@ std::string whittle::generateHeader(const ModelSignature &signature,
         "int64_t end);\n"
      << "typedef struct whittle_executor {\n  void *pool;\n"
      << "  void (*parallel_for)(void *pool, int64_t count, whittle_task_fn "
-        "body,\n                       void *context);\n} whittle_executor;\n"
+        "body,\n                       void *context);\n"
+     << "  void *gpu;\n"
+     << "  int32_t (*gpu_launch)(void *gpu, int64_t kernel, int64_t grid_x,\n"
+     << "                        int64_t grid_y, int64_t grid_z, int64_t "
+        "block_x,\n"
+     << "                        int64_t block_y, int64_t block_z,\n"
+     << "                        int64_t shared_bytes, void *params,\n"
+     << "                        int64_t num_params);\n"
+     << "  void *gpu_weights;\n} whittle_executor;\n"
      << "int32_t whittle_model_abi_version(void);\n"
      << "const char *whittle_model_metadata(void);\n"
      << "int64_t whittle_model_workspace_size(void);\n"
@@ -246,6 +256,22 @@ std::string whittle::generateHeader(const ModelSignature &signature,
        << "                             void *state, void *const *outputs, "
           "void *workspace,\n"
        << "                             const whittle_executor *executor);\n\n";
+  }
+  if (!signature.gpuArch.empty()) {
+    os << "/* A CUDA library for " << signature.gpuArch
+       << ": run it through libwhittle_rt (whittle_session_run),\n"
+       << " * which loads the kernels, uploads the weights and launches. */\n"
+       << "typedef struct whittle_gpu_weight {\n  const void *host;\n"
+       << "  int64_t bytes;\n  int64_t device_offset;\n} whittle_gpu_weight;\n"
+       << "const char *whittle_model_gpu_kernels(void);\n"
+       << "const void *whittle_model_gpu_image(int32_t format, int64_t "
+          "*bytes);\n"
+       << "const whittle_gpu_weight *whittle_model_gpu_weights(int64_t "
+          "*count,\n"
+       << "                                                    int64_t "
+          "*device_bytes);\n"
+       << "\n#ifdef __cplusplus\n}\n#endif\n\n#endif /* " << guard << " */\n";
+    return text;
   }
   os << "/* Runs the model serially; allocates and frees the workspace.\n";
   size_t index = 0;

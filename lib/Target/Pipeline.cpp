@@ -7,18 +7,105 @@
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/GPU/Transforms/Passes.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Dialect/SCF/Transforms/Passes.h"
 #include "mlir/Transforms/Passes.h"
 
 using namespace mlir;
+using namespace whittle;
+
+/// Bufferize. Function boundaries use identity layouts so @main can take
+/// bare pointers; returned buffers become out-parameters, and static result
+/// allocations are replaced by the out-parameter itself so outputs are
+/// written in place.
+static void addBufferization(OpPassManager &pm) {
+  pm.addPass(bufferization::createEmptyTensorEliminationPass());
+  bufferization::OneShotBufferizePassOptions bufferizeOptions;
+  bufferizeOptions.bufferizeFunctionBoundaries = true;
+  bufferizeOptions.functionBoundaryTypeConversion =
+      bufferization::LayoutMapOption::IdentityLayoutMap;
+  bufferizeOptions.bufferAlignment = 64;
+  pm.addPass(bufferization::createOneShotBufferizePass(bufferizeOptions));
+  pm.addNestedPass<func::FuncOp>(createWhittleDistinctResults());
+  bufferization::BufferResultsToOutParamsPassOptions outParamOptions;
+  outParamOptions.hoistStaticAllocs = true;
+  outParamOptions.modifyPublicFunctions = true;
+  pm.addPass(
+      bufferization::createBufferResultsToOutParamsPass(outParamOptions));
+  pm.addPass(createCanonicalizerPass());
+}
+
+/// The host code (and, on a CPU, all of it) to the LLVM dialect.
+static void addHostLowering(OpPassManager &pm, bool vectorize) {
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createSCFToControlFlowPass());
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
+  if (vectorize) {
+    // Reductions were reassociated into vector lanes already; the final
+    // horizontal reduction may be too.
+    ConvertVectorToLLVMPassOptions vectorOptions;
+    vectorOptions.reassociateFPReductions = true;
+    pm.addPass(createConvertVectorToLLVMPass(vectorOptions));
+    pm.addPass(createUBToLLVMConversionPass());
+  }
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  pm.addPass(createConvertMathToLLVMPass());
+  pm.addPass(createConvertMathToLibmPass());
+  pm.addPass(createArithToLLVMConversionPass());
+  pm.addPass(createConvertIndexToLLVMPass());
+  pm.addPass(createConvertControlFlowToLLVMPass());
+  ConvertFuncToLLVMPassOptions funcOptions;
+  funcOptions.useBarePtrCallConv = true;
+  pm.addPass(createConvertFuncToLLVMPass(funcOptions));
+  pm.addPass(createReconcileUnrealizedCastsPass());
+  pm.addPass(createCanonicalizerPass());
+}
+
+/// GPU targets: every loop nest touching memory becomes a kernel (see
+/// whittle-map-loops-to-gpu), the kernels are compiled to a device image
+/// embedded in the host module, and the host keeps only launches.
+static void buildGPUBackendPipeline(OpPassManager &pm,
+                                    const BackendOptions &options) {
+  const TargetInfo &target = options.target;
+  pm.addPass(createLinalgElementwiseOpFusionPass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  addBufferization(pm);
+  pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
+  pm.addPass(createCanonicalizerPass());
+  SmallVector<std::string> functions = {"main"};
+  functions.append(options.extraFunctions.begin(),
+                   options.extraFunctions.end());
+  for (const std::string &name : functions) {
+    WhittlePlanMemoryOptions planOptions;
+    planOptions.funcName = name;
+    pm.addPass(createWhittlePlanMemory(planOptions));
+  }
+  pm.addPass(createWhittleMapLoopsToGPU());
+  // Polynomial math (as on the CPU) inside the kernels: no libdevice.
+  pm.addPass(createWhittleLegalizeForLLVM());
+  pm.addPass(createGpuKernelOutliningPass());
+  pm.addPass(createWhittleLowerGPULaunches());
+  WhittleSerializeGPUKernelsOptions serialize;
+  serialize.chip = target.gpuChip;
+  serialize.features = target.gpuFeatures;
+  serialize.cudaPath = options.cudaPath;
+  pm.addPass(createWhittleSerializeGPUKernels(serialize));
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  addHostLowering(pm, /*vectorize=*/false);
+}
 
 void whittle::buildBackendPipeline(OpPassManager &pm,
                                    const BackendOptions &options) {
   // Attention first: the transpose of K that its kernel adds is then tiled
   // and vectorized with everything else.
   const TargetInfo &target = options.target;
+  if (target.isGPU())
+    return buildGPUBackendPipeline(pm, options);
   if (options.vectorize && options.streamingAttention) {
     WhittleTileAttentionOptions attentionOptions;
     // Its register blocks are sized for the registers LLVM will use for its
@@ -56,24 +143,7 @@ void whittle::buildBackendPipeline(OpPassManager &pm,
     pm.addPass(createCSEPass());
   }
 
-  // Bufferize. Function boundaries use identity layouts so @main can take
-  // bare pointers; returned buffers become out-parameters, and static
-  // result allocations are replaced by the out-parameter itself so outputs
-  // are written in place.
-  pm.addPass(bufferization::createEmptyTensorEliminationPass());
-  bufferization::OneShotBufferizePassOptions bufferizeOptions;
-  bufferizeOptions.bufferizeFunctionBoundaries = true;
-  bufferizeOptions.functionBoundaryTypeConversion =
-      bufferization::LayoutMapOption::IdentityLayoutMap;
-  bufferizeOptions.bufferAlignment = 64;
-  pm.addPass(bufferization::createOneShotBufferizePass(bufferizeOptions));
-  pm.addNestedPass<func::FuncOp>(createWhittleDistinctResults());
-  bufferization::BufferResultsToOutParamsPassOptions outParamOptions;
-  outParamOptions.hoistStaticAllocs = true;
-  outParamOptions.modifyPublicFunctions = true;
-  pm.addPass(
-      bufferization::createBufferResultsToOutParamsPass(outParamOptions));
-  pm.addPass(createCanonicalizerPass());
+  addBufferization(pm);
 
   // Tiles become scf.parallel (executor tasks below); the vector ops of the
   // tiles are lowered to 1-D.
@@ -113,28 +183,5 @@ void whittle::buildBackendPipeline(OpPassManager &pm,
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
 
-  // LLVM dialect.
-  pm.addPass(createLowerAffinePass());
-  pm.addPass(createSCFToControlFlowPass());
-  pm.addPass(memref::createExpandStridedMetadataPass());
-  pm.addPass(createLowerAffinePass());
-  if (options.vectorize) {
-    // Reductions were reassociated into vector lanes already; the final
-    // horizontal reduction may be too.
-    ConvertVectorToLLVMPassOptions vectorOptions;
-    vectorOptions.reassociateFPReductions = true;
-    pm.addPass(createConvertVectorToLLVMPass(vectorOptions));
-    pm.addPass(createUBToLLVMConversionPass());
-  }
-  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
-  pm.addPass(createConvertMathToLLVMPass());
-  pm.addPass(createConvertMathToLibmPass());
-  pm.addPass(createArithToLLVMConversionPass());
-  pm.addPass(createConvertIndexToLLVMPass());
-  pm.addPass(createConvertControlFlowToLLVMPass());
-  ConvertFuncToLLVMPassOptions funcOptions;
-  funcOptions.useBarePtrCallConv = true;
-  pm.addPass(createConvertFuncToLLVMPass(funcOptions));
-  pm.addPass(createReconcileUnrealizedCastsPass());
-  pm.addPass(createCanonicalizerPass());
+  addHostLowering(pm, options.vectorize);
 }

@@ -34,19 +34,27 @@ static cl::opt<whittle::EmitKind> emitKind(
                clEnumValN(whittle::EmitKind::LLVM, "llvm", "Optimized LLVM IR"),
                clEnumValN(whittle::EmitKind::Object, "obj", "An object file"),
                clEnumValN(whittle::EmitKind::Library, "lib",
-                          "A shared library plus MODEL.h (default)")));
+                          "A shared library plus MODEL.h (default)"),
+               clEnumValN(whittle::EmitKind::PTX, "ptx",
+                          "The kernels' PTX (--target=nvptx)")));
 static cl::opt<bool> emitWeights(
     "emit-weights", cl::cat(compileCategory),
     cl::desc("Print the weights into --emit=mlir/llvm output (elided by "
              "default)"),
     cl::init(false));
 static cl::opt<std::string> targetName("target", cl::cat(compileCategory),
-                                       cl::desc("x86_64, aarch64 or nvptx"),
+                                       cl::desc("x86_64, aarch64 or nvptx (with --mcpu=sm_XY)"),
                                        cl::init("x86_64"));
 static cl::opt<std::string>
     cpuName("mcpu", cl::cat(compileCategory),
-            cl::desc("Target CPU (native, x86-64-v3, sapphirerapids, ...)"),
+            cl::desc("Target CPU (native, x86-64-v3, sapphirerapids, ...) or, "
+                     "for nvptx, GPU architecture (sm_80, sm_90, ...)"),
             cl::init("native"));
+static cl::opt<std::string>
+    cudaPath("cuda-path", cl::cat(compileCategory),
+             cl::desc("CUDA toolkit whose ptxas assembles GPU kernels "
+                      "(default: /usr/local/cuda, then PATH)"),
+             cl::value_desc("dir"));
 static cl::list<std::string>
     inputShapes("input-shape", cl::cat(compileCategory),
                 cl::desc("Fix an input's shape: NAME=1x128"),
@@ -208,10 +216,12 @@ int main(int argc, char **argv) {
   options.outputPath = outputPath;
   if (options.outputPath.empty())
     options.outputPath = (emitKind == whittle::EmitKind::MLIR ||
-                          emitKind == whittle::EmitKind::LLVM)
+                          emitKind == whittle::EmitKind::LLVM ||
+                          emitKind == whittle::EmitKind::PTX)
                              ? "-"
                              : "";
   options.emit = emitKind;
+  options.cudaPath = cudaPath;
   options.emitWeights = emitWeights;
   options.target = targetName;
   options.cpu = cpuName;

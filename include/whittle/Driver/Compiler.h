@@ -12,7 +12,7 @@
 
 namespace whittle {
 
-enum class EmitKind { MLIR, LLVM, Object, Library };
+enum class EmitKind { MLIR, LLVM, Object, Library, PTX };
 
 struct CompileOptions {
   /// .onnx, .onnxtext (through the importer) or .mlir (parsed directly;
@@ -26,6 +26,9 @@ struct CompileOptions {
   bool emitWeights = false;
   std::string target = "x86_64";
   std::string cpu = "native";
+  /// GPU targets: the CUDA toolkit whose ptxas assembles the kernels; empty
+  /// looks in /usr/local/cuda, then on PATH (PTX only when none is found).
+  std::string cudaPath;
   /// NAME=1x128 overrides of input shapes (ONNX inputs only).
   std::vector<std::string> inputShapes;
   /// NAME=FILE: graph inputs replaced by constants (ONNX inputs only).

@@ -55,6 +55,8 @@ struct ModelSignature {
   std::vector<TensorSpec> inputs;
   std::vector<TensorSpec> outputs;
   std::optional<DecodeSignature> decode;
+  /// GPU libraries: the architecture of their kernels (sm_90).
+  std::string gpuArch;
 };
 
 /// Reads the signature of `func.func @main` (tensor types, static shapes)
@@ -85,6 +87,10 @@ struct BackendOptions {
   /// Functions besides @main that get a workspace and an executor (the
   /// decode steps).
   std::vector<std::string> extraFunctions;
+  /// GPU targets: the CUDA toolkit, whose ptxas assembles the kernels into a
+  /// cubin for the target's architecture; empty: the library carries PTX
+  /// only.
+  std::string cudaPath;
 };
 
 /// Adds the passes from linalg/tensor/arith/math on tensors (the output of

@@ -54,6 +54,13 @@ struct TargetInfo {
   /// Where the target's C libraries (libc.so.6, libm.so.6) are looked for
   /// when linking a model library, in order.
   std::vector<std::string> libraryDirs;
+  /// GPU targets: the architecture the kernels are compiled for ("sm_90")
+  /// and the NVPTX features (PTX version); empty for CPU targets, whose
+  /// `triple` and `cpu` describe the code itself. A GPU target's `triple`
+  /// and `cpu` describe its host code.
+  std::string gpuChip;
+  std::string gpuFeatures;
+  bool isGPU() const { return !gpuChip.empty(); }
   /// False for targets whose code generation path is not implemented yet;
   /// the driver reports them instead of emitting anything.
   bool supported = false;
