@@ -596,6 +596,23 @@ def WhittleMapLoopsToGPU : Pass<"whittle-map-loops-to-gpu", "mlir::ModuleOp"> {
                            "mlir::arith::ArithDialect", "mlir::memref::MemRefDialect"];
 }
 
+def WhittleEmulateGPULaunches
+    : Pass<"whittle-emulate-gpu-launches", "mlir::ModuleOp"> {
+  let summary = "Run gpu.launch bodies as loops on the CPU (testing without a GPU)";
+  let description = [{
+    Replaces each `gpu.launch` (as whittle-map-loops-to-gpu builds them:
+    no barriers, no shared memory) with a loop nest over its blocks and
+    threads that runs the body serially, block and thread ids being the
+    loop indices. `whittle-compile --gpu-emulate` compiles a model through
+    the GPU backend this way into a CPU library, so the GPU loop mapping
+    can be checked numerically on a machine without a GPU.
+  }];
+  let statistics = [
+    Statistic<"numEmulated", "emulated", "Launches turned into loops">
+  ];
+  let dependentDialects = ["mlir::scf::SCFDialect", "mlir::arith::ArithDialect"];
+}
+
 def WhittleLowerGPULaunches
     : Pass<"whittle-lower-gpu-launches", "mlir::ModuleOp"> {
   let summary = "Launch kernels through the runtime's executor, weights rebased onto the device";

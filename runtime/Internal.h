@@ -45,6 +45,8 @@ struct Signature {
   std::vector<TensorDesc> inputs;
   std::vector<TensorDesc> outputs;
   DecodeDesc decode;
+  /// GPU libraries (metadata 'device cuda <arch>'): the architecture.
+  std::string gpuArch;
 };
 
 /// Parses metadata text (see model_abi.h). On failure returns false and sets
@@ -68,6 +70,10 @@ struct whittle_model {
   int64_t decodeWorkspaceSize = 0;
   int32_t (*decode)(int64_t, const void *, int64_t, void *, void *const *,
                     void *, const whittle_executor *) = nullptr;
+  /// The GPU part of the ABI, in GPU libraries.
+  const char *(*gpuKernels)() = nullptr;
+  const void *(*gpuImage)(int32_t, int64_t *) = nullptr;
+  const whittle_gpu_weight *(*gpuWeights)(int64_t *, int64_t *) = nullptr;
 };
 
 #endif // WHITTLE_RUNTIME_INTERNAL_H

@@ -111,6 +111,12 @@ bool whittle::rt::parseMetadata(const char *text, Signature &sig,
         return bad("decode chunk must be in [1, max tokens]");
       continue;
     }
+    if (tok[0] == "device") {
+      if (tok.size() != 3 || tok[1] != "cuda" || tok[2].empty())
+        return bad("expected 'device cuda <architecture>'");
+      sig.gpuArch = tok[2];
+      continue;
+    }
     if (tok[0] != "input" && tok[0] != "output")
       continue; // Newer records are ignored so old runtimes keep working.
     if (tok.size() != 4)
@@ -260,10 +266,12 @@ whittle_status whittle_model_open(const char *path, whittle_model **out) {
     return reject(error);
 
   int32_t version = abiVersion();
-  if (version != WHITTLE_MODEL_ABI_VERSION)
+  if (version != WHITTLE_MODEL_ABI_VERSION &&
+      version != WHITTLE_MODEL_ABI_VERSION_GPU)
     return reject("'" + model->path + "' has model ABI version " +
                   std::to_string(version) + ", this runtime supports " +
-                  std::to_string(WHITTLE_MODEL_ABI_VERSION));
+                  std::to_string(WHITTLE_MODEL_ABI_VERSION) + " and " +
+                  std::to_string(WHITTLE_MODEL_ABI_VERSION_GPU));
 
   const char *text = metadata();
   if (!parseMetadata(text, model->sig, error))
@@ -286,6 +294,19 @@ whittle_status whittle_model_open(const char *path, whittle_model **out) {
       return reject("'" + model->path +
                     "' reports a negative decode workspace size");
   }
+
+  if ((version == WHITTLE_MODEL_ABI_VERSION_GPU) != !model->sig.gpuArch.empty())
+    return reject("'" + model->path + "': ABI version " +
+                  std::to_string(version) +
+                  " does not match its device record");
+  if (!model->sig.gpuArch.empty() &&
+      (!lookup(handle, "whittle_model_gpu_kernels", model->path,
+               model->gpuKernels, error) ||
+       !lookup(handle, "whittle_model_gpu_image", model->path, model->gpuImage,
+               error) ||
+       !lookup(handle, "whittle_model_gpu_weights", model->path,
+               model->gpuWeights, error)))
+    return reject(error);
 
   *out = model;
   return WHITTLE_OK;

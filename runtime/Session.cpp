@@ -1,5 +1,6 @@
 //===- Session.cpp - Sessions: workspace, thread arena, validated runs ----===//
 
+#include "Cuda.h"
 #include "Internal.h"
 
 #include <oneapi/tbb/blocked_range.h>
@@ -132,6 +133,8 @@ struct whittle_session {
   std::vector<AlignedBuffer> stepOutputs;
   std::vector<void *> stepOutputPtrs;
   AlignedBuffer stepTokens;
+  /// GPU libraries: the device state (the workspace above stays empty).
+  std::unique_ptr<GpuSession> gpu;
 
   void configure(int32_t n) {
     numThreads = n;
@@ -159,6 +162,13 @@ whittle_status whittle_session_create(whittle_model *model,
   try {
     auto session = std::make_unique<whittle_session>();
     session->model = model;
+    if (!model->sig.gpuArch.empty()) {
+      if (whittle_status st = GpuSession::create(model, session->gpu))
+        return st;
+      session->outputBuffers.resize(model->sig.outputs.size());
+      *out = session.release();
+      return WHITTLE_OK;
+    }
     // One workspace serves the model's runs and its decode steps.
     int64_t workspaceSize =
         std::max(model->workspaceSize, model->decodeWorkspaceSize);
@@ -254,21 +264,27 @@ whittle_status whittle_session_run(whittle_session *session,
     return fail(WHITTLE_OUT_OF_MEMORY, "out of memory preparing a run");
   }
 
-  int32_t rc = 0;
-  auto call = [&] {
-    rc = session->model->run(session->inputPtrs.data(),
-                             session->outputPtrs.data(),
-                             session->workspace.get(), &session->executor);
-  };
-  // Entering the arena once lets every parallel_for of the run reuse it.
-  if (session->arena)
-    session->arena->execute(call);
-  else
-    call();
-  if (rc != 0)
-    return fail(WHITTLE_RUN_FAILED, "model '" + sig.name +
-                                        "' failed with code " +
-                                        std::to_string(rc));
+  if (session->gpu) {
+    if (whittle_status st = session->gpu->runFromHost(
+            session->inputPtrs.data(), session->outputPtrs.data()))
+      return st;
+  } else {
+    int32_t rc = 0;
+    auto call = [&] {
+      rc = session->model->run(session->inputPtrs.data(),
+                               session->outputPtrs.data(),
+                               session->workspace.get(), &session->executor);
+    };
+    // Entering the arena once lets every parallel_for of the run reuse it.
+    if (session->arena)
+      session->arena->execute(call);
+    else
+      call();
+    if (rc != 0)
+      return fail(WHITTLE_RUN_FAILED, "model '" + sig.name +
+                                          "' failed with code " +
+                                          std::to_string(rc));
+  }
 
   for (size_t i = 0; i < n_out; ++i) {
     const TensorDesc &d = sig.outputs[i];
@@ -277,6 +293,60 @@ whittle_status whittle_session_run(whittle_session *session,
     if (!outputs[i].dims)
       outputs[i].dims = d.dims.data();
     outputs[i].data = session->outputPtrs[i];
+  }
+  return WHITTLE_OK;
+}
+
+const char *whittle_session_device(const whittle_session *session) {
+  if (session && session->gpu)
+    return session->gpu->description().c_str();
+  return "cpu";
+}
+
+whittle_status whittle_session_run_device(whittle_session *session,
+                                          const whittle_tensor *inputs,
+                                          size_t n_in, whittle_tensor *outputs,
+                                          size_t n_out) {
+  if (!session)
+    return fail(WHITTLE_INVALID_ARGUMENT,
+                "whittle_session_run_device: session is null");
+  if (!session->gpu)
+    return fail(WHITTLE_INVALID_ARGUMENT,
+                "whittle_session_run_device: model '" +
+                    session->model->sig.name + "' is not a GPU library");
+  const Signature &sig = session->model->sig;
+  if (n_in != sig.inputs.size() || n_out != sig.outputs.size() ||
+      (n_in && !inputs) || (n_out && !outputs))
+    return fail(WHITTLE_INVALID_ARGUMENT,
+                "expected " + std::to_string(sig.inputs.size()) +
+                    " inputs and " + std::to_string(sig.outputs.size()) +
+                    " outputs");
+  std::vector<void *> in(n_in), out(n_out);
+  for (size_t i = 0; i < n_in; ++i) {
+    if (whittle_status s = checkTensor("input", sig.inputs[i], inputs[i]))
+      return s;
+    if (!inputs[i].data)
+      return fail(WHITTLE_INVALID_ARGUMENT,
+                  "input '" + sig.inputs[i].name + "' has no data");
+    in[i] = inputs[i].data;
+  }
+  for (size_t i = 0; i < n_out; ++i) {
+    if (outputs[i].dims)
+      if (whittle_status s = checkTensor("output", sig.outputs[i], outputs[i]))
+        return s;
+    if (!outputs[i].data)
+      return fail(WHITTLE_INVALID_ARGUMENT,
+                  "output '" + sig.outputs[i].name +
+                      "' has no device buffer (data)");
+    out[i] = outputs[i].data;
+  }
+  if (whittle_status s = session->gpu->run(in.data(), out.data()))
+    return s;
+  for (size_t i = 0; i < n_out; ++i) {
+    outputs[i].dtype = sig.outputs[i].dtype;
+    outputs[i].rank = static_cast<int32_t>(sig.outputs[i].dims.size());
+    if (!outputs[i].dims)
+      outputs[i].dims = sig.outputs[i].dims.data();
   }
   return WHITTLE_OK;
 }

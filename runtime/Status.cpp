@@ -51,6 +51,8 @@ const char *whittle_status_name(whittle_status status) {
     return "OUT_OF_MEMORY";
   case WHITTLE_RUN_FAILED:
     return "RUN_FAILED";
+  case WHITTLE_NO_DEVICE:
+    return "NO_DEVICE";
   }
   return "UNKNOWN";
 }

@@ -60,6 +60,16 @@ def _node_loads_onnxruntime():
 if _node_loads_onnxruntime():
     config.available_features.add("onnxruntime")
 
+# GPU libraries are assembled by the CUDA toolkit's ptxas, where there is one.
+_ptxas = ("/usr/local/cuda/bin/ptxas" if os.access("/usr/local/cuda/bin/ptxas", os.X_OK)
+          else shutil.which("ptxas"))
+if _ptxas:
+    config.available_features.add("ptxas")
+    config.substitutions.append(
+        ("%cuda_path", os.path.dirname(os.path.dirname(os.path.realpath(_ptxas)))))
+else:
+    lit_config.note("nvptx cubin tests unsupported: no CUDA toolkit (ptxas)")
+
 # The AArch64 runtime and tools cross-built by scripts/build.sh
 # (build-aarch64), run under qemu's user-mode emulation against the cross
 # sysroot. %aarch64_run prefixes an AArch64 program with the emulator. Its

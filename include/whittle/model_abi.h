@@ -17,6 +17,9 @@ extern "C" {
 #endif
 
 #define WHITTLE_MODEL_ABI_VERSION 1
+/* GPU libraries: they read the executor's gpu fields, which a runtime of
+ * version 1 does not provide. */
+#define WHITTLE_MODEL_ABI_VERSION_GPU 2
 
 /* A task body: runs iterations [begin, end) of a parallel loop. */
 typedef void (*whittle_task_fn)(void *context, int64_t begin, int64_t end);

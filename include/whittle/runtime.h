@@ -42,6 +42,7 @@ typedef enum whittle_status {
   WHITTLE_TYPE_MISMATCH = 4,    /* a tensor's dtype differs */
   WHITTLE_OUT_OF_MEMORY = 5,    /* workspace or output allocation failed */
   WHITTLE_RUN_FAILED = 6,       /* whittle_model_run returned non-zero */
+  WHITTLE_NO_DEVICE = 7,        /* a GPU library, but no CUDA driver/device */
 } whittle_status;
 
 /* Returns a static name for a status ("OK", "SHAPE_MISMATCH", ...). */
@@ -190,6 +191,26 @@ WHITTLE_RT_API whittle_status whittle_session_run(whittle_session *session,
                                                   size_t n_in,
                                                   whittle_tensor *outputs,
                                                   size_t n_out);
+
+/*===-- GPU libraries -----------------------------------------------------===*/
+/* A library compiled with --target=nvptx runs on an NVIDIA GPU through the
+ * CUDA driver, which the runtime opens (libcuda.so.1) when such a session is
+ * created: WHITTLE_NO_DEVICE with "no CUDA driver" or "no CUDA device" when
+ * the machine has none. $WHITTLE_CUDA_DEVICE picks the device (default 0).
+ * Each session retains the device's primary context, loads the kernels and
+ * uploads the weights once; whittle_session_run copies host inputs to the
+ * device and the outputs back. */
+
+/* "cpu", or the GPU a session runs on ("NVIDIA H100 ... (sm_90, device 0)"). */
+WHITTLE_RT_API const char *
+whittle_session_device(const whittle_session *session);
+
+/* Like whittle_session_run, for a GPU library, with every data pointer a
+ * device pointer (CUdeviceptr) in the session's context: nothing is copied.
+ * Every output needs its data. WHITTLE_INVALID_ARGUMENT for a CPU library. */
+WHITTLE_RT_API whittle_status whittle_session_run_device(
+    whittle_session *session, const whittle_tensor *inputs, size_t n_in,
+    whittle_tensor *outputs, size_t n_out);
 
 /*===-- Decoding ----------------------------------------------------------===*/
 /* A library compiled with --decode=MAX carries a key/value cache of MAX

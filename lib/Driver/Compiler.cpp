@@ -271,12 +271,18 @@ LogicalResult whittle::compileModel(const CompileOptions &options,
     if (options.decodeMaxTokens)
       return reportError("--decode is not supported for target '" +
                          target->name + "' yet");
-    FailureOr<std::string> found = findCudaToolkit(options.cudaPath);
-    if (failed(found))
-      return failure();
-    cudaToolkit = *found;
-  } else if (options.emit == EmitKind::PTX) {
-    return reportError("--emit=ptx needs a GPU target (--target=nvptx)");
+    if (!options.gpuEmulate) {
+      FailureOr<std::string> found = findCudaToolkit(options.cudaPath);
+      if (failed(found))
+        return failure();
+      cudaToolkit = *found;
+    } else if (options.emit == EmitKind::PTX) {
+      return reportError("--gpu-emulate produces no PTX");
+    }
+  } else if (options.emit == EmitKind::PTX || options.gpuEmulate) {
+    return reportError(
+        std::string(options.gpuEmulate ? "--gpu-emulate" : "--emit=ptx") +
+        " needs a GPU target (--target=nvptx)");
   }
 
   if (options.outputPath.empty())
@@ -349,7 +355,8 @@ LogicalResult whittle::compileModel(const CompileOptions &options,
   FailureOr<ModelSignature> signature = extractModelSignature(module);
   if (failed(signature))
     return failure();
-  signature->gpuArch = target->gpuChip;
+  if (!options.gpuEmulate)
+    signature->gpuArch = target->gpuChip;
   std::string stem = llvm::sys::path::stem(outputPath).str();
   std::string cPrefix =
       sanitizeCIdentifier(outputPath == "-" ? signature->modelName : stem);
@@ -366,6 +373,7 @@ LogicalResult whittle::compileModel(const CompileOptions &options,
     backend.parallelize = options.parallelize;
     backend.parallelMinWork = options.parallelMinWork;
     backend.cudaPath = cudaToolkit;
+    backend.emulateGPU = options.gpuEmulate;
     if (options.decodeMaxTokens) {
       backend.extraFunctions.push_back("decode_step_" +
                                        std::to_string(options.decodeChunk));
@@ -378,8 +386,8 @@ LogicalResult whittle::compileModel(const CompileOptions &options,
   }
   if (options.emit == EmitKind::PTX) {
     auto ptx = module.lookupSymbol<LLVM::GlobalOp>("whittle_gpu_ptx");
-    auto text = ptx ? dyn_cast_or_null<StringAttr>(ptx.getValueOrNull())
-                    : StringAttr();
+    auto text =
+        ptx ? dyn_cast_or_null<StringAttr>(ptx.getValueOrNull()) : StringAttr();
     if (!text)
       return reportError("the model has no GPU kernels");
     if (failed(writeText(outputs, outputPath, [&](llvm::raw_ostream &os) {

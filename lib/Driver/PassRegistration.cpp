@@ -54,8 +54,8 @@ void whittle::buildLoweringPipeline(OpPassManager &pm,
   conversion.streamingAttention = cpuKernels && options.streamingAttention;
   conversion.vectorKernelRegisters =
       cpuKernels ? options.target.numVectorRegisters *
-                              options.target.vectorWidthBits / 512
-                        : 0;
+                       options.target.vectorWidthBits / 512
+                 : 0;
   pm.addPass(createConvertWhittleToLinalg(conversion));
   buildBackendPipeline(pm, options);
 }

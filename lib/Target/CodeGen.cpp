@@ -105,8 +105,7 @@ whittle::translateToLLVMIR(ModuleOp module, llvm::LLVMContext &context,
       "whittle_model_workspace_size", "whittle_model_run",
       "whittle_model_decode",         "whittle_model_decode_workspace_size",
       "whittle_model_gpu_kernels",    "whittle_model_gpu_image",
-      "whittle_model_gpu_weights",
-      (cPrefix + "_run").str()};
+      "whittle_model_gpu_weights",    (cPrefix + "_run").str()};
   for (llvm::GlobalValue &value : llvmModule->global_values()) {
     if (exported.contains(value.getName())) {
       value.setLinkage(llvm::GlobalValue::ExternalLinkage);

@@ -331,13 +331,14 @@ static LogicalResult generateGPUEntryPoints(ModuleOp module, OpBuilder &b) {
       Block *found = fb.createBlock(&fn.getBody());
       Block *next = fb.createBlock(&fn.getBody());
       fb.setInsertionPointToEnd(entry);
-      Value wanted = LLVM::ICmpOp::create(
-          fb, loc, LLVM::ICmpPredicate::eq, format,
-          LLVM::ConstantOp::create(fb, loc, i32, index));
+      Value wanted =
+          LLVM::ICmpOp::create(fb, loc, LLVM::ICmpPredicate::eq, format,
+                               LLVM::ConstantOp::create(fb, loc, i32, index));
       LLVM::CondBrOp::create(fb, loc, wanted, found, next);
       fb.setInsertionPointToEnd(found);
       LLVM::StoreOp::create(
-          fb, loc, LLVM::ConstantOp::create(fb, loc, i64, type.getNumElements()),
+          fb, loc,
+          LLVM::ConstantOp::create(fb, loc, i64, type.getNumElements()),
           sizeOut);
       LLVM::ReturnOp::create(
           fb, loc, LLVM::AddressOfOp::create(fb, loc, global).getResult());
@@ -353,8 +354,8 @@ static LogicalResult generateGPUEntryPoints(ModuleOp module, OpBuilder &b) {
   //                                                     int64_t *bytes)
   {
     auto entryType = LLVM::LLVMStructType::getLiteral(ctx, {ptrType, i64, i64});
-    auto tableType =
-        LLVM::LLVMArrayType::get(entryType, std::max<size_t>(weights.size(), 1));
+    auto tableType = LLVM::LLVMArrayType::get(
+        entryType, std::max<size_t>(weights.size(), 1));
     auto table = LLVM::GlobalOp::create(b, loc, tableType, /*isConstant=*/true,
                                         LLVM::Linkage::Internal,
                                         "__whittle_gpu_weights", Attribute());
@@ -368,7 +369,8 @@ static LogicalResult generateGPUEntryPoints(ModuleOp module, OpBuilder &b) {
         auto symbol = cast<FlatSymbolRefAttr>(entry[0]);
         auto global = module.lookupSymbol<LLVM::GlobalOp>(symbol.getAttr());
         if (!global)
-          return module.emitError("GPU weight ") << symbol << " is not a global";
+          return module.emitError("GPU weight ")
+                 << symbol << " is not a global";
         int64_t row = i;
         Value host = LLVM::AddressOfOp::create(ib, loc, global);
         value = LLVM::InsertValueOp::create(ib, loc, value, host,
@@ -451,7 +453,8 @@ LogicalResult whittle::generateEntryPoints(ModuleOp module,
     auto fn = defineFunction(b, loc, "whittle_model_abi_version", i32, {});
     OpBuilder fb = OpBuilder::atBlockEnd(&fn.getBody().front());
     LLVM::ReturnOp::create(
-        fb, loc, LLVM::ConstantOp::create(fb, loc, i32, 1).getResult());
+        fb, loc,
+        LLVM::ConstantOp::create(fb, loc, i32, isGPU ? 2 : 1).getResult());
   }
 
   // const char *whittle_model_metadata(void)

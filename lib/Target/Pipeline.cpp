@@ -85,8 +85,23 @@ static void buildGPUBackendPipeline(OpPassManager &pm,
     pm.addPass(createWhittlePlanMemory(planOptions));
   }
   pm.addPass(createWhittleMapLoopsToGPU());
-  // Polynomial math (as on the CPU) inside the kernels: no libdevice.
+  // Polynomial math inside the kernels, as on the CPU.
   pm.addPass(createWhittleLegalizeForLLVM());
+  if (options.emulateGPU) {
+    // Testing without a GPU: the launches run as loops on the host, which
+    // then gets the CPU calling convention (an executor it never uses).
+    pm.addPass(createWhittleEmulateGPULaunches());
+    for (const std::string &name : functions) {
+      WhittleOutlineParallelLoopsOptions outlineOptions;
+      outlineOptions.funcName = name;
+      outlineOptions.minWork = INT64_MAX;
+      pm.addPass(createWhittleOutlineParallelLoops(outlineOptions));
+    }
+    pm.addPass(createCanonicalizerPass());
+    pm.addPass(createCSEPass());
+    addHostLowering(pm, /*vectorize=*/false);
+    return;
+  }
   pm.addPass(createGpuKernelOutliningPass());
   pm.addPass(createWhittleLowerGPULaunches());
   WhittleSerializeGPUKernelsOptions serialize;

@@ -85,9 +85,9 @@ struct WhittleLowerGPULaunchesPass
           continue;
         auto fn = dyn_cast<gpu::GPUFuncOp>(&op);
         if (fn && fn.isKernel()) {
-          auto ref = SymbolRefAttr::get(
-              source.getSymNameAttr(),
-              {FlatSymbolRefAttr::get(fn.getNameAttr())});
+          auto ref =
+              SymbolRefAttr::get(source.getSymNameAttr(),
+                                 {FlatSymbolRefAttr::get(fn.getNameAttr())});
           kernelIndex[ref] = kernelNames.size();
           fn.setName(source.getSymName());
           kernelNames.push_back(source.getSymNameAttr());
@@ -146,8 +146,7 @@ struct WhittleLowerGPULaunchesPass
       }
       slots.push_back(pointer);
       slots.push_back(pointer);
-      auto metadata =
-          memref::ExtractStridedMetadataOp::create(b, loc, value);
+      auto metadata = memref::ExtractStridedMetadataOp::create(b, loc, value);
       slots.push_back(toI64(metadata.getOffset()));
       for (Value size : metadata.getSizes())
         slots.push_back(toI64(size));
@@ -169,8 +168,8 @@ struct WhittleLowerGPULaunchesPass
     }
     if (auto floatType = dyn_cast<FloatType>(type)) {
       unsigned width = floatType.getWidth();
-      Value bits = arith::BitcastOp::create(b, loc, b.getIntegerType(width),
-                                            value);
+      Value bits =
+          arith::BitcastOp::create(b, loc, b.getIntegerType(width), value);
       slots.push_back(width == 64 ? bits
                                   : arith::ExtUIOp::create(b, loc, i64, bits));
       return success();
@@ -196,8 +195,8 @@ struct WhittleLowerGPULaunchesPass
     // The launcher, its context and the device weights, read once.
     Location loc = func.getLoc();
     OpBuilder b = OpBuilder::atBlockBegin(&func.getBody().front());
-    auto executorType = LLVM::LLVMStructType::getLiteral(
-        ctx, SmallVector<Type>(5, ptrType));
+    auto executorType =
+        LLVM::LLVMStructType::getLiteral(ctx, SmallVector<Type>(5, ptrType));
     auto field = [&](int32_t i) {
       Value slot = LLVM::GEPOp::create(b, loc, ptrType, executorType, executor,
                                        ArrayRef<LLVM::GEPArg>{0, i});
@@ -217,8 +216,8 @@ struct WhittleLowerGPULaunchesPass
       OpBuilder lb(launch);
       SmallVector<Value> slots;
       for (Value operand : launch.getKernelOperands())
-        if (failed(appendSlots(lb, launch.getLoc(), operand, weightsBase,
-                               slots)))
+        if (failed(
+                appendSlots(lb, launch.getLoc(), operand, weightsBase, slots)))
           return failure();
       maxSlots = std::max<int64_t>(maxSlots, slots.size());
       packed.emplace_back(launch, std::move(slots));

@@ -50,10 +50,13 @@ scf::ParallelOp expandCopy(memref::CopyOp copy) {
   auto type = cast<MemRefType>(copy.getSource().getType());
   Value zero = arith::ConstantIndexOp::create(b, loc, 0);
   Value one = arith::ConstantIndexOp::create(b, loc, 1);
-  SmallVector<Value> lbs(type.getRank(), zero), steps(type.getRank(), one),
-      ubs;
+  SmallVector<Value> lbs(type.getRank(), zero), steps(type.getRank(), one), ubs;
   for (int64_t dim = 0; dim < type.getRank(); ++dim)
-    ubs.push_back(memref::DimOp::create(b, loc, copy.getSource(), dim));
+    ubs.push_back(
+        type.isDynamicDim(dim)
+            ? memref::DimOp::create(b, loc, copy.getSource(), dim).getResult()
+            : arith::ConstantIndexOp::create(b, loc, type.getDimSize(dim))
+                  .getResult());
   Value source = copy.getSource(), target = copy.getTarget();
   auto loop = scf::ParallelOp::create(
       b, loc, lbs, ubs, steps, [&](OpBuilder &nb, Location l, ValueRange ivs) {
@@ -95,13 +98,14 @@ struct WhittleMapLoopsToGPUPass
         staticTotal.getSExtValue() < blockSize)
       block = total;
     Value grid = b.createOrFold<arith::CeilDivUIOp>(loc, total, block);
-    auto launch = gpu::LaunchOp::create(b, loc, grid, one, one, block, one, one);
+    auto launch =
+        gpu::LaunchOp::create(b, loc, grid, one, one, block, one, one);
 
     OpBuilder kb = OpBuilder::atBlockBegin(&launch.getBody().front());
     Value first = arith::MulIOp::create(kb, loc, launch.getBlockIds().x,
                                         launch.getBlockSize().x);
-    Value linear = arith::AddIOp::create(kb, loc, first,
-                                         launch.getThreadIds().x);
+    Value linear =
+        arith::AddIOp::create(kb, loc, first, launch.getThreadIds().x);
     Value inRange = arith::CmpIOp::create(kb, loc, arith::CmpIPredicate::ult,
                                           linear, total);
     auto guard = scf::IfOp::create(kb, loc, inRange, /*withElse=*/false);
@@ -117,7 +121,8 @@ struct WhittleMapLoopsToGPUPass
         rest = arith::DivUIOp::create(tb, loc, rest, counts[d]);
       }
       Value scaled = arith::MulIOp::create(tb, loc, index, loop.getStep()[d]);
-      Value iv = arith::AddIOp::create(tb, loc, scaled, loop.getLowerBound()[d]);
+      Value iv =
+          arith::AddIOp::create(tb, loc, scaled, loop.getLowerBound()[d]);
       mapping.map(loop.getInductionVars()[d], iv);
     }
     for (Operation &op : loop.getBody()->without_terminator())

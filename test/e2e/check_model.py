@@ -39,6 +39,10 @@ ORT_LEVELS = ("disabled", "basic", "extended", "layout", "all")
 EXIT_NO_ONNXRUNTIME = 77  # distinct from a failed step (1)
 
 
+CHECK_LAUNCHES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Target",
+                              "NVPTX", "check_launches.py")
+
+
 def script_digest():
     h = hashlib.sha256()
     for p in (MAKE_MODELS, os.path.join(SRC, "python", "onnx_numpy_ref.py")):
@@ -118,6 +122,9 @@ def main():
                         "FFN neuron count and weights bytes")
     p.add_argument("--ort-optimize", metavar="LEVEL", choices=ORT_LEVELS,
                    help="compile the model as ONNX Runtime's optimizer at LEVEL saves it")
+    p.add_argument("--gpu-arch", metavar="SM",
+                   help="a --target=nvptx library for SM: check its cubin and "
+                        "launches without a GPU; run it only where one is")
     args = p.parse_args()
     node = check_onnxruntime() if args.ort_optimize else None
 
@@ -159,8 +166,23 @@ def main():
             full = json.load(f)["weights_bytes"]
         print(f"weights bytes: {r['weights_bytes']} pruned, {full} unpruned, "
               f"{full - r['weights_bytes']} removed", flush=True)
-    run(shlex.split(args.whittle_run) + [lib, "--test-data", os.path.join(model_dir, "test_data_set_0"),
-         "--atol", args.atol])
+    command = shlex.split(args.whittle_run) + [
+        lib, "--test-data", os.path.join(model_dir, "test_data_set_0"), "--atol", args.atol]
+    if args.gpu_arch:
+        run([sys.executable, CHECK_LAUNCHES, lib, "--arch", args.gpu_arch])
+        print("$ " + " ".join(shlex.quote(c) for c in command), flush=True)
+        r = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           text=True)
+        print(r.stdout, end="", flush=True)
+        if r.returncode != 0 and ("no CUDA driver" in r.stdout or
+                                  "no CUDA device" in r.stdout):
+            print(f"{args.name}: GPU run skipped: no CUDA device on this machine")
+            return
+        if r.returncode != 0:
+            print(f"error: command exited with {r.returncode}", file=sys.stderr)
+            sys.exit(1)
+    else:
+        run(command)
     suffix = f" (onnxruntime-optimized, {args.ort_optimize})" if args.ort_optimize else ""
     print(f"{args.name}{suffix}: ok")
 

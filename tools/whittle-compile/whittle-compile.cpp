@@ -42,9 +42,10 @@ static cl::opt<bool> emitWeights(
     cl::desc("Print the weights into --emit=mlir/llvm output (elided by "
              "default)"),
     cl::init(false));
-static cl::opt<std::string> targetName("target", cl::cat(compileCategory),
-                                       cl::desc("x86_64, aarch64 or nvptx (with --mcpu=sm_XY)"),
-                                       cl::init("x86_64"));
+static cl::opt<std::string>
+    targetName("target", cl::cat(compileCategory),
+               cl::desc("x86_64, aarch64 or nvptx (with --mcpu=sm_XY)"),
+               cl::init("x86_64"));
 static cl::opt<std::string>
     cpuName("mcpu", cl::cat(compileCategory),
             cl::desc("Target CPU (native, x86-64-v3, sapphirerapids, ...) or, "
@@ -55,6 +56,12 @@ static cl::opt<std::string>
              cl::desc("CUDA toolkit whose ptxas assembles GPU kernels "
                       "(default: /usr/local/cuda, then PATH)"),
              cl::value_desc("dir"));
+static cl::opt<bool> gpuEmulate(
+    "gpu-emulate", cl::cat(compileCategory),
+    cl::desc("With --target=nvptx: compile through the GPU backend but run "
+             "the kernel launches as loops on the host (a CPU library, to "
+             "check the GPU mapping without a GPU)"),
+    cl::init(false));
 static cl::list<std::string>
     inputShapes("input-shape", cl::cat(compileCategory),
                 cl::desc("Fix an input's shape: NAME=1x128"),
@@ -222,6 +229,7 @@ int main(int argc, char **argv) {
                              : "";
   options.emit = emitKind;
   options.cudaPath = cudaPath;
+  options.gpuEmulate = gpuEmulate;
   options.emitWeights = emitWeights;
   options.target = targetName;
   options.cpu = cpuName;

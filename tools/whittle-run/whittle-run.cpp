@@ -529,6 +529,8 @@ int main(int argc, char **argv) {
   if (whittle_session_create(model, &session) != WHITTLE_OK ||
       whittle_session_set_num_threads(session, o.threads) != WHITTLE_OK)
     die(whittle_last_error());
+  if (std::string device = whittle_session_device(session); device != "cpu")
+    std::printf("device: %s\n", device.c_str());
 
   std::vector<whittle_tensor> in(numIn), out(numOut);
   for (size_t i = 0; i < numIn; ++i)

@@ -29,6 +29,9 @@ struct CompileOptions {
   /// GPU targets: the CUDA toolkit whose ptxas assembles the kernels; empty
   /// looks in /usr/local/cuda, then on PATH (PTX only when none is found).
   std::string cudaPath;
+  /// GPU targets: compile through the GPU backend but emulate the launches
+  /// on the CPU (a CPU library; for testing the GPU mapping without a GPU).
+  bool gpuEmulate = false;
   /// NAME=1x128 overrides of input shapes (ONNX inputs only).
   std::vector<std::string> inputShapes;
   /// NAME=FILE: graph inputs replaced by constants (ONNX inputs only).

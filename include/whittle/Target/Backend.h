@@ -91,6 +91,9 @@ struct BackendOptions {
   /// cubin for the target's architecture; empty: the library carries PTX
   /// only.
   std::string cudaPath;
+  /// GPU targets, for testing without a GPU: run the kernels' launches as
+  /// loops on the host, producing a CPU library.
+  bool emulateGPU = false;
 };
 
 /// Adds the passes from linalg/tensor/arith/math on tensors (the output of
