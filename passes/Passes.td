@@ -579,9 +579,11 @@ def WhittleMapLoopsToGPU : Pass<"whittle-map-loops-to-gpu", "mlir::ModuleOp"> {
     over its flattened iteration space: one thread per iteration, in blocks
     of `block-size` threads, the innermost index fastest across threads
     (coalesced accesses for row-major buffers); iterations past the end are
-    masked. A `memref.copy` becomes such a loop first. Any other top-level
-    op that reads or writes memory (a serial loop, a load or store) runs in
-    a one-thread launch; one whose results the host uses is an error.
+    masked. A `memref.copy` becomes such a loop first. Other top-level ops
+    that read or write memory (a serial loop, a load or store), with the
+    arithmetic on what they read, run as one serial group in a one-thread
+    launch at the next loop (the scale of a dynamic quantization, say); a
+    value of such a group that the host needs is an error.
     `gpu-kernel-outlining` then turns the launches into kernels.
   }];
   let options = [

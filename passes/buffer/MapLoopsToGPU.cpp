@@ -22,6 +22,8 @@
 #include "mlir/IR/Matchers.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
+#include "llvm/ADT/SmallPtrSet.h"
+
 namespace whittle {
 #define GEN_PASS_DEF_WHITTLEMAPLOOPSTOGPU
 #include "passes/Passes.h.inc"
@@ -43,11 +45,19 @@ bool touchesMemory(Operation *op) {
 }
 
 /// memref.copy as an element-wise parallel loop (which is then mapped like
-/// any other).
-scf::ParallelOp expandCopy(memref::CopyOp copy) {
+/// any other); a copy of one element as a load and a store, left to run
+/// serially: returns the op to map.
+Operation *expandCopy(memref::CopyOp copy) {
   OpBuilder b(copy);
   Location loc = copy.getLoc();
   auto type = cast<MemRefType>(copy.getSource().getType());
+  if (type.getRank() == 0) {
+    auto load = memref::LoadOp::create(b, loc, copy.getSource());
+    auto store = memref::StoreOp::create(b, loc, load, copy.getTarget());
+    copy.erase();
+    // The load moves with the store into one launch.
+    return store;
+  }
   Value zero = arith::ConstantIndexOp::create(b, loc, 0);
   Value one = arith::ConstantIndexOp::create(b, loc, 1);
   SmallVector<Value> lbs(type.getRank(), zero), steps(type.getRank(), one), ubs;
@@ -132,19 +142,27 @@ struct WhittleMapLoopsToGPUPass
     return success();
   }
 
-  /// Runs `op` in a launch of one thread.
-  LogicalResult runSerially(Operation *op) {
-    for (Value result : op->getResults())
-      if (!result.use_empty())
-        return op->emitError("a value computed from device memory is used "
-                             "by the host; it cannot run on the GPU");
-    OpBuilder b(op);
-    Location loc = op->getLoc();
+  /// Runs `ops` (top-level, in order, nothing between them touching
+  /// memory) in one launch of one thread, at the place of the last.
+  LogicalResult runSerially(ArrayRef<Operation *> ops) {
+    llvm::SmallPtrSet<Operation *, 8> inGroup(ops.begin(), ops.end());
+    for (Operation *op : ops)
+      for (Value result : op->getResults())
+        for (Operation *user : result.getUsers()) {
+          while (!isa<func::FuncOp>(user->getParentOp()))
+            user = user->getParentOp();
+          if (!inGroup.contains(user))
+            return op->emitError("a value computed from device memory is "
+                                 "used by the host; it cannot run on the GPU");
+        }
+    OpBuilder b(ops.back());
+    Location loc = ops.back()->getLoc();
     Value one = arith::ConstantIndexOp::create(b, loc, 1);
     auto launch = gpu::LaunchOp::create(b, loc, one, one, one, one, one, one);
     OpBuilder kb = OpBuilder::atBlockBegin(&launch.getBody().front());
     auto terminator = gpu::TerminatorOp::create(kb, loc);
-    op->moveBefore(terminator);
+    for (Operation *op : ops)
+      op->moveBefore(terminator);
     ++numSerial;
     return success();
   }
@@ -161,17 +179,46 @@ struct WhittleMapLoopsToGPUPass
       SmallVector<Operation *> ops;
       for (Operation &op : func.getBody().front().without_terminator())
         ops.push_back(&op);
+      // Scalar work between loops (a load, arithmetic on it, a store: the
+      // scale of a dynamic quantization, say) runs as one serial group.
+      SmallVector<Operation *> group;
+      llvm::SmallPtrSet<Operation *, 8> inGroup;
+      auto flush = [&]() {
+        if (group.empty())
+          return success();
+        LogicalResult result = runSerially(group);
+        group.clear();
+        inGroup.clear();
+        return result;
+      };
       for (Operation *op : ops) {
-        if (auto copy = dyn_cast<memref::CopyOp>(op))
+        if (auto copy = dyn_cast<memref::CopyOp>(op)) {
           op = expandCopy(copy);
-        LogicalResult mapped = success();
-        if (auto loop = dyn_cast<scf::ParallelOp>(op))
-          mapped = mapParallelLoop(loop);
-        else if (!isa<gpu::LaunchOp>(op) && touchesMemory(op))
-          mapped = runSerially(op);
-        if (failed(mapped))
-          return signalPassFailure();
+          if (auto store = dyn_cast<memref::StoreOp>(op)) {
+            for (Operation *member :
+                 {store.getValue().getDefiningOp(), store.getOperation()}) {
+              group.push_back(member);
+              inGroup.insert(member);
+            }
+            continue;
+          }
+        }
+        bool dependsOnGroup = llvm::any_of(op->getOperands(), [&](Value v) {
+          return v.getDefiningOp() && inGroup.contains(v.getDefiningOp());
+        });
+        if (auto loop = dyn_cast<scf::ParallelOp>(op)) {
+          if (failed(flush()) || failed(mapParallelLoop(loop)))
+            return signalPassFailure();
+        } else if (isa<gpu::LaunchOp>(op)) {
+          if (failed(flush()))
+            return signalPassFailure();
+        } else if (dependsOnGroup || touchesMemory(op)) {
+          group.push_back(op);
+          inGroup.insert(op);
+        }
       }
+      if (failed(flush()))
+        return signalPassFailure();
     }
   }
 };

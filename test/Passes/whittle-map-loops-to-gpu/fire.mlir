@@ -74,3 +74,40 @@ func.func @copy_and_serial(%a: memref<4x8xf32>, %b: memref<2x3xf32>, %s: memref<
   }
   return
 }
+
+// A copy of a single element is a load and a store in a one-thread launch.
+// CHECK-LABEL: func.func @scalar_copy
+// CHECK: gpu.launch
+// CHECK-NEXT: %[[V:.*]] = memref.load %arg0[] : memref<f32>
+// CHECK-NEXT: memref.store %[[V]], %arg1[] : memref<f32>
+// CHECK-NEXT: gpu.terminator
+func.func @scalar_copy(%a: memref<f32>, %b: memref<f32>) {
+  memref.copy %a, %b : memref<f32> to memref<f32>
+  return
+}
+
+// Scalar work between loops (a load, arithmetic on what it read, a store)
+// runs as one serial launch; constants stay on the host.
+// CHECK-LABEL: func.func @scalar_chain
+// CHECK: gpu.launch
+// CHECK-NEXT: %[[X:.*]] = memref.load %arg0[] : memref<f32>
+// CHECK-NEXT: %[[Y:.*]] = arith.mulf %[[X]], %cst
+// CHECK-NEXT: memref.store %[[Y]], %arg1[] : memref<f32>
+// CHECK-NEXT: gpu.terminator
+// CHECK: gpu.launch
+// CHECK: memref.load %arg1[]
+func.func @scalar_chain(%a: memref<f32>, %s: memref<f32>, %out: memref<8xf32>) {
+  %x = memref.load %a[] : memref<f32>
+  %two = arith.constant 2.0 : f32
+  %y = arith.mulf %x, %two : f32
+  memref.store %y, %s[] : memref<f32>
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c8 = arith.constant 8 : index
+  scf.parallel (%i) = (%c0) to (%c8) step (%c1) {
+    %v = memref.load %s[] : memref<f32>
+    memref.store %v, %out[%i] : memref<8xf32>
+    scf.reduce
+  }
+  return
+}

@@ -20,8 +20,14 @@ func.func @host_only(%ws: memref<4096xi8>) -> memref<4x4xf32, strided<[8, 1]>> {
 // on the GPU.
 func.func @host_reads(%a: memref<4xindex>, %b: memref<?xf32>) {
   %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %f = arith.constant 0.0 : f32
   // expected-error @below {{a value computed from device memory is used by the host}}
   %n = memref.load %a[%c0] : memref<4xindex>
   %v = memref.subview %b[0] [%n] [1] : memref<?xf32> to memref<?xf32, strided<[1]>>
+  scf.parallel (%i) = (%c0) to (%n) step (%c1) {
+    memref.store %f, %v[%i] : memref<?xf32, strided<[1]>>
+    scf.reduce
+  }
   return
 }
