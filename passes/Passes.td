@@ -598,6 +598,23 @@ def WhittleMapLoopsToGPU : Pass<"whittle-map-loops-to-gpu", "mlir::ModuleOp"> {
                            "mlir::arith::ArithDialect", "mlir::memref::MemRefDialect"];
 }
 
+def WhittlePromoteLoopAccumulators
+    : Pass<"whittle-promote-loop-accumulators", "mlir::ModuleOp"> {
+  let summary = "Keep a serial loop's reduction in a register instead of memory";
+  let description = [{
+    Runs on buffers. In an `scf.for` whose body loads and stores one
+    loop-invariant location of a buffer (the accumulator of a reduction
+    lowered from linalg: `C[i, j] += A[i, k] * B[k, j]`), with no other
+    store and no other op touching memory, and whose other loads provably
+    do not alias that buffer (other function arguments, constants, or
+    disjoint constant byte ranges of the same workspace), the location is
+    loaded once before the loop, carried as an iter_arg, and stored once
+    after it. Used by the GPU backend, where each of those accesses would
+    go to global memory.
+  }];
+  let dependentDialects = ["mlir::scf::SCFDialect", "mlir::memref::MemRefDialect"];
+}
+
 def WhittleEmulateGPULaunches
     : Pass<"whittle-emulate-gpu-launches", "mlir::ModuleOp"> {
   let summary = "Run gpu.launch bodies as loops on the CPU (testing without a GPU)";

@@ -84,6 +84,7 @@ static void buildGPUBackendPipeline(OpPassManager &pm,
     planOptions.funcName = name;
     pm.addPass(createWhittlePlanMemory(planOptions));
   }
+  pm.addPass(createWhittlePromoteLoopAccumulators());
   pm.addPass(createWhittleMapLoopsToGPU());
   // Polynomial math inside the kernels, as on the CPU.
   pm.addPass(createWhittleLegalizeForLLVM());
