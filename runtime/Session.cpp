@@ -133,6 +133,10 @@ struct whittle_session {
   std::vector<AlignedBuffer> stepOutputs;
   std::vector<void *> stepOutputPtrs;
   AlignedBuffer stepTokens;
+  /// The shapes of the last decode call's outputs, and its runtime-owned
+  /// outputs for every token.
+  std::vector<TensorDesc> decodeOutputs;
+  std::vector<AlignedBuffer> sequenceOutputs;
   /// GPU libraries: the device state (the workspace above stays empty).
   std::unique_ptr<GpuSession> gpu;
 
@@ -387,11 +391,12 @@ whittle_status decodeStep(whittle_session *session, int64_t n,
   return WHITTLE_OK;
 }
 
-} // namespace
-
-whittle_status whittle_session_decode(whittle_session *session,
-                                      const whittle_tensor *tokens,
-                                      whittle_tensor *outputs, size_t n_out) {
+/// Appends `tokens` to the session's sequence; outputs receive the last
+/// token's outputs, or with `everyToken` those of every appended token.
+whittle_status decodeTokens(whittle_session *session,
+                            const whittle_tensor *tokens,
+                            whittle_tensor *outputs, size_t n_out,
+                            bool everyToken) {
   if (!session || !tokens)
     return fail(WHITTLE_INVALID_ARGUMENT,
                 "whittle_session_decode: session or tokens is null");
@@ -432,13 +437,24 @@ whittle_status whittle_session_decode(whittle_session *session,
                     "-token cache (whittle_session_decode_reset starts over)");
   if (!tokens->data)
     return fail(WHITTLE_INVALID_ARGUMENT, what + ": data is null");
+  // The outputs' shapes: one token's, or with the sequence axis of every
+  // appended token.
+  std::vector<TensorDesc> &expected = session->decodeOutputs;
+  expected.assign(d.tokenOutputs.begin(), d.tokenOutputs.end());
+  if (everyToken)
+    for (size_t i = 0; i < n_out; ++i) {
+      TensorDesc &e = expected[i];
+      e.dims[d.outputSeqAxes[i]] = count;
+      e.numElements *= count;
+      e.sizeBytes *= count;
+    }
   for (size_t i = 0; i < n_out; ++i) {
     const whittle_tensor &t = outputs[i];
     if (t.data && t.dims)
-      if (whittle_status s = checkTensor("output", d.tokenOutputs[i], t))
+      if (whittle_status s = checkTensor("output", expected[i], t))
         return s;
     if (t.data)
-      if (whittle_status s = checkData("output", d.tokenOutputs[i], t.data))
+      if (whittle_status s = checkData("output", expected[i], t.data))
         return s;
   }
 
@@ -464,12 +480,19 @@ whittle_status whittle_session_decode(whittle_session *session,
       if (!session->stepTokens)
         return fail(WHITTLE_OUT_OF_MEMORY, "out of memory for decode tokens");
     }
-    for (size_t i = 0; i < n_out; ++i)
-      if (!outputs[i].data && !session->outputBuffers[i]) {
-        session->outputBuffers[i] = allocateAligned(sig.outputs[i].sizeBytes);
-        if (!session->outputBuffers[i])
+    session->sequenceOutputs.resize(n_out);
+    for (size_t i = 0; i < n_out; ++i) {
+      if (outputs[i].data)
+        continue;
+      AlignedBuffer &buf =
+          everyToken ? session->sequenceOutputs[i] : session->outputBuffers[i];
+      if (everyToken || !buf) {
+        buf = allocateAligned(everyToken ? expected[i].sizeBytes
+                                         : sig.outputs[i].sizeBytes);
+        if (!buf)
           return fail(WHITTLE_OUT_OF_MEMORY, "out of memory for outputs");
       }
+    }
   } catch (const std::bad_alloc &) {
     return fail(WHITTLE_OUT_OF_MEMORY, "out of memory preparing a decode");
   }
@@ -480,7 +503,7 @@ whittle_status whittle_session_decode(whittle_session *session,
   // writes past the last real token are rewritten before any query sees
   // them.
   const char *src = static_cast<const char *>(tokens->data);
-  int64_t done = 0, last = 1;
+  int64_t done = 0;
   while (done < count) {
     int64_t left = count - done;
     int64_t n = d.chunk > 1 && left >= std::max<int64_t>(2, d.chunk / 4)
@@ -495,10 +518,9 @@ whittle_status whittle_session_decode(whittle_session *session,
     if (whittle_status s = decodeStep(session, width, dst))
       return s;
     session->position += n;
-    done += n;
-    last = n;
-    // Each output's entries for the last real token of this step.
-    if (done == count)
+    // Each output's entries for the real tokens of this step (every token)
+    // or for the last token of the last step.
+    if (everyToken || done + n == count)
       for (size_t i = 0; i < n_out; ++i) {
         const TensorDesc &step = d.tokenOutputs[i];
         int64_t axis = d.outputSeqAxes[i];
@@ -507,21 +529,41 @@ whittle_status whittle_session_decode(whittle_session *session,
           outer *= step.dims[a];
         for (size_t a = axis + 1; a < step.dims.size(); ++a)
           inner *= step.dims[a];
-        void *target =
-            outputs[i].data ? outputs[i].data : session->outputBuffers[i].get();
+        void *target = outputs[i].data ? outputs[i].data
+                       : everyToken    ? session->sequenceOutputs[i].get()
+                                       : session->outputBuffers[i].get();
         const char *from =
             static_cast<const char *>(session->stepOutputPtrs[i]);
+        int64_t rows = everyToken ? n : 1, first = everyToken ? 0 : n - 1;
+        int64_t span = everyToken ? count : 1, at = everyToken ? done : 0;
         for (int64_t o = 0; o < outer; ++o)
-          std::memcpy(static_cast<char *>(target) + o * inner,
-                      from + (o * width + last - 1) * inner, inner);
+          std::memcpy(static_cast<char *>(target) + (o * span + at) * inner,
+                      from + (o * width + first) * inner, rows * inner);
         outputs[i].data = target;
         outputs[i].dtype = step.dtype;
         outputs[i].rank = static_cast<int32_t>(step.dims.size());
         if (!outputs[i].dims)
-          outputs[i].dims = step.dims.data();
+          outputs[i].dims =
+              everyToken ? expected[i].dims.data() : step.dims.data();
       }
+    done += n;
   }
   return WHITTLE_OK;
+}
+
+} // namespace
+
+whittle_status whittle_session_decode(whittle_session *session,
+                                      const whittle_tensor *tokens,
+                                      whittle_tensor *outputs, size_t n_out) {
+  return decodeTokens(session, tokens, outputs, n_out, /*everyToken=*/false);
+}
+
+whittle_status whittle_session_decode_sequence(whittle_session *session,
+                                               const whittle_tensor *tokens,
+                                               whittle_tensor *outputs,
+                                               size_t n_out) {
+  return decodeTokens(session, tokens, outputs, n_out, /*everyToken=*/true);
 }
 
 } // extern "C"

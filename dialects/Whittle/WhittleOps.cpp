@@ -922,6 +922,19 @@ LogicalResult GatherOp::verify() {
   int64_t rank = getData().getType().getRank();
   if (getAxis() < 0 || getAxis() >= rank)
     return emitOpError("axis out of range");
+  // Constant indices are checked here, where the model is compiled; at run
+  // time they are clamped. A position table shorter than the compiled
+  // sequence shows up this way.
+  int64_t size = getData().getType().getDimSize(getAxis());
+  DenseIntElementsAttr indices;
+  if (!ShapedType::isDynamic(size) &&
+      matchPattern(getIndices(), m_Constant(&indices)))
+    for (const APInt &index : indices.getValues<APInt>()) {
+      int64_t i = index.getSExtValue();
+      if (i < -size || i >= size)
+        return emitOpError("index ") << i << " is out of range for axis "
+                                     << getAxis() << " of size " << size;
+    }
   return success();
 }
 

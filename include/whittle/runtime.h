@@ -247,6 +247,17 @@ WHITTLE_RT_API whittle_status
 whittle_session_decode(whittle_session *session, const whittle_tensor *tokens,
                        whittle_tensor *outputs, size_t n_out);
 
+/* Like whittle_session_decode, but outputs receive the outputs of every
+ * appended token: the sequence axis of output i has N entries. Called after
+ * whittle_session_decode_reset with a whole sequence, it computes the model
+ * at any length N <= MAX from the one library, exactly as the full model
+ * would on those N tokens (the attention is causal, every other op
+ * position-wise). Runtime-owned outputs stay valid until the next decode
+ * call of the session. */
+WHITTLE_RT_API whittle_status whittle_session_decode_sequence(
+    whittle_session *session, const whittle_tensor *tokens,
+    whittle_tensor *outputs, size_t n_out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -528,6 +528,17 @@ func.func @invalid_63(%a: tensor<2x3xf32>, %i: tensor<4xf32>) {
 
 // -----
 
+// Constant indices past the axis (a position table shorter than the
+// compiled sequence) are an error at compile time.
+func.func @gather_constant_index_out_of_range(%a: tensor<2x3xf32>) {
+  %i = whittle.constant dense<[0, 1, 2]> : tensor<3xi64>
+  // expected-error @+1 {{index 2 is out of range for axis 0 of size 2}}
+  %0 = whittle.gather %a, %i {axis = 0 : i64} : (tensor<2x3xf32>, tensor<3xi64>) -> tensor<3x3xf32>
+  return
+}
+
+// -----
+
 func.func @invalid_64(%a: tensor<2x3xf32>) {
   // expected-error @+1 {{cannot squeeze dimension 1 of size 3}}
   %0 = whittle.squeeze %a {axes = array<i64: 1>} : (tensor<2x3xf32>) -> tensor<2xf32>

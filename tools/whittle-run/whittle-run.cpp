@@ -225,6 +225,16 @@ HostTensor syntheticInput(const whittle_tensor_info &info) {
   return t;
 }
 
+/// An integer mask of ones with the token input's shape.
+bool isAllOnes(const HostTensor &t, const std::vector<int64_t> &dims) {
+  if (t.dims != dims)
+    return false;
+  for (int64_t i = 0; i < t.numElements(); ++i)
+    if (elementAsDouble(t, i) != 1.0)
+      return false;
+  return true;
+}
+
 HostTensor copyOutput(const whittle_tensor &t,
                       const whittle_tensor_info &info) {
   HostTensor h;
@@ -535,10 +545,30 @@ int main(int argc, char **argv) {
   std::vector<whittle_tensor> in(numIn), out(numOut);
   for (size_t i = 0; i < numIn; ++i)
     in[i] = inputs[i]->view();
+  // A --decode library runs token sequences of any length up to its cache
+  // through the decode entry, with the outputs of every position.
+  bool sequence = false;
+  if (whittle_model_decode_max_tokens(model) > 0 &&
+      inputs[0]->dims.size() == 2 && inInfo[0].rank == 2 &&
+      inputs[0]->dims[1] != inInfo[0].dims[1]) {
+    sequence = true;
+    for (size_t i = 1; i < numIn; ++i)
+      if (!isAllOnes(*inputs[i], inputs[0]->dims))
+        die("input '" + std::string(inInfo[i].name) +
+            "': a --decode library takes a sequence of " +
+            std::to_string(inputs[0]->dims[1]) +
+            " tokens with an all-ones mask of the same shape (no padding)");
+  }
   auto runOnce = [&] {
     std::fill(out.begin(), out.end(), whittle_tensor{});
-    if (whittle_session_run(session, in.data(), numIn, out.data(), numOut) !=
-        WHITTLE_OK)
+    whittle_status status =
+        sequence ? (whittle_session_decode_reset(session) != WHITTLE_OK
+                        ? WHITTLE_INVALID_ARGUMENT
+                        : whittle_session_decode_sequence(session, &in[0],
+                                                          out.data(), numOut))
+                 : whittle_session_run(session, in.data(), numIn, out.data(),
+                                       numOut);
+    if (status != WHITTLE_OK)
       die(whittle_last_error());
   };
 

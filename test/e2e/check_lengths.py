@@ -1,0 +1,76 @@
+#!/usr/bin/env python3
+"""Checks that one --decode library computes a causal decoder at every
+sequence length up to its bound.
+
+    check_lengths.py NAME --cache DIR --work DIR --max-tokens 64
+                     [--chunk 16] [--lengths 1 17 48 64] [--atol 1e-4]
+
+The zoo model NAME (a dynamic-axes export) is compiled once with
+--decode=MAX:CHUNK. For each length N, random token ids [1, N] with an
+all-ones mask are written as test data with the logits of every position
+from the numpy ONNX interpreter (test/python/onnx_numpy_ref.py, independent
+of Whittle) on the exported graph, and `whittle-run --test-data` runs them
+through the one library (whittle_session_decode_sequence: prefill chunks and
+single steps over the key/value cache) and compares.
+"""
+import argparse
+import os
+import sys
+
+import numpy as np
+import onnx
+from onnx import numpy_helper
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(HERE, "..", "python"))
+import check_model  # noqa: E402
+import onnx_numpy_ref  # noqa: E402
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("name")
+    p.add_argument("--cache", required=True)
+    p.add_argument("--work", required=True)
+    p.add_argument("--max-tokens", type=int, required=True)
+    p.add_argument("--chunk", type=int, default=16)
+    p.add_argument("--lengths", type=int, nargs="+", default=[1, 17, 48, 64])
+    p.add_argument("--atol", default="1e-4")
+    args = p.parse_args()
+
+    model_dir = check_model.ensure_model(args.cache, args.name)
+    onnx_path = os.path.join(model_dir, "model.onnx")
+    model = onnx.load(onnx_path)
+    inputs = [i.name for i in model.graph.input
+              if i.name not in {t.name for t in model.graph.initializer}]
+    output = model.graph.output[0].name
+    vocab = model.graph.output[0].type.tensor_type.shape.dim[-1].dim_value
+    os.makedirs(args.work, exist_ok=True)
+
+    lib = os.path.join(args.work, f"{args.name}_upto{args.max_tokens}.so")
+    check_model.run(["whittle-compile", onnx_path,
+                     f"--decode={args.max_tokens}:{args.chunk}", "-o", lib])
+
+    rng = np.random.default_rng(11)
+    for n in args.lengths:
+        ids = rng.integers(0, vocab, size=(1, n)).astype(np.int64)
+        feeds = {inputs[0]: ids}
+        for name in inputs[1:]:
+            feeds[name] = np.ones_like(ids)
+        logits = onnx_numpy_ref.run(model, feeds)[0]
+        data = os.path.join(args.work, f"length_{n}")
+        os.makedirs(data, exist_ok=True)
+        for k, name in enumerate(inputs):
+            with open(os.path.join(data, f"input_{k}.pb"), "wb") as f:
+                f.write(numpy_helper.from_array(feeds[name], name).SerializeToString())
+        with open(os.path.join(data, "output_0.pb"), "wb") as f:
+            f.write(numpy_helper.from_array(logits, output).SerializeToString())
+        print(f"length {n}:", flush=True)
+        check_model.run(["whittle-run", lib, "--test-data", data, "--atol", args.atol])
+    print(f"{args.name}: lengths {' '.join(map(str, args.lengths))} from one library: ok")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
