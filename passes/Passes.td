@@ -101,6 +101,15 @@ def WhittleQuantizeWeights
     row instead, and dequantizes what it gathered. Layers and gathers whose
     node name matches `exclude` (an extended regular expression) keep fp32
     weights, as do weights that are not constants.
+    With `activation-samples` (calibration activations per layer, which
+    whittle-compile --calibration-data collects), each layer that has them
+    gets an activation-aware per-channel scale search (AWQ-style): the
+    weight's rows are scaled by s_k = mean|x_k|^alpha (normalized around 1)
+    before quantization and the input is multiplied by 1/s, for alpha in
+    0, 0.1, ..., 1; the alpha whose quantized layer is closest to the fp32
+    one on up to 32 calibration rows wins (alpha 0 is plain quantization, so
+    the search never does worse on them). The layer's result carries
+    `whittle.awq` {alpha, rel_error_unscaled, rel_error_scaled}.
   }];
   let options = [
     Option<"weights", "weights", "std::string", "\"int8\"",
@@ -114,6 +123,10 @@ def WhittleQuantizeWeights
            "Regular expression over node names of layers to leave fp32">,
     Option<"embeddings", "embeddings", "bool", "true",
            "Quantize embedding tables (gathers of constant rows) to int8 rows">,
+    Option<"activationSamples", "activation-samples", "std::string", "\"\"",
+           "Directory of calibration activations per layer (index.txt: "
+           "FILE NODE; FILE: raw f32 rows): enables the activation-aware "
+           "(AWQ-style) per-channel scale search">,
     Option<"reduceRange", "reduce-range", "bool", "false",
            "int8 weight codes in [-63, 63] (scale max|w| / 63): the AVX2 "
            "integer kernel (vpmaddubsw) cannot saturate on them">
@@ -242,7 +255,9 @@ def WhittleProbeMatmuls : Pass<"whittle-probe-matmuls", "mlir::ModuleOp"> {
   }];
   let options = [
     Option<"funcName", "func-name", "std::string", "\"main\"",
-           "Function whose matmuls are probed">
+           "Function whose matmuls are probed">,
+    Option<"inputs", "inputs", "bool", "false",
+           "Also expose each such matmul's input as __whittle_input_<node>">
   ];
 }
 

@@ -183,10 +183,45 @@ constexpr StringLiteral kFfnPrefix = "__whittle_ffn_energy_";
 
 constexpr StringLiteral kSitePrefix = "__whittle_site_";
 
+/// Probe outputs named after each weight matmul's node: its input.
+constexpr StringLiteral kInputPrefix = "__whittle_input_";
+
 /// Whether `name` is a probe output rather than one of the model's.
 bool isProbe(StringRef name) {
   return name.starts_with(kEnergyPrefix) || name.starts_with(kFfnPrefix) ||
-         name.starts_with(kSitePrefix);
+         name.starts_with(kSitePrefix) || name.starts_with(kInputPrefix);
+}
+
+/// Writes each layer's calibration inputs (all sets, concatenated) into
+/// `dir` as whittle-quantize-weights' activation samples read them.
+LogicalResult writeActivationSamples(const std::vector<Outputs> &probe,
+                                     StringRef dir) {
+  if (std::error_code ec = llvm::sys::fs::create_directories(dir))
+    return fail("cannot create '" + dir + "': " + ec.message());
+  std::string index;
+  int64_t count = 0;
+  for (const auto &[name, first] : probe.front()) {
+    StringRef node(name);
+    if (!node.consume_front(kInputPrefix))
+      continue;
+    std::string file = std::to_string(count++) + ".f32";
+    std::error_code ec;
+    llvm::raw_fd_ostream os((dir + "/" + file).str(), ec);
+    if (ec)
+      return fail("cannot write '" + dir + "/" + file + "': " + ec.message());
+    for (const Outputs &set : probe) {
+      const std::vector<float> &values = set.at(name);
+      os.write(reinterpret_cast<const char *>(values.data()),
+               values.size() * sizeof(float));
+    }
+    index += file + " " + node.str() + "\n";
+  }
+  std::error_code ec;
+  llvm::raw_fd_ostream os((dir + "/index.txt").str(), ec);
+  if (ec)
+    return fail("cannot write '" + dir + "/index.txt': " + ec.message());
+  os << index;
+  return success();
 }
 
 /// The units (heads or neurons) to remove: among the probe outputs named
@@ -319,6 +354,7 @@ LogicalResult whittle::compileWithCalibration(const CompileOptions &options,
   probe.pruneDeadHeads = false;
   probe.probeHeads = true;
   probe.probeMatmuls = !options.quantizeWeights.empty();
+  probe.probeMatmulInputs = probe.probeMatmuls && options.quantizeAwq;
   if (failed(compileModel(probe, context)))
     return failure();
   std::vector<Outputs> reference;
@@ -329,8 +365,15 @@ LogicalResult whittle::compileWithCalibration(const CompileOptions &options,
   // computed from the calibration inputs (errors of earlier layers
   // included). Pruning that reshapes a layer leaves it unmeasured.
   std::map<std::string, double> siteErrors;
+  std::string samples = (work + "/activations").str();
+  bool awq = !options.quantizeWeights.empty() && options.quantizeAwq;
   if (!options.quantizeWeights.empty()) {
+    // The activation-aware scale search sees what each layer reads.
+    if (awq && failed(writeActivationSamples(reference, samples)))
+      return failure();
     CompileOptions quantProbe = options;
+    if (awq)
+      quantProbe.quantizeActivationSamples = samples;
     quantProbe.outputPath = (work + "/quantized-probe.so").str();
     quantProbe.reportPath.clear();
     quantProbe.probeMatmuls = true;
@@ -348,6 +391,8 @@ LogicalResult whittle::compileWithCalibration(const CompileOptions &options,
   }
 
   CompileOptions final = options;
+  if (awq)
+    final.quantizeActivationSamples = samples;
   std::vector<std::string> ranked;
   if (options.pruneHeadsRatio > 0) {
     ranked = rankLowest(reference, kEnergyPrefix, "@", options.pruneHeadsRatio);

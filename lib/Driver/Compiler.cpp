@@ -320,6 +320,8 @@ LogicalResult whittle::compileModel(const CompileOptions &options,
     graph.quantizeExclude = options.quantizeExclude;
     graph.quantizeReduceRange = options.quantizeReduceRange;
     graph.probeMatmuls = options.probeMatmuls;
+    graph.probeMatmulInputs = options.probeMatmulInputs;
+    graph.quantizeActivationSamples = options.quantizeActivationSamples;
     buildGraphPipeline(pm, graph);
     if (options.decodeMaxTokens) {
       WhittleBuildDecodeStepsOptions decode;

@@ -2,6 +2,8 @@
 
 #include "whittle/Driver/Report.h"
 
+#include <map>
+
 #include "whittle/Dialect/Whittle.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -61,7 +63,10 @@ GraphSummary whittle::summarizeGraph(ModuleOp module) {
   if (auto neurons =
           module->getAttrOfType<IntegerAttr>("whittle.pruned_ffn_neurons"))
     s.prunedFfnNeurons = neurons.getInt();
+  std::map<std::string, DictionaryAttr> awq;
   module.walk([&](Operation *op) {
+    if (auto search = op->getAttrOfType<DictionaryAttr>("whittle.awq"))
+      awq[nodeNameOf(op->getLoc())] = search;
     if (auto constant = dyn_cast<ConstantOp>(op)) {
       auto type = cast<ShapedType>(constant.getType());
       unsigned bits = type.getElementType().getIntOrFloatBitWidth();
@@ -148,6 +153,18 @@ GraphSummary whittle::summarizeGraph(ModuleOp module) {
       ++s.unfusedSoftmax;
     }
   });
+  for (QuantizedSite &site : s.quantized) {
+    auto it = awq.find(site.node);
+    if (it == awq.end())
+      continue;
+    auto number = [&](StringRef key) {
+      auto value = it->second.getAs<FloatAttr>(key);
+      return value ? value.getValueAsDouble() : 0.0;
+    };
+    site.awqAlpha = number("alpha");
+    site.awqErrorUnscaled = number("rel_error_unscaled");
+    site.awqErrorScaled = number("rel_error_scaled");
+  }
   return s;
 }
 
@@ -169,11 +186,17 @@ void whittle::writeReportJson(const CompileReport &r, llvm::raw_ostream &os) {
   for (const QuantizedSite &q : r.after.quantized) {
     int8 += q.format == "int8";
     int4 += q.format == "int4";
-    quantized.push_back(llvm::json::Object{{"node", q.node},
-                                           {"format", q.format},
-                                           {"granularity", q.granularity},
-                                           {"block_size", q.blockSize},
-                                           {"activations", q.activations}});
+    llvm::json::Object site{{"node", q.node},
+                            {"format", q.format},
+                            {"granularity", q.granularity},
+                            {"block_size", q.blockSize},
+                            {"activations", q.activations}};
+    if (q.awqAlpha >= 0)
+      site["awq"] =
+          llvm::json::Object{{"alpha", q.awqAlpha},
+                             {"rel_error_unscaled", q.awqErrorUnscaled},
+                             {"rel_error_scaled", q.awqErrorScaled}};
+    quantized.push_back(std::move(site));
   }
   llvm::json::Object root{
       {"model", r.model},

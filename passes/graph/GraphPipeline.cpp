@@ -29,8 +29,11 @@ void whittle::buildGraphPipeline(mlir::OpPassManager &pm,
     prune.requestedNeurons = llvm::to_vector(options.pruneNeurons);
     pm.addNestedPass<mlir::func::FuncOp>(createWhittlePruneDeadHeads(prune));
   }
-  if (options.probeMatmuls)
-    pm.addPass(createWhittleProbeMatmuls());
+  if (options.probeMatmuls) {
+    WhittleProbeMatmulsOptions probe;
+    probe.inputs = options.probeMatmulInputs;
+    pm.addPass(createWhittleProbeMatmuls(probe));
+  }
   // After the exact passes: pruning reads fp32 weights.
   if (!options.quantizeWeights.empty()) {
     WhittleQuantizeWeightsOptions quantize;
@@ -39,6 +42,7 @@ void whittle::buildGraphPipeline(mlir::OpPassManager &pm,
     quantize.activations = options.quantizeActivations;
     quantize.exclude = options.quantizeExclude;
     quantize.reduceRange = options.quantizeReduceRange;
+    quantize.activationSamples = options.quantizeActivationSamples;
     pm.addNestedPass<mlir::func::FuncOp>(
         createWhittleQuantizeWeights(quantize));
   }

@@ -58,6 +58,13 @@ struct WhittleProbeMatmulsPass
         return; // one output per node
       probes.push_back(op->getResult(0));
       names.push_back(StringAttr::get(&getContext(), name));
+      if (inputs) {
+        // The activations the layer reads, for the quantization's
+        // activation-aware scale search.
+        probes.push_back(op->getOperand(0));
+        names.push_back(StringAttr::get(
+            &getContext(), "__whittle_input_" + nodeNameOf(op->getLoc())));
+      }
     });
     if (!probes.empty())
       appendModelOutputs(func, probes, names);

@@ -31,9 +31,12 @@
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Regex.h"
 
 #include <cmath>
+#include <cstring>
+#include <map>
 #include <memory>
 
 namespace whittle {
@@ -55,6 +58,9 @@ struct Settings {
   bool reduceRange = false;
   // Shared: passes are copied per thread and a Regex is not copyable.
   std::shared_ptr<llvm::Regex> exclude;
+  /// Calibration activations of each layer (node name -> rows x K floats),
+  /// for the activation-aware scale search.
+  std::shared_ptr<const std::map<std::string, std::vector<float>>> samples;
 };
 
 /// The fp32 weights a function's patterns replaced, whose bytes can be
@@ -107,6 +113,131 @@ void quantizeSymmetricInt8(ArrayRef<double> w, int64_t rows, int64_t cols,
   }
 }
 
+/// Asymmetric 4-bit codes of `w` [k, n] per block of `g` rows of K and
+/// column, with their scales and zero points [blocks, n].
+void quantizeInt4(ArrayRef<double> w, int64_t k, int64_t n, int64_t g,
+                  std::vector<int8_t> &codes, std::vector<int8_t> &zeros,
+                  std::vector<float> &scales) {
+  int64_t blocks = llvm::divideCeil(k, g);
+  codes.assign(k * n, 0);
+  zeros.assign(blocks * n, 0);
+  scales.assign(blocks * n, 1.0f);
+  for (int64_t blk = 0; blk < blocks; ++blk)
+    for (int64_t j = 0; j < n; ++j) {
+      double lo = 0, hi = 0;
+      for (int64_t r = blk * g; r < std::min(k, (blk + 1) * g); ++r) {
+        lo = std::min(lo, w[r * n + j]);
+        hi = std::max(hi, w[r * n + j]);
+      }
+      float scale = hi > lo ? float((hi - lo) / 15) : 1.0f;
+      int zp = int(std::clamp(std::nearbyint(-lo / scale), 0.0, 15.0));
+      scales[blk * n + j] = scale;
+      zeros[blk * n + j] = int8_t(zp);
+      for (int64_t r = blk * g; r < std::min(k, (blk + 1) * g); ++r)
+        codes[r * n + j] = int8_t(
+            std::clamp(std::nearbyint(w[r * n + j] / scale) + zp, 0.0, 15.0));
+    }
+}
+
+/// `w` as the kernel sees it: quantized as `s` says, then dequantized.
+std::vector<double> roundTrip(ArrayRef<double> w, int64_t k, int64_t n,
+                              const Settings &s) {
+  std::vector<int8_t> codes, zeros;
+  std::vector<float> scales;
+  std::vector<double> out(k * n);
+  if (s.bits == 4) {
+    quantizeInt4(w, k, n, s.groupSize, codes, zeros, scales);
+    for (int64_t r = 0; r < k; ++r)
+      for (int64_t j = 0; j < n; ++j) {
+        int64_t b = (r / s.groupSize) * n + j;
+        out[r * n + j] = double(codes[r * n + j] - zeros[b]) * scales[b];
+      }
+    return out;
+  }
+  quantizeSymmetricInt8(w, k, n, /*perRow=*/false, codes, scales,
+                        s.reduceRange ? 63 : 127);
+  for (int64_t r = 0; r < k; ++r)
+    for (int64_t j = 0; j < n; ++j)
+      out[r * n + j] = double(codes[r * n + j]) * scales[j];
+  return out;
+}
+
+/// The outcome of the activation-aware scale search of one layer.
+struct ChannelScales {
+  double alpha = 0;
+  std::vector<double> scales; // per row of K; empty: none better than 1
+  double plainError = 0, scaledError = 0;
+};
+
+/// AWQ-style search: weight rows are scaled by s_k = mean|x_k|^alpha
+/// (normalized around 1) before quantization and the activations divided
+/// by s, for alpha in 0, 0.1, ..., 1; the alpha whose quantized layer is
+/// closest to the fp32 one on the calibration rows `x` [rows, k] wins.
+/// Errors are relative: |x (W_q - W)| / |x W| over those rows.
+ChannelScales searchChannelScales(ArrayRef<double> w, int64_t k, int64_t n,
+                                  ArrayRef<float> x, const Settings &s) {
+  int64_t rows = x.size() / k;
+  std::vector<double> mean(k, 0);
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t c = 0; c < k; ++c)
+      mean[c] += std::abs(x[r * k + c]) / rows;
+  // The error is measured on at most 32 rows, spread over the samples.
+  std::vector<int64_t> picked;
+  for (int64_t r = 0; r < rows; r += std::max<int64_t>(1, rows / 32))
+    picked.push_back(r);
+  auto outputNorm = [&](ArrayRef<double> m) {
+    double sum = 0;
+    std::vector<double> y(n);
+    for (int64_t r : picked) {
+      std::fill(y.begin(), y.end(), 0.0);
+      for (int64_t c = 0; c < k; ++c) {
+        double xv = x[r * k + c];
+        if (xv == 0)
+          continue;
+        const double *row = &m[c * n];
+        for (int64_t j = 0; j < n; ++j)
+          y[j] += xv * row[j];
+      }
+      for (double v : y)
+        sum += v * v;
+    }
+    return std::sqrt(sum);
+  };
+  double reference = outputNorm(w);
+  ChannelScales best;
+  if (reference == 0)
+    return best;
+  std::vector<double> scaled(k * n), diff(k * n), scales(k);
+  for (int step = 0; step <= 10; ++step) {
+    double alpha = step / 10.0;
+    double lo = INFINITY, hi = 0;
+    for (int64_t c = 0; c < k; ++c) {
+      scales[c] = std::max(std::pow(std::max(mean[c], 1e-8), alpha), 1e-4);
+      lo = std::min(lo, scales[c]);
+      hi = std::max(hi, scales[c]);
+    }
+    double norm = std::sqrt(lo * hi);
+    for (int64_t c = 0; c < k; ++c) {
+      scales[c] /= norm;
+      for (int64_t j = 0; j < n; ++j)
+        scaled[c * n + j] = w[c * n + j] * scales[c];
+    }
+    std::vector<double> q = roundTrip(scaled, k, n, s);
+    for (int64_t c = 0; c < k; ++c)
+      for (int64_t j = 0; j < n; ++j)
+        diff[c * n + j] = q[c * n + j] / scales[c] - w[c * n + j];
+    double error = outputNorm(diff) / reference;
+    if (step == 0) {
+      best.plainError = best.scaledError = error;
+    } else if (error < best.scaledError) {
+      best.alpha = alpha;
+      best.scaledError = error;
+      best.scales = scales;
+    }
+  }
+  return best;
+}
+
 /// x · w for constant w [K, N] (row-major `w`), quantized as `s` says.
 Value quantizedProduct(PatternRewriter &rewriter, Location loc, Value x,
                        ArrayRef<double> w, int64_t k, int64_t n,
@@ -115,23 +246,9 @@ Value quantizedProduct(PatternRewriter &rewriter, Location loc, Value x,
   if (s.bits == 4) {
     int64_t g = s.groupSize, blocks = llvm::divideCeil(k, g);
     auto u4 = IntegerType::get(ctx, 4, IntegerType::Unsigned);
-    std::vector<int8_t> codes(k * n), zeros(blocks * n);
-    std::vector<float> scales(blocks * n);
-    for (int64_t blk = 0; blk < blocks; ++blk)
-      for (int64_t j = 0; j < n; ++j) {
-        double lo = 0, hi = 0;
-        for (int64_t r = blk * g; r < std::min(k, (blk + 1) * g); ++r) {
-          lo = std::min(lo, w[r * n + j]);
-          hi = std::max(hi, w[r * n + j]);
-        }
-        float scale = hi > lo ? float((hi - lo) / 15) : 1.0f;
-        int zp = int(std::clamp(std::nearbyint(-lo / scale), 0.0, 15.0));
-        scales[blk * n + j] = scale;
-        zeros[blk * n + j] = int8_t(zp);
-        for (int64_t r = blk * g; r < std::min(k, (blk + 1) * g); ++r)
-          codes[r * n + j] = int8_t(
-              std::clamp(std::nearbyint(w[r * n + j] / scale) + zp, 0.0, 15.0));
-      }
+    std::vector<int8_t> codes, zeros;
+    std::vector<float> scales;
+    quantizeInt4(w, k, n, g, codes, zeros, scales);
     Value q = byteConstant(rewriter, loc, RankedTensorType::get({k, n}, u4),
                            codes, "whittle_int4_weight");
     Value zp =
@@ -197,6 +314,52 @@ Value quantizedProduct(PatternRewriter &rewriter, Location loc, Value x,
                        floatConstant(rewriter, loc, {n}, scales));
 }
 
+/// quantizedProduct, with the activation-aware scale search where the layer
+/// has calibration activations: the chosen scales go into the weight before
+/// quantization and their inverse onto x (one multiply per activation). The
+/// result records the search as `whittle.awq` {alpha, rel_error_unscaled,
+/// rel_error_scaled} (errors on the calibration rows) for the report.
+Value activationAwareProduct(PatternRewriter &rewriter, Operation *op, Value x,
+                             ArrayRef<double> w, int64_t k, int64_t n,
+                             const Settings &s) {
+  Location loc = op->getLoc();
+  const std::vector<float> *sample = nullptr;
+  if (s.samples) {
+    auto it = s.samples->find(nodeNameOf(loc));
+    if (it != s.samples->end() && !it->second.empty() &&
+        it->second.size() % k == 0)
+      sample = &it->second;
+  }
+  if (!sample)
+    return quantizedProduct(rewriter, loc, x, w, k, n, s);
+  ChannelScales found = searchChannelScales(w, k, n, *sample, s);
+  Value y;
+  if (found.scales.empty()) {
+    y = quantizedProduct(rewriter, loc, x, w, k, n, s);
+  } else {
+    std::vector<double> scaled(w.begin(), w.end());
+    std::vector<float> inverse(k);
+    for (int64_t c = 0; c < k; ++c) {
+      inverse[c] = float(1.0 / found.scales[c]);
+      for (int64_t j = 0; j < n; ++j)
+        scaled[c * n + j] *= found.scales[c];
+    }
+    Value xs = MulOp::create(rewriter, loc, x,
+                             floatConstant(rewriter, loc, {k}, inverse));
+    y = quantizedProduct(rewriter, loc, xs, scaled, k, n, s);
+  }
+  y.getDefiningOp()->setAttr(
+      "whittle.awq",
+      rewriter.getDictionaryAttr(
+          {rewriter.getNamedAttr("alpha",
+                                 rewriter.getF64FloatAttr(found.alpha)),
+           rewriter.getNamedAttr("rel_error_unscaled",
+                                 rewriter.getF64FloatAttr(found.plainError)),
+           rewriter.getNamedAttr("rel_error_scaled", rewriter.getF64FloatAttr(
+                                                         found.scaledError))}));
+  return y;
+}
+
 /// The values of the constant fp32 2-D weight `w` of a layer this pass
 /// takes, or failure.
 FailureOr<SmallVector<double>> matchWeight(PatternRewriter &rewriter,
@@ -239,9 +402,9 @@ struct QuantizeMatMulWeight : QuantizePattern<MatMulOp> {
       return failure();
     auto wType = op.getRhs().getType();
     noteReplaced(op.getRhs(), replaced);
-    rewriter.replaceOp(op, quantizedProduct(rewriter, op.getLoc(), op.getLhs(),
-                                            *w, wType.getDimSize(0),
-                                            wType.getDimSize(1), s));
+    rewriter.replaceOp(op, activationAwareProduct(rewriter, op, op.getLhs(), *w,
+                                                  wType.getDimSize(0),
+                                                  wType.getDimSize(1), s));
     ++count;
     return success();
   }
@@ -271,7 +434,7 @@ struct QuantizeGemmWeight : QuantizePattern<GemmOp> {
           t[c * rows + r] = (*w)[r * cols + c];
       *w = std::move(t);
     }
-    Value y = quantizedProduct(rewriter, op.getLoc(), op.getA(), *w, k, n, s);
+    Value y = activationAwareProduct(rewriter, op, op.getA(), *w, k, n, s);
     noteReplaced(op.getB(), replaced);
     if (Value c = op.getC())
       y = AddOp::create(rewriter, op.getLoc(), y, c);
@@ -328,44 +491,77 @@ struct QuantizeEmbeddingTable : QuantizePattern<GatherOp> {
   static constexpr int64_t kMinTableElements = 1 << 16;
 };
 
+/// DIR/index.txt lists "FILE NODE" per layer; FILE holds its calibration
+/// activations as raw little-endian f32, rows of K.
+std::shared_ptr<const std::map<std::string, std::vector<float>>>
+loadActivationSamples(StringRef dir) {
+  auto index = llvm::MemoryBuffer::getFile(dir + "/index.txt");
+  if (!index)
+    return nullptr;
+  auto samples = std::make_shared<std::map<std::string, std::vector<float>>>();
+  SmallVector<StringRef> lines;
+  (*index)->getBuffer().split(lines, '\n', -1, /*KeepEmpty=*/false);
+  for (StringRef line : lines) {
+    auto [file, node] = line.split(' ');
+    auto data = llvm::MemoryBuffer::getFile(dir + "/" + file,
+                                            /*IsText=*/false);
+    if (!data || (*data)->getBufferSize() % sizeof(float))
+      return nullptr;
+    std::vector<float> &values = (*samples)[node.str()];
+    values.resize((*data)->getBufferSize() / sizeof(float));
+    std::memcpy(values.data(), (*data)->getBufferStart(),
+                (*data)->getBufferSize());
+  }
+  return samples;
+}
+
 struct WhittleQuantizeWeightsPass
     : whittle::impl::WhittleQuantizeWeightsBase<WhittleQuantizeWeightsPass> {
   using Base::Base;
 
-  LogicalResult initialize(MLIRContext *) override {
+  LogicalResult initialize(MLIRContext *ctx) override {
     if (weights == "int8")
       settings.bits = 8;
     else if (weights == "int4")
       settings.bits = 4;
     else
-      return emitError(UnknownLoc::get(&getContext()))
+      return emitError(UnknownLoc::get(ctx))
              << "whittle-quantize-weights: weights must be int8 or int4, not '"
              << weights << "'";
     if (groupSize < 16 || !llvm::isPowerOf2_64(groupSize))
-      return emitError(UnknownLoc::get(&getContext()))
+      return emitError(UnknownLoc::get(ctx))
              << "whittle-quantize-weights: group-size must be a power of two "
                 ">= 16, not "
              << groupSize;
     settings.groupSize = groupSize;
     if (activations != "none" && activations != "dynamic")
-      return emitError(UnknownLoc::get(&getContext()))
+      return emitError(UnknownLoc::get(ctx))
              << "whittle-quantize-weights: activations must be none or "
                 "dynamic, not '"
              << activations << "'";
     settings.dynamicActivations = activations == "dynamic";
     settings.reduceRange = reduceRange;
     if (reduceRange && settings.bits != 8)
-      return emitError(UnknownLoc::get(&getContext()))
+      return emitError(UnknownLoc::get(ctx))
              << "whittle-quantize-weights: reduce-range needs int8 weights";
     if (settings.dynamicActivations && settings.bits != 8)
-      return emitError(UnknownLoc::get(&getContext()))
+      return emitError(UnknownLoc::get(ctx))
              << "whittle-quantize-weights: dynamic activations need int8 "
                 "weights";
+    if (!activationSamples.empty()) {
+      auto samples = loadActivationSamples(activationSamples);
+      if (!samples)
+        return emitError(UnknownLoc::get(ctx))
+               << "whittle-quantize-weights: cannot read activation samples "
+                  "from '"
+               << activationSamples << "'";
+      settings.samples = std::move(samples);
+    }
     if (!exclude.empty()) {
       settings.exclude = std::make_shared<llvm::Regex>(exclude);
       std::string error;
       if (!settings.exclude->isValid(error))
-        return emitError(UnknownLoc::get(&getContext()))
+        return emitError(UnknownLoc::get(ctx))
                << "whittle-quantize-weights: bad exclude pattern '" << exclude
                << "': " << error;
     }

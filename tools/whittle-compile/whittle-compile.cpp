@@ -131,6 +131,12 @@ static cl::opt<std::string> quantizeExclude(
     cl::desc("Leave layers whose node name matches this extended regular "
              "expression in fp32 (e.g. an LM head)"),
     cl::value_desc("REGEX"));
+static cl::opt<bool> quantizeAwq(
+    "quantize-awq", cl::cat(compileCategory),
+    cl::desc("With --quantize-weights and --calibration-data: search "
+             "activation-aware per-channel weight scales (AWQ-style; "
+             "default on, --quantize-awq=false for plain quantization)"),
+    cl::init(true));
 static cl::opt<bool> quantizeReduceRange(
     "quantize-reduce-range", cl::cat(compileCategory),
     cl::desc("With --quantize-weights=int8: codes in [-63, 63], so that CPUs "
@@ -316,6 +322,7 @@ int main(int argc, char **argv) {
     return 1;
   }
   options.quantizeReduceRange = quantizeReduceRange;
+  options.quantizeAwq = quantizeAwq;
   if (!decode.empty()) {
     auto [maxText, chunkText] = llvm::StringRef(decode).split(':');
     int64_t maxTokens = 0, chunk = 0;

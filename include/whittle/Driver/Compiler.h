@@ -72,6 +72,12 @@ struct CompileOptions {
   /// Add every weight matmul's result as an output (whittle-probe-matmuls,
   /// before quantization; calibration).
   bool probeMatmuls = false;
+  bool probeMatmulInputs = false;
+  /// A directory of calibration activations per layer (written by the
+  /// calibration driver) for the activation-aware scale search.
+  std::string quantizeActivationSamples;
+  /// With calibration data: the activation-aware scale search.
+  bool quantizeAwq = true;
   /// Attention as the streaming kernel (otherwise the unfused reference).
   bool streamingAttention = true;
   /// Report the tile sizes chosen for each contraction as remarks.

@@ -44,6 +44,10 @@ struct QuantizedSite {
   /// "float" (weights dequantized in the kernel) or "int8" (an integer
   /// product of quantized activations and weights).
   std::string activations = "float";
+  /// The activation-aware scale search (with calibration data): alpha (0:
+  /// no scaling) and the layer's relative error on the calibration rows
+  /// without and with the scales; alpha < 0: not searched.
+  double awqAlpha = -1, awqErrorUnscaled = 0, awqErrorScaled = 0;
 };
 
 struct GraphSummary {

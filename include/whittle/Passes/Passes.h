@@ -41,6 +41,10 @@ struct GraphPipelineOptions {
   bool quantizeReduceRange = false;
   /// whittle-probe-matmuls before quantization (calibration).
   bool probeMatmuls = false;
+  /// With probeMatmuls: their inputs too.
+  bool probeMatmulInputs = false;
+  /// Calibration activations for the quantization's scale search.
+  std::string quantizeActivationSamples;
 };
 
 /// The graph-level pipeline on the imported whittle graph
