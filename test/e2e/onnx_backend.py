@@ -276,7 +276,8 @@ def run_test(test, args, work):
         if key not in libs:
             libs[key] = os.path.join(tdir, f"model{len(libs) or ''}.so")
             cmds.append(("compile", [args.compiler, test.model, "-o", libs[key]]
-                         + test.shape_flags + _freeze_flags(test, ds)))
+                         + test.shape_flags + _freeze_flags(test, ds)
+                         + args.compile_arg))
         cmds.append(("run", [args.runner, libs[key], "--test-data", ds] + tol))
     test.result, test.reason = "pass", ""
     for i, (stage, cmd) in enumerate(cmds):
@@ -404,6 +405,9 @@ def main():
     p.add_argument("--min-pass-rate", type=float, default=None)
     p.add_argument("--filter", help="regex on test names")
     p.add_argument("--compiler", help="whittle-compile (default: from PATH)")
+    p.add_argument("--compile-arg", action="append", default=[],
+                   help="extra whittle-compile argument (repeatable), e.g. "
+                        "--compile-arg=--target=nvptx --compile-arg=--gpu-emulate")
     p.add_argument("--runner", help="whittle-run (default: from PATH)")
     p.add_argument("--keep", action="store_true", help="keep the work files of passing tests")
     p.add_argument("--no-upgrade", action="store_true",
