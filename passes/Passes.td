@@ -630,6 +630,35 @@ def WhittlePromoteLoopAccumulators
   let dependentDialects = ["mlir::scf::SCFDialect", "mlir::memref::MemRefDialect"];
 }
 
+def WhittleCoarsenGPUThreads
+    : Pass<"whittle-coarsen-gpu-threads", "mlir::ModuleOp"> {
+  let summary = "Give each GPU thread a block of a matmul's outputs";
+  let description = [{
+    Runs on buffers for a GPU target, after whittle-promote-loop-accumulators
+    and before whittle-map-loops-to-gpu. A top-level `scf.parallel` with
+    zero-based unit-step constant bounds whose body reads, reduces in one
+    `scf.for` with iter_args (reading only) and stores (a matmul) has its
+    last two dimensions M and N divided by `block-rows` R and `block-cols`
+    C, and its body unrolled and jammed: one reduction loop carries the R·C
+    accumulators of outputs (i' + a·M/R, j' + b·N/C), so that each thread
+    loads R values of one operand and C of the other per step for R·C
+    multiply-adds while neighbouring threads still read neighbouring
+    columns. Blocks shrink (halving both) where the dimensions do not divide
+    or fewer than `min-threads` threads would remain; CSE then merges the
+    loads the copies share.
+  }];
+  let options = [
+    Option<"blockRows", "block-rows", "int64_t", "4", "Outputs per thread along M">,
+    Option<"blockCols", "block-cols", "int64_t", "4", "Outputs per thread along N">,
+    Option<"minThreads", "min-threads", "int64_t", "16384",
+           "Fewest threads a coarsened loop may keep">
+  ];
+  let statistics = [
+    Statistic<"numCoarsened", "coarsened", "Parallel loops coarsened">
+  ];
+  let dependentDialects = ["mlir::scf::SCFDialect", "mlir::arith::ArithDialect"];
+}
+
 def WhittleEmulateGPULaunches
     : Pass<"whittle-emulate-gpu-launches", "mlir::ModuleOp"> {
   let summary = "Run gpu.launch bodies as loops on the CPU (testing without a GPU)";

@@ -85,6 +85,8 @@ static void buildGPUBackendPipeline(OpPassManager &pm,
     pm.addPass(createWhittlePlanMemory(planOptions));
   }
   pm.addPass(createWhittlePromoteLoopAccumulators());
+  pm.addPass(createWhittleCoarsenGPUThreads());
+  pm.addPass(createCSEPass());
   pm.addPass(createWhittleMapLoopsToGPU());
   // Polynomial math inside the kernels, as on the CPU.
   pm.addPass(createWhittleLegalizeForLLVM());
