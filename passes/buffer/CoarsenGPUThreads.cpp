@@ -118,7 +118,7 @@ struct WhittleCoarsenGPUThreadsPass
     auto coarse = scf::ParallelOp::create(b, loc, loop.getLowerBound(), ubs,
                                           loop.getStep());
     OpBuilder pb = OpBuilder::atBlockBegin(coarse.getBody());
-    ValueRange ivs = coarse.getInductionVars();
+    SmallVector<Value> ivs = coarse.getInductionVars();
     Block *body = loop.getBody();
 
     // One mapping per output of the block.
