@@ -64,6 +64,37 @@ static void addHostLowering(OpPassManager &pm, bool vectorize) {
   pm.addPass(createCanonicalizerPass());
 }
 
+/// @main and the decode steps: the functions that get a workspace and an
+/// executor argument.
+static SmallVector<std::string> modelFunctions(const BackendOptions &options) {
+  SmallVector<std::string> functions = {"main"};
+  functions.append(options.extraFunctions.begin(),
+                   options.extraFunctions.end());
+  return functions;
+}
+
+/// Every remaining buffer of each function goes into its workspace.
+static void addPlanMemory(OpPassManager &pm, ArrayRef<std::string> functions) {
+  for (const std::string &name : functions) {
+    WhittlePlanMemoryOptions planOptions;
+    planOptions.funcName = name;
+    pm.addPass(createWhittlePlanMemory(planOptions));
+  }
+}
+
+/// Adds the executor argument to each function (every model has the same
+/// calling convention) and outlines the loops worth a dispatch.
+static void addOutlineParallelLoops(OpPassManager &pm,
+                                    ArrayRef<std::string> functions,
+                                    int64_t minWork) {
+  for (const std::string &name : functions) {
+    WhittleOutlineParallelLoopsOptions outlineOptions;
+    outlineOptions.funcName = name;
+    outlineOptions.minWork = minWork;
+    pm.addPass(createWhittleOutlineParallelLoops(outlineOptions));
+  }
+}
+
 /// GPU targets: every loop nest touching memory becomes a kernel (see
 /// whittle-map-loops-to-gpu), the kernels are compiled to a device image
 /// embedded in the host module, and the host keeps only launches.
@@ -76,14 +107,8 @@ static void buildGPUBackendPipeline(OpPassManager &pm,
   addBufferization(pm);
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
   pm.addPass(createCanonicalizerPass());
-  SmallVector<std::string> functions = {"main"};
-  functions.append(options.extraFunctions.begin(),
-                   options.extraFunctions.end());
-  for (const std::string &name : functions) {
-    WhittlePlanMemoryOptions planOptions;
-    planOptions.funcName = name;
-    pm.addPass(createWhittlePlanMemory(planOptions));
-  }
+  SmallVector<std::string> functions = modelFunctions(options);
+  addPlanMemory(pm, functions);
   pm.addPass(createWhittlePromoteLoopAccumulators());
   pm.addPass(createWhittleCoarsenGPUThreads());
   pm.addPass(createCSEPass());
@@ -94,12 +119,7 @@ static void buildGPUBackendPipeline(OpPassManager &pm,
     // Testing without a GPU: the launches run as loops on the host, which
     // then gets the CPU calling convention (an executor it never uses).
     pm.addPass(createWhittleEmulateGPULaunches());
-    for (const std::string &name : functions) {
-      WhittleOutlineParallelLoopsOptions outlineOptions;
-      outlineOptions.funcName = name;
-      outlineOptions.minWork = INT64_MAX;
-      pm.addPass(createWhittleOutlineParallelLoops(outlineOptions));
-    }
+    addOutlineParallelLoops(pm, functions, /*minWork=*/INT64_MAX);
     pm.addPass(createCanonicalizerPass());
     pm.addPass(createCSEPass());
     addHostLowering(pm, /*vectorize=*/false);
@@ -179,24 +199,10 @@ void whittle::buildBackendPipeline(OpPassManager &pm,
     pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   pm.addPass(createCanonicalizerPass());
 
-  // Every remaining buffer goes into the caller's workspace.
-  SmallVector<std::string> functions = {"main"};
-  functions.append(options.extraFunctions.begin(),
-                   options.extraFunctions.end());
-  for (const std::string &name : functions) {
-    WhittlePlanMemoryOptions planOptions;
-    planOptions.funcName = name;
-    pm.addPass(createWhittlePlanMemory(planOptions));
-  }
-  // The executor argument is always added, so every model has the same
-  // calling convention; only loops worth a dispatch are outlined.
-  for (const std::string &name : functions) {
-    WhittleOutlineParallelLoopsOptions outlineOptions;
-    outlineOptions.funcName = name;
-    outlineOptions.minWork =
-        options.parallelize ? options.parallelMinWork : INT64_MAX;
-    pm.addPass(createWhittleOutlineParallelLoops(outlineOptions));
-  }
+  SmallVector<std::string> functions = modelFunctions(options);
+  addPlanMemory(pm, functions);
+  addOutlineParallelLoops(
+      pm, functions, options.parallelize ? options.parallelMinWork : INT64_MAX);
   pm.addPass(createWhittleLegalizeForLLVM());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());

@@ -269,6 +269,10 @@ struct WhittleLowerGPULaunchesPass
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
+    kernelIndex.clear();
+    kernelNames.clear();
+    weights.clear();
+    weightBytes = 0;
     if (failed(mergeKernelModules(module)))
       return signalPassFailure();
     for (auto func : module.getOps<func::FuncOp>())

@@ -42,10 +42,8 @@ def main():
     model_dir = check_model.ensure_model(args.cache, args.name)
     onnx_path = os.path.join(model_dir, "model.onnx")
     model = onnx.load(onnx_path)
-    inputs = [i.name for i in model.graph.input
-              if i.name not in {t.name for t in model.graph.initializer}]
+    inputs, vocab = check_model.decoder_signature(model)
     output = model.graph.output[0].name
-    vocab = model.graph.output[0].type.tensor_type.shape.dim[-1].dim_value
     os.makedirs(args.work, exist_ok=True)
 
     lib = os.path.join(args.work, f"{args.name}_upto{args.max_tokens}.so")

@@ -43,6 +43,16 @@ CHECK_LAUNCHES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", 
                               "NVPTX", "check_launches.py")
 
 
+def decoder_signature(model):
+    """A causal decoder export's graph inputs (token ids first, then masks;
+    initializers excluded) and its vocabulary (the last dim of its first
+    output)."""
+    initializers = {t.name for t in model.graph.initializer}
+    inputs = [i.name for i in model.graph.input if i.name not in initializers]
+    vocab = model.graph.output[0].type.tensor_type.shape.dim[-1].dim_value
+    return inputs, vocab
+
+
 def script_digest():
     h = hashlib.sha256()
     for p in (MAKE_MODELS, os.path.join(SRC, "python", "onnx_numpy_ref.py")):
