@@ -69,9 +69,11 @@ bool whittle::int8gemm::isU8S8Contraction(linalg::LinalgOp op) {
           isExtendedArgument<arith::ExtSIOp>(x, 1));
 }
 
-FailureOr<linalg::GenericOp> whittle::int8gemm::packWeights(
-    RewriterBase &rewriter, linalg::LinalgOp op, int64_t nr, int64_t padTo,
-    DotProduct &dot, uint64_t &bytesPacked, linalg::LinalgOp &compensation) {
+FailureOr<linalg::GenericOp>
+whittle::int8gemm::packWeights(RewriterBase &rewriter, linalg::LinalgOp op,
+                               int64_t nr, int64_t padTo, int64_t lanes,
+                               DotProduct &dot, uint64_t &bytesPacked,
+                               SmallVectorImpl<linalg::LinalgOp> &elementwise) {
   Value a = op.getDpsInputOperand(0)->get();
   Value b = op.getDpsInputOperand(1)->get();
   Value init = op.getDpsInitOperand(0)->get();
@@ -89,7 +91,7 @@ FailureOr<linalg::GenericOp> whittle::int8gemm::packWeights(
         if (std::abs(int(int8_t((*data)[q * n + j]))) +
                 std::abs(int(int8_t((*data)[(q + 1) * n + j]))) >
             128) {
-          dot = DotProduct::None;
+          dot = DotProduct::Pmaddwd;
           break;
         }
   int64_t paddedN = llvm::divideCeil(n, padTo) * padTo;
@@ -107,12 +109,19 @@ FailureOr<linalg::GenericOp> whittle::int8gemm::packWeights(
   AsmResourceBlob blob =
       HeapAsmResourceBlob::allocate(packedType.getNumElements(), 64);
   MutableArrayRef<char> out = blob.getMutableData();
+  // Byte j of column i within its row of nr * 4 bytes.
+  auto position = [&](int64_t i, int64_t j) {
+    if (dot != DotProduct::Pmaddwd)
+      return i * 4 + j;
+    int64_t group = i / lanes, lane = i % lanes;
+    return group * lanes * 4 + (j / 2) * lanes * 2 + lane * 2 + j % 2;
+  };
   for (int64_t p = 0; p < nb; ++p)
     for (int64_t q = 0; q < k4; ++q)
       for (int64_t i = 0; i < nr; ++i) {
         int64_t col = p * nr + i;
         for (int64_t j = 0; j < 4; ++j)
-          out[((p * k4 + q) * nr + i) * 4 + j] =
+          out[(p * k4 + q) * nr * 4 + position(i, j)] =
               col < n ? (*data)[(q * 4 + j) * n + col] : 0;
       }
   bytesPacked += out.size();
@@ -124,7 +133,28 @@ FailureOr<linalg::GenericOp> whittle::int8gemm::packWeights(
                                      std::move(blob)));
 
   rewriter.setInsertionPoint(op);
-  auto a3Type = RankedTensorType::get({m, k4, 4}, i8);
+  auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
+  // The s16 kernel reads A already widened (one pass over M x K) so that
+  // each pair of a row reaches its lanes by a single broadcast load.
+  Type aElement = dot == DotProduct::Pmaddwd ? rewriter.getI16Type() : i8;
+  if (dot == DotProduct::Pmaddwd) {
+    auto wideType = RankedTensorType::get({m, k}, aElement);
+    AffineMap identity = AffineMap::getMultiDimIdentityMap(2, ctx);
+    auto widen = linalg::GenericOp::create(
+        rewriter, loc, TypeRange{wideType}, ValueRange{a},
+        ValueRange{tensor::EmptyOp::create(rewriter, loc, wideType.getShape(),
+                                           aElement)},
+        ArrayRef<AffineMap>{identity, identity},
+        SmallVector<utils::IteratorType>(2, utils::IteratorType::parallel),
+        [&](OpBuilder &bb, Location l, ValueRange args) {
+          linalg::YieldOp::create(
+              bb, l,
+              ValueRange{arith::ExtUIOp::create(bb, l, aElement, args[0])});
+        });
+    elementwise.push_back(cast<linalg::LinalgOp>(widen.getOperation()));
+    a = widen.getResult(0);
+  }
+  auto a3Type = RankedTensorType::get({m, k4, 4}, aElement);
   Value a3 = tensor::ExpandShapeOp::create(
       rewriter, loc, a3Type, a, ArrayRef<ReassociationIndices>{{0}, {1, 2}});
   auto c3Type = RankedTensorType::get({m, nb, nr}, i32);
@@ -143,7 +173,6 @@ FailureOr<linalg::GenericOp> whittle::int8gemm::packWeights(
   } else {
     c3 = tensor::ExpandShapeOp::create(rewriter, loc, c3Type, init, reassoc);
   }
-  auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
   SmallVector<AffineMap> maps = {
       AffineMap::get(5, 0, {d(0), d(2), d(4)}, ctx),
       AffineMap::get(5, 0, {d(1), d(2), d(3) * 4 + d(4)}, ctx),
@@ -157,6 +186,9 @@ FailureOr<linalg::GenericOp> whittle::int8gemm::packWeights(
                                            ValueRange{c3}, maps, iterators);
   rewriter.cloneRegionBefore(op->getRegion(0), generic.getRegion(),
                              generic.getRegion().begin());
+  // The body's zext(a) (isU8S8Contraction) of the widened A is still the u8
+  // value.
+  generic.getBody()->getArgument(0).setType(aElement);
   Value result = tensor::CollapseShapeOp::create(
       rewriter, loc, RankedTensorType::get({m, paddedN}, i32),
       generic.getResult(0), reassoc);
@@ -193,7 +225,7 @@ FailureOr<linalg::GenericOp> whittle::int8gemm::packWeights(
               bb, l,
               ValueRange{arith::AddIOp::create(bb, l, args[0], args[1])});
         });
-    compensation = cast<linalg::LinalgOp>(add.getOperation());
+    elementwise.push_back(cast<linalg::LinalgOp>(add.getOperation()));
     result = add.getResult(0);
   }
   rewriter.replaceOp(op, result);
@@ -217,9 +249,11 @@ Value whittle::int8gemm::emitRegisterTile(OpBuilder &b, Location loc, Value a,
                                           inBounds)
         .getResult();
   };
-  Value aVec = vector::ShapeCastOp::create(
-      b, loc, VectorType::get({mr, 4}, i8),
-      read(a, VectorType::get({mr, 1, 4}, i8), b.getI8IntegerAttr(0)));
+  Type aElement = cast<RankedTensorType>(a.getType()).getElementType();
+  Value aVec =
+      vector::ShapeCastOp::create(b, loc, VectorType::get({mr, 4}, aElement),
+                                  read(a, VectorType::get({mr, 1, 4}, aElement),
+                                       b.getIntegerAttr(aElement, 0)));
   Value bVec =
       read(bPanel, VectorType::get({1, 1, nr * 4}, i8), b.getI8IntegerAttr(0));
   Value cVec = vector::ShapeCastOp::create(
@@ -267,40 +301,80 @@ Value whittle::int8gemm::emitRegisterTile(OpBuilder &b, Location loc, Value a,
             ? "llvm.aarch64.neon.sdot.v" + std::to_string(lanes) + "i32.v" +
                   std::to_string(lanes * 4) + "i8"
             : "llvm.x86.avx512.vpdpbusd." + std::to_string(lanes * 32));
+    // vpmaddwd's s16 operands: the K pairs (0, 1) and (2, 3) of each group.
+    SmallVector<std::array<Value, 2>> bPairs;
+    if (dot == DotProduct::Pmaddwd)
+      for (Value group : bGroups) {
+        std::array<Value, 2> halves;
+        for (int64_t h = 0; h < 2; ++h)
+          halves[h] = arith::ExtSIOp::create(
+              b, loc, pairsType,
+              vector::ExtractStridedSliceOp::create(
+                  b, loc, group, {h * lanes * 2}, {lanes * 2}, {1}));
+        bPairs.push_back(halves);
+      }
+    auto madd = [&](Value x, Value y) {
+      return LLVM::CallIntrinsicOp::create(
+                 b, loc, wordType, b.getStringAttr("llvm.x86.avx2.pmadd.wd"),
+                 ValueRange{x, y})
+          .getResult(0);
+    };
     for (int64_t row = 0; row < mr; ++row) {
-      Value word = vector::BitCastOp::create(
-          b, loc, VectorType::get({1}, i32),
-          vector::ExtractOp::create(b, loc, aVec, row));
-      Value scalar = vector::ExtractOp::create(b, loc, word, 0);
-      if (dot == DotProduct::Sdot) // a − 128 as s8: flip each byte's top bit
-        scalar = arith::XOrIOp::create(
-            b, loc, scalar,
-            arith::ConstantOp::create(
-                b, loc, b.getI32IntegerAttr(int32_t(0x80808080))));
-      Value broadcast = vector::BitCastOp::create(
-          b, loc, bytesType,
-          vector::BroadcastOp::create(b, loc, wordType, scalar));
+      // What the row contributes to every lane: its four bytes as one i32,
+      // or (Pmaddwd) its (0, 1) and (2, 3) s16 pairs, each read on its own
+      // so that it becomes one broadcast load.
+      SmallVector<Value, 2> broadcasts;
+      if (dot == DotProduct::Pmaddwd) {
+        for (int64_t h = 0; h < 2; ++h) {
+          Value pair = vector::TransferReadOp::create(
+              b, loc, VectorType::get({2}, aElement), a,
+              ValueRange{arith::ConstantIndexOp::create(b, loc, row), zero,
+                         arith::ConstantIndexOp::create(b, loc, 2 * h)},
+              arith::ConstantOp::create(b, loc, b.getIntegerAttr(aElement, 0)),
+              ArrayRef<bool>{true});
+          Value word = vector::ExtractOp::create(
+              b, loc,
+              vector::BitCastOp::create(b, loc, VectorType::get({1}, i32),
+                                        pair),
+              0);
+          broadcasts.push_back(vector::BitCastOp::create(
+              b, loc, pairsType,
+              vector::BroadcastOp::create(b, loc, wordType, word)));
+        }
+      } else {
+        Value word = vector::BitCastOp::create(
+            b, loc, VectorType::get({1}, i32),
+            vector::ExtractOp::create(b, loc, aVec, row));
+        Value scalar = vector::ExtractOp::create(b, loc, word, 0);
+        if (dot == DotProduct::Sdot) // a − 128 as s8: flip each byte's top bit
+          scalar = arith::XOrIOp::create(
+              b, loc, scalar,
+              arith::ConstantOp::create(
+                  b, loc, b.getI32IntegerAttr(int32_t(0x80808080))));
+        broadcasts.push_back(vector::BitCastOp::create(
+            b, loc, bytesType,
+            vector::BroadcastOp::create(b, loc, wordType, scalar)));
+      }
       Value accRow = vector::ExtractOp::create(b, loc, cVec, row);
       for (int64_t g = 0; g < nr / lanes; ++g) {
         Value part = vector::ExtractStridedSliceOp::create(
             b, loc, accRow, {g * lanes}, {lanes}, {1});
-        if (dot == DotProduct::Pmaddubsw) {
+        if (dot == DotProduct::Pmaddwd) {
+          for (int64_t h = 0; h < 2; ++h)
+            part = arith::AddIOp::create(b, loc, part,
+                                         madd(broadcasts[h], bPairs[g][h]));
+        } else if (dot == DotProduct::Pmaddubsw) {
           // u8 x s8 pairs into i16 (exact for these weights), the i16 pairs
           // summed into i32 by vpmaddwd with ones.
-          Value pairs =
-              LLVM::CallIntrinsicOp::create(b, loc, pairsType, intrinsic,
-                                            ValueRange{broadcast, bGroups[g]})
-                  .getResult(0);
-          Value quads =
-              LLVM::CallIntrinsicOp::create(
-                  b, loc, wordType, b.getStringAttr("llvm.x86.avx2.pmadd.wd"),
-                  ValueRange{pairs, ones})
-                  .getResult(0);
-          part = arith::AddIOp::create(b, loc, part, quads);
+          Value pairs = LLVM::CallIntrinsicOp::create(
+                            b, loc, pairsType, intrinsic,
+                            ValueRange{broadcasts[0], bGroups[g]})
+                            .getResult(0);
+          part = arith::AddIOp::create(b, loc, part, madd(pairs, ones));
         } else {
           part = LLVM::CallIntrinsicOp::create(
                      b, loc, wordType, intrinsic,
-                     ValueRange{part, broadcast, bGroups[g]})
+                     ValueRange{part, broadcasts[0], bGroups[g]})
                      .getResult(0);
         }
         accRow = vector::InsertStridedSliceOp::create(b, loc, part, accRow,

@@ -31,6 +31,12 @@ enum class DotProduct {
   /// vpmaddwd by ones into i32: exact only when |w0| + |w1| <= 128 for
   /// every pair of weights summed, which packWeights checks.
   Pmaddubsw,
+  /// x86 AVX2 vpmaddwd on operands widened to s16 (u8 x s8 pairs summed
+  /// into i32, exact for any weights), where vpmaddubsw could saturate.
+  /// Each group of `lanes` columns is packed as its K pairs (0, 1) then its
+  /// K pairs (2, 3), so that one sign extension of 16 bytes gives the s16
+  /// pairs of `lanes` columns.
+  Pmaddwd,
 };
 
 /// Whether `op` is C[m, n] += zext(A[m, k]) * sext(B[k, n]) on i8 operands
@@ -46,12 +52,15 @@ bool isU8S8Contraction(mlir::linalg::LinalgOp op);
 /// constant, K is not a multiple of 4, or a padded N has no fill to start
 /// from. `bytesPacked` grows by the packed size. For a kernel that takes
 /// signed activations (`dot` Sdot) the result gains 128 * colsum(B), by an
-/// elementwise op returned in `compensation`. `dot` Pmaddubsw becomes None
-/// when the weights could saturate its 16-bit pair sums.
+/// elementwise op. `dot` Pmaddubsw becomes Pmaddwd when the weights could
+/// saturate its 16-bit pair sums; that kernel reads A widened to i16 by an
+/// elementwise op. Elementwise ops created are appended to `elementwise`.
+/// `lanes` is the i32 lanes of the kernel's vectors.
 mlir::FailureOr<mlir::linalg::GenericOp>
 packWeights(mlir::RewriterBase &rewriter, mlir::linalg::LinalgOp op, int64_t nr,
-            int64_t padTo, DotProduct &dot, uint64_t &bytesPacked,
-            mlir::linalg::LinalgOp &compensation);
+            int64_t padTo, int64_t lanes, DotProduct &dot,
+            uint64_t &bytesPacked,
+            llvm::SmallVectorImpl<mlir::linalg::LinalgOp> &elementwise);
 
 /// The register tile of the packed contraction: `a` [mr, 1, 4] bytes,
 /// `b` [1, 1, nr * 4] bytes, `acc` [mr, 1, nr] i32 tensor slices. Returns

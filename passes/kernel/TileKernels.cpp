@@ -207,7 +207,11 @@ struct WhittleTileKernelsPass
     // Accumulators (mr x nr/vl vectors), the B vectors and one broadcast of
     // A must fit in the register file.
     int64_t vectorsPerRow = llvm::divideCeil(t.nr, vl);
-    int64_t maxMr = (int64_t(numVectorRegisters) - 1 - vectorsPerRow) /
+    // The s16 kernel holds two B vectors per accumulator column and two
+    // broadcasts of A.
+    bool pairs = c.dot == int8gemm::DotProduct::Pmaddwd;
+    int64_t maxMr = (int64_t(numVectorRegisters) - (pairs ? 2 : 1) -
+                     (pairs ? 2 : 1) * vectorsPerRow) /
                     std::max<int64_t>(1, vectorsPerRow);
     maxMr = std::clamp<int64_t>(maxMr, 1, 8);
     t.mr = largestDivisor(c.m, microM > 0 ? microM : maxMr);
@@ -459,12 +463,9 @@ struct WhittleTileKernelsPass
       // The integer kernel exists only over packed weights.
       int64_t padTo = c.n % nr == 0 ? nr : 8 * nr;
       uint64_t bytes = 0;
-      linalg::LinalgOp compensation;
       int8gemm::DotProduct dot = int8Dot();
       FailureOr<linalg::GenericOp> p = int8gemm::packWeights(
-          rewriter, c.op, nr, padTo, dot, bytes, compensation);
-      if (compensation)
-        createdElementwise.push_back(compensation);
+          rewriter, c.op, nr, padTo, vl, dot, bytes, createdElementwise);
       if (failed(p)) {
         LLVM_DEBUG(llvm::dbgs()
                    << "integer weight not packable: " << *c.op << "\n");

@@ -1,9 +1,9 @@
 // RUN: whittle-opt %s --split-input-file \
 // RUN:   --pass-pipeline='builtin.module(func.func(whittle-tile-kernels{vector-width=256 vector-registers=32 min-matmul-flops=0 int8-dot-product=vpdpbusd}),canonicalize,cse)' \
-// RUN:   | FileCheck %s --check-prefixes=CHECK,VNNI
+// RUN:   | FileCheck %s --check-prefixes=CHECK,BYTES,VNNI
 // RUN: whittle-opt %s --split-input-file \
 // RUN:   --pass-pipeline='builtin.module(func.func(whittle-tile-kernels{vector-width=256 vector-registers=32 min-matmul-flops=0}),canonicalize,cse)' \
-// RUN:   | FileCheck %s --check-prefixes=CHECK,WIDEN
+// RUN:   | FileCheck %s --check-prefixes=CHECK,BYTES,WIDEN
 // RUN: whittle-opt %s --split-input-file \
 // RUN:   --pass-pipeline='builtin.module(func.func(whittle-tile-kernels{vector-width=256 vector-registers=32 min-matmul-flops=0 int8-dot-product=pmaddubsw}),canonicalize,cse)' \
 // RUN:   | FileCheck %s --check-prefixes=CHECK,PMADD
@@ -12,25 +12,35 @@
 // weight, i32 sums): the weight is packed into [N/16, K/4, 16 * 4] bytes, A is
 // viewed as [M, K/4, 4], and each step of four K updates an 8 x 16 i32
 // accumulator kept in registers: with vpdpbusd, one broadcast 4-byte word of
-// A per row and two 32-byte groups of B; without it, a widened contraction.
+// A per row and two 32-byte groups of B; without a dot-product instruction, a
+// widened contraction.
 
 // CHECK-LABEL: func.func @u8s8
 // CHECK-DAG:   %[[W:.*]] = arith.constant dense_resource<whittle_packed> : tensor<1x2x64xi8>
-// CHECK-DAG:   %[[A:.*]] = tensor.expand_shape %arg0 {{\[}}[0], [1, 2]] output_shape [16, 2, 4] : tensor<16x8xi8> into tensor<16x2x4xi8>
+// BYTES-DAG:   %[[A:.*]] = tensor.expand_shape %arg0 {{\[}}[0], [1, 2]] output_shape [16, 2, 4] : tensor<16x8xi8> into tensor<16x2x4xi8>
+// PMADD:       %[[WIDE:.*]] = scf.forall
+// PMADD:         arith.extui {{.*}} : vector<1x8xi8> to vector<1x8xi16>
+// PMADD:       %[[A:.*]] = tensor.expand_shape %[[WIDE]] {{\[}}[0], [1, 2]] output_shape [16, 2, 4] : tensor<16x8xi16> into tensor<16x2x4xi16>
 // CHECK:       scf.for %[[I:.*]] = %c0 to %c16 step %c8
 // CHECK:         scf.for %[[K:.*]] = %c0 to %c2 step %c1 iter_args(%{{.*}} = %{{.*}}) -> (vector<8x1x16xi32>)
-// CHECK:           vector.transfer_read %[[A]][%[[I]], %[[K]], %c0]{{.*}} : tensor<16x2x4xi8>, vector<8x1x4xi8>
+// BYTES:           vector.transfer_read %[[A]][%[[I]], %[[K]], %c0]{{.*}} : tensor<16x2x4xi8>, vector<8x1x4xi8>
 // CHECK:           vector.transfer_read %[[W]][%c0, %[[K]], %c0]{{.*}} : tensor<1x2x64xi8>, vector<1x1x64xi8>
+// PMADD-COUNT-4:   arith.extsi {{.*}} : vector<16xi8> to vector<16xi16>
+// PMADD:           vector.transfer_read %[[A]][%[[I]], %[[K]], %c0]{{.*}} : tensor<16x2x4xi16>, vector<2xi16>
+// PMADD:           vector.transfer_read %[[A]][%[[I]], %[[K]], %c2]{{.*}} : tensor<16x2x4xi16>, vector<2xi16>
 // VNNI-COUNT-16:   llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.256"({{.*}}) : (vector<8xi32>, vector<32xi8>, vector<32xi8>) -> vector<8xi32>
 // VNNI-NOT:        llvm.call_intrinsic
-// PMADD-NOT:       llvm.call_intrinsic
 // WIDEN:           arith.extui {{.*}} : vector<8x4xi8> to vector<8x4xi32>
 // WIDEN:           arith.extsi {{.*}} : vector<16x4xi8> to vector<16x4xi32>
 // WIDEN:           vector.contract
 // WIDEN-NOT:       llvm.call_intrinsic
-// (Full-range weights could saturate vpmaddubsw: the pmaddubsw run widens
-// this one too.)
-// PMADD:           vector.contract
+// Full-range weights could saturate vpmaddubsw: on AVX2, A is widened to i16
+// once, the bytes of each group of 8 columns are sign-extended to s16 K pairs
+// (0, 1) and (2, 3), each pair of a row is broadcast as one i32, and vpmaddwd
+// sums each pair into i32 exactly.
+// PMADD-COUNT-32:  llvm.call_intrinsic "llvm.x86.avx2.pmadd.wd"({{.*}}) : (vector<16xi16>, vector<16xi16>) -> vector<8xi32>
+// PMADD-NOT:       llvm.call_intrinsic
+// PMADD-NOT:       vector.contract
 // CHECK:           scf.yield {{.*}} : vector<8x1x16xi32>
 #a = affine_map<(d0, d1, d2) -> (d0, d2)>
 #b = affine_map<(d0, d1, d2) -> (d2, d1)>
