@@ -17,6 +17,7 @@
 #include "whittle/Dialect/Whittle.h"
 #include "whittle/Passes/Passes.h"
 
+#include "mlir/Analysis/SliceAnalysis.h"
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -799,7 +800,11 @@ struct WhittleTileKernelsPass
 
   /// Folds slices into the vector transfers of the K loop and moves the
   /// accumulator's read/write out of it, so it lives in registers.
-  void foldAndHoist(IRRewriter &rewriter, scf::ForOp kLoop) {
+  /// Folds the subset ops of `kLoop` (and its siblings under `scope`, the
+  /// loop's parent by default) and hoists loop-invariant subsets into
+  /// iter_args. Ops erased by the folding must not be on a worklist.
+  void foldAndHoist(IRRewriter &rewriter, scf::ForOp kLoop,
+                    Operation *scope = nullptr) {
     RewritePatternSet patterns(&getContext());
     tensor::populateFoldTensorSubsetOpPatterns(patterns);
     vector::populateVectorReductionToContractPatterns(patterns);
@@ -811,7 +816,8 @@ struct WhittleTileKernelsPass
                                                         &getContext());
     tensor::InsertSliceOp::getCanonicalizationPatterns(patterns, &getContext());
     affine::AffineApplyOp::getCanonicalizationPatterns(patterns, &getContext());
-    (void)applyPatternsGreedily(kLoop->getParentOp(), std::move(patterns));
+    (void)applyPatternsGreedily(scope ? scope : kLoop->getParentOp(),
+                                std::move(patterns));
     rewriter.setInsertionPoint(kLoop);
     (void)hoistLoopInvariantSubsets(
         rewriter, cast<LoopLikeOpInterface>(kLoop.getOperation()));
@@ -879,6 +885,66 @@ struct WhittleTileKernelsPass
     return success();
   }
 
+  /// Combiners whose result does not depend on the order they see their
+  /// operands in. Float sums keep the order they had (chunks reduced across
+  /// lanes, then in sequence): a dynamically quantized model rounds its
+  /// activations after a layer norm, and moving a mean by one ulp can move
+  /// a value across a rounding boundary, away from the reference's result.
+  static bool isOrderIndependent(Operation *combiner) {
+    return isa<arith::MaximumFOp, arith::MinimumFOp, arith::MaxNumFOp,
+               arith::MinNumFOp, arith::AddIOp, arith::MulIOp, arith::MaxSIOp,
+               arith::MinSIOp, arith::MaxUIOp, arith::MinUIOp, arith::AndIOp,
+               arith::OrIOp, arith::XOrIOp>(combiner);
+  }
+
+  /// A reduction along the innermost dim of `op` (outer dims all 1) as an
+  /// scf.for of `step`-wide elementwise combines into a vector of partial
+  /// results kept in registers, and one horizontal reduction after the loop
+  /// (vectorizing each step's tile on its own would reduce horizontally at
+  /// every step). Fails, leaving `op` alone, unless the body's combiner is
+  /// order-independent and has a neutral element.
+  LogicalResult tileInnerReduction(IRRewriter &rewriter, Operation *op,
+                                   int64_t step) {
+    auto partial = dyn_cast<PartialReductionOpInterface>(op);
+    auto linalgOp = cast<linalg::LinalgOp>(op);
+    SmallVector<Operation *> combiners;
+    if (!partial || linalgOp.getNumReductionLoops() != 1 ||
+        !matchReduction(linalgOp.getRegionOutputArgs(), 0, combiners) ||
+        combiners.size() != 1 || !isOrderIndependent(combiners.front()) ||
+        !arith::getNeutralElement(combiners.front()))
+      return failure();
+    unsigned numLoops = linalgOp.getNumLoops();
+    SmallVector<OpFoldResult> sizes(numLoops, rewriter.getIndexAttr(0));
+    sizes.back() = rewriter.getIndexAttr(step);
+    rewriter.setInsertionPoint(op);
+    FailureOr<scf::SCFTilingResult> tiled =
+        scf::tileReductionUsingScf(rewriter, partial, sizes);
+    if (failed(tiled))
+      return failure();
+    rewriter.replaceOp(op, tiled->replacements);
+    SmallVector<Operation *> toVectorize;
+    for (Value init : tiled->initialValues)
+      if (Operation *fill = init.getDefiningOp())
+        toVectorize.push_back(fill);
+    llvm::append_range(toVectorize, tiled->tiledOps);
+    llvm::append_range(toVectorize, tiled->mergeOps);
+    for (Operation *tile : toVectorize) {
+      if (!isa<linalg::LinalgOp>(tile))
+        continue;
+      rewriter.setInsertionPoint(tile);
+      FailureOr<linalg::VectorizationResult> vectorized =
+          linalg::vectorize(rewriter, tile);
+      if (failed(vectorized))
+        return tile->emitError("tile-kernels: reduction tile not "
+                               "vectorizable");
+      rewriter.replaceOp(tile, vectorized->replacements);
+    }
+    if (!tiled->loops.empty())
+      if (auto loop = dyn_cast<scf::ForOp>(tiled->loops.front().getOperation()))
+        foldAndHoist(rewriter, loop, /*scope=*/loop);
+    return success();
+  }
+
   /// scf.forall over the outer dims with more than one element (when
   /// `parallel`), scf.for tiles of whole vectors along the innermost dim,
   /// linalg::vectorize on each.
@@ -915,8 +981,15 @@ struct WhittleTileKernelsPass
         return failure();
     }
     // Inside: unit outer dims (or a serial loop over them), vector steps.
-    SmallVector<OpFoldResult> sizes;
     auto tiledRanges = cast<linalg::LinalgOp>(current).getStaticLoopRanges();
+    if (step < inner &&
+        cast<linalg::LinalgOp>(current).getIteratorTypesArray().back() ==
+            utils::IteratorType::reduction &&
+        llvm::all_of(ArrayRef<int64_t>(tiledRanges).drop_back(),
+                     [](int64_t r) { return r == 1; }) &&
+        succeeded(tileInnerReduction(rewriter, current, step)))
+      return success();
+    SmallVector<OpFoldResult> sizes;
     for (unsigned i = 0; i + 1 < numLoops; ++i)
       sizes.push_back(rewriter.getIndexAttr(tiledRanges[i] > 1 ? 1 : 0));
     sizes.push_back(rewriter.getIndexAttr(step < inner ? step : 0));
