@@ -158,6 +158,22 @@ private:
     int64_t dim = axis - (resultRank - type.getRank());
     if (dim < 0 || type.getDimSize(dim) != maxTokens || maxTokens == 1)
       return value;
+    // A table that is itself rows of a larger one (GPT-2's position
+    // embedding: its table at arange(MAX)) is gathered from that one at the
+    // step's entries of its indices: the step never rebuilds MAX rows.
+    if (auto table = value.getDefiningOp<GatherOp>()) {
+      int64_t axis = table.getAxis();
+      if (axis < 0)
+        axis += rankOf(table.getData());
+      int64_t indexDim = dim - axis;
+      if (indexDim >= 0 && indexDim < rankOf(table.getIndices())) {
+        Value rows =
+            GatherOp::create(*b, loc, table.getIndices(), positions(loc),
+                             b->getI64IntegerAttr(indexDim));
+        return GatherOp::create(*b, loc, table.getData(), rows,
+                                b->getI64IntegerAttr(axis));
+      }
+    }
     return GatherOp::create(*b, loc, value, positions(loc),
                             b->getI64IntegerAttr(dim));
   }
