@@ -359,7 +359,10 @@ def WhittleTileKernels : Pass<"whittle-tile-kernels", "mlir::func::FuncOp"> {
     at `int8-vector-width`.
     Elementwise generics, fills and innermost-dimension reductions with
     static shapes are tiled by scf.forall over the outermost dimension and
-    vectorized along the innermost one with full-width vectors.
+    vectorized along the innermost one with full-width vectors. A reduction
+    whose combiner does not depend on order (min, max, integer) keeps a
+    vector of partial results across its loop and reduces across lanes
+    once; float sums reduce each step across lanes, in their usual order.
     Dynamic shapes, other element types and small ops are left alone.
   }];
   let options = [

@@ -218,6 +218,11 @@ struct WhittleTileKernelsPass
     t.mr = largestDivisor(c.m, microM > 0 ? microM : maxMr);
     // Kc: an mr x Kc panel of A and a Kc x nr panel of B in half of L1.
     int64_t kcLimit = l1CacheBytes / 2 / ((t.mr + t.nr) * 4);
+    // With one block of rows (a decode step's GEMV) no B element is reused:
+    // Kc = K makes each packed panel, and a tile's run of adjacent panels,
+    // one unbroken stream for the prefetchers, while the rows of A stay in L1.
+    if (c.m == t.mr && t.mr * c.k * 4 <= l1CacheBytes / 2)
+      kcLimit = c.k;
     t.kc =
         largestDivisor(c.k, tileK > 0 ? tileK : std::max<int64_t>(kcLimit, 1));
     // Mc: an Mc x Kc block of A in half of L2.
