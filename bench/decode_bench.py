@@ -18,7 +18,8 @@ measures with the same threads. For ONNX Runtime the same PyTorch module
 inputs and present.N.key/value outputs, as Hugging Face decoders are;
 bench/ort_run.js (optimizations 'all') times one step at past length
 PROMPT with the pasts PyTorch computed for the prompt. Both run alternately,
---reps times, pinned to the same CPUs. Checks: Whittle's first generated
+--reps times, pinned to the same CPUs, each repetition measuring the
+bandwidth next to its runs. Checks: Whittle's first generated
 token is PyTorch's greedy token, and ONNX Runtime's step logits match
 PyTorch's. Prints the CPU and a markdown table.
 """
@@ -136,9 +137,10 @@ def main():
     rb = os.path.join(args.work, "read_bandwidth")
     run(["cc", "-O3", "-march=native", "-pthread", os.path.join(HERE, "read_bandwidth.c"),
          "-o", rb])
-    bandwidth = statistics.median(
-        json.loads(run(benchlib.pinned([rb, str(args.threads), "1024", "7"], cpus),
-                       capture=True))["gb_per_s"] for _ in range(args.reps))
+
+    def read_bandwidth():
+        return json.loads(run(benchlib.pinned([rb, str(args.threads), "1024", "7"], cpus),
+                              capture=True))["gb_per_s"]
 
     # Bytes of fp32 weights one step reads: every initializer except the
     # tables that Gather looks rows up in (token and position embeddings;
@@ -149,7 +151,6 @@ def main():
     weight_bytes = sum(int(np.prod(t.dims)) * 4 for t in proto.graph.initializer
                        if t.data_type == onnx.TensorProto.FLOAT and t.name not in tables)
     spec = make_models.zoo()[MODEL]
-    bound_ms = weight_bytes / (bandwidth * 1e9) * 1e3
 
     # Prompt, PyTorch's greedy token and pasts, the ONNX Runtime inputs.
     rng = np.random.default_rng(0)
@@ -200,7 +201,12 @@ def main():
     ort_out = os.path.join(args.work, "ort_out")
     times = {"fp32": [], "int4": [], "ort": []}
     prefills = {"fp32": [], "int4": []}
+    # The machine's memory bandwidth drifts with its neighbours' load (by
+    # half between minutes on a shared host): each repetition measures it
+    # next to its own runs, and the fractions and ratios are per repetition.
+    bandwidths = []
     for rep in range(args.reps):
+        bandwidths.append(read_bandwidth())
         for form in forms:
             tokens, ms, prefill = whittle_decode(libs[form])
             times[form].append(ms)
@@ -218,25 +224,37 @@ def main():
         sys.exit(f"error: ONNX Runtime's step logits differ from PyTorch's by {ort_err}")
 
     med = {k: statistics.median(v) for k, v in times.items()}
+    bounds = [weight_bytes / (bw * 1e9) * 1e3 for bw in bandwidths]
+
+    def of_bound(form):
+        return statistics.median(b / t for b, t in zip(bounds, times[form])) * 100
+
+    def vs_ort(form):
+        return statistics.median(t / o for t, o in zip(times[form], times["ort"]))
+
     print(f"CPU: {benchlib.machine_line(info)}; {args.threads} threads "
-          f"(CPUs {','.join(map(str, cpus))}); read bandwidth {bandwidth:.1f} GB/s")
+          f"(CPUs {','.join(map(str, cpus))}); read bandwidth per repetition "
+          f"{', '.join(f'{bw:.1f}' for bw in bandwidths)} GB/s")
     print(f"fp32 weights read per step: {weight_bytes / 1e6:.0f} MB -> bound "
-          f"{bound_ms:.2f} ms/token; ONNX Runtime step logits vs PyTorch: "
-          f"max abs {ort_err:.1e}")
+          f"{statistics.median(bounds):.2f} ms/token (median); ONNX Runtime step "
+          f"logits vs PyTorch: max abs {ort_err:.1e}")
     print()
     print("| Decoder (prompt %d, cache %d) | ms/token | of bound | vs ONNX Runtime | "
           "prefill ms | compile s / peak RSS MiB |" % (args.prompt, MAX_TOKENS))
     print("|---|---|---|---|---|---|")
     for form in forms:
         cs = compile_stats[form]
-        print(f"| Whittle {form} | {med[form]:.2f} | {bound_ms / med[form] * 100:.0f}% | "
-              f"{med[form] / med['ort']:.2f}x | {statistics.median(prefills[form]):.0f} | "
+        print(f"| Whittle {form} | {med[form]:.2f} | {of_bound(form):.0f}% | "
+              f"{vs_ort(form):.2f}x | {statistics.median(prefills[form]):.0f} | "
               f"{cs['wall_s']:.0f} / {cs['peak_rss_mib']:.0f} |")
     print(f"| ONNX Runtime fp32, past key/values | {med['ort']:.2f} | "
-          f"{bound_ms / med['ort'] * 100:.0f}% | 1.00x | | |")
+          f"{of_bound('ort'):.0f}% | 1.00x | | |")
     print()
-    print(f"int4 vs fp32: {med['fp32'] / med['int4']:.2f}x faster per token")
-    print("raw: " + json.dumps(times))
+    print("(of bound and vs ONNX Runtime: medians of the per-repetition values)")
+    print(f"int4 vs fp32: "
+          f"{statistics.median(f / q for f, q in zip(times['fp32'], times['int4'])):.2f}x "
+          f"faster per token")
+    print("raw: " + json.dumps({**times, "read_gb_per_s": bandwidths}))
 
 
 if __name__ == "__main__":

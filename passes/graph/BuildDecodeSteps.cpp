@@ -8,7 +8,8 @@
 //
 // Every value that carries the sequence axis of the token input is rebuilt
 // with T rows instead of MAX. An attention writes its new keys and values
-// into its cache operands (k_i, v_i: [B, Hkv, S, D], written in place) at P
+// into its cache operands (k_i: [B, Hkv, D, S], keys contiguous as the
+// attention kernel reads them; v_i: [B, Hkv, S, D]; written in place) at P
 // and attends over the cache with `position` P. Constants that line up with
 // the sequence axis (position embeddings, rotary tables) are the rows of
 // positions P .. P+T-1 of their MAX-row value, gathered at run time.
@@ -73,10 +74,16 @@ public:
     SmallVector<AttentionOp> attentions;
     source.walk([&](AttentionOp op) { attentions.push_back(op); });
     for (AttentionOp op : attentions)
-      for (Value kv : {op.getKey(), op.getValue()}) {
+      for (auto [index, kv] :
+           llvm::enumerate(SmallVector<Value>{op.getKey(), op.getValue()})) {
         auto type = cast<RankedTensorType>(kv.getType());
         SmallVector<int64_t> shape(type.getShape());
         shape[2] = cacheLength;
+        // Keys are cached as [B, Hkv, D, S] (keys contiguous): the layout
+        // the attention kernel reads score vectors in, so no step repacks
+        // the whole cache.
+        if (index == 0)
+          std::swap(shape[2], shape[3]);
         argTypes.push_back(RankedTensorType::get(shape, type.getElementType()));
       }
     func = func::FuncOp::create(moduleBuilder, loc, name,
@@ -448,17 +455,28 @@ private:
             *b, loc, position,
             ValueRange{arith::ConstantIndexOp::create(*b, loc, 0)}));
     SmallVector<Value> caches;
-    for (Value fresh : {k, v}) {
+    DenseI64ArrayAttr swapLast = b->getDenseI64ArrayAttr({0, 1, 3, 2});
+    for (auto [index, fresh] : llvm::enumerate(SmallVector<Value>{k, v})) {
       Value cache = func.getArgument(nextCache++);
+      bool isKey = index == 0;
+      // The key cache is [B, Hkv, D, S]: the new keys go in transposed, and
+      // the attention sees the cache through the inverse transpose.
+      if (isKey)
+        fresh = TransposeOp::create(*b, loc, fresh, swapLast);
       auto type = cast<RankedTensorType>(fresh.getType());
-      SmallVector<OpFoldResult> offsets = {
-          b->getIndexAttr(0), b->getIndexAttr(0), pos, b->getIndexAttr(0)};
+      OpFoldResult zero = b->getIndexAttr(0);
+      SmallVector<OpFoldResult> offsets = {zero, zero, pos, zero};
+      if (isKey)
+        std::swap(offsets[2], offsets[3]);
       SmallVector<OpFoldResult> sizes;
       for (int64_t d : type.getShape())
         sizes.push_back(b->getIndexAttr(d));
       SmallVector<OpFoldResult> strides(4, b->getIndexAttr(1));
-      caches.push_back(tensor::InsertSliceOp::create(*b, loc, fresh, cache,
-                                                     offsets, sizes, strides));
+      Value updated = tensor::InsertSliceOp::create(*b, loc, fresh, cache,
+                                                    offsets, sizes, strides);
+      if (isKey)
+        updated = TransposeOp::create(*b, loc, updated, swapLast);
+      caches.push_back(updated);
     }
     auto attention =
         AttentionOp::create(*b, loc, q, caches[0], caches[1], Value(), position,

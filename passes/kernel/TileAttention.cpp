@@ -14,7 +14,8 @@
 // Everything a block needs lives in vector SSA values (registers), so the
 // tasks need no scratch memory. K is packed once into key-block panels
 // [B, Hkv, Tk/Bk, D, Bk] (composed with the transpose that usually produced
-// it) so that both contractions read their vector operand with unit stride;
+// it) so that both contractions read their vector operand with unit stride
+// (a decode step's key cache, kept as [B, Hkv, D, S], is read in place);
 // Q and V are read through the transposes that produced them, and a result
 // that is only transposed back to [B, T, H, Dv] is written in that layout.
 // Rows of a partial query block are clamped to the chunk's last row: they
@@ -180,7 +181,18 @@ public:
     if (Value p = op.getPosition())
       position = arith::IndexCastOp::create(
           b, b.getIndexType(), tensor::ExtractOp::create(b, p, idx(0)));
-    keysT = packKeys(b, op.getKey(), tiles.blockK);
+    // A key cache kept as [B, Hkv, D, S] (a decode step's) is read in place:
+    // its D rows are already keys along the lanes, and packing it would
+    // copy the whole cache at every step.
+    auto keyTranspose = op.getKey().getDefiningOp<linalg::TransposeOp>();
+    if (op.getPosition() && keyTranspose &&
+        keyTranspose.getPermutation() == ArrayRef<int64_t>{0, 1, 3, 2} &&
+        tk % tiles.blockK == 0) {
+      keysT = keyTranspose.getInput();
+      keysInPlace = true;
+    } else {
+      keysT = packKeys(b, op.getKey(), tiles.blockK);
+    }
     // A result consumed only by a transpose that keeps Dv innermost (back
     // to [B, T, H, Dv], as every model does) is written in that layout.
     if (op.getResult().hasOneUse())
@@ -376,10 +388,12 @@ private:
           OpBuilder::InsertionGuard inner(b);
           b.setInsertionPoint(nested.getInsertionBlock(),
                               nested.getInsertionPoint());
+          SmallVector<Value> at =
+              keysInPlace
+                  ? SmallVector<Value>{batchIv, kvHeadIv, d, j0}
+                  : SmallVector<Value>{batchIv, kvHeadIv, keyBlock, d, idx(0)};
           Value kRow = vector::TransferReadOp::create(
-              b, scoreType, keysT,
-              ValueRange{batchIv, kvHeadIv, keyBlock, d, idx(0)}, zero,
-              ArrayRef<bool>{true});
+              b, scoreType, keysT, at, zero, ArrayRef<bool>{true});
           SmallVector<Value> updated;
           for (int64_t i = 0; i < n; ++i) {
             Value qs = tensor::ExtractOp::create(
@@ -492,6 +506,8 @@ private:
   VectorType scoreType, rowType;
   TransposedView query{Value()}, value{Value()};
   Value keysT, mask, position;
+  /// keysT is a [B, Hkv, D, Tk] key cache, not key-block panels.
+  bool keysInPlace = false;
   SmallVector<int64_t> outPerm = {0, 1, 2, 3};
   Value batchIv, headIv, kvHeadIv;
 };

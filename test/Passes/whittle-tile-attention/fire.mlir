@@ -89,3 +89,35 @@ func.func @decode_step(%q: tensor<1x2x1x8xf32>, %k: tensor<1x1x12x8xf32>, %v: te
   %0 = whittle.attention %q, %k, %v position %p {causal = true, scale = 0.5 : f64} : (tensor<1x2x1x8xf32>, tensor<1x1x12x8xf32>, tensor<1x1x12x8xf32>, tensor<1xi64>) -> tensor<1x2x1x8xf32>
   return %0 : tensor<1x2x1x8xf32>
 }
+
+// -----
+
+// A decode step whose key cache is kept as [B, H, D, S] (keys contiguous) and
+// seen through the inverse transpose: the score loop reads each D row of the
+// cache in place, keys along the lanes; nothing packs or copies the cache.
+// CHECK-LABEL: func.func @decode_step_key_cache_in_place
+// CHECK-NOT: linalg.transpose
+// CHECK: scf.forall
+// CHECK: scf.for %[[D:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%{{.*}} = %{{.*}}) -> (vector<4xf32>)
+// CHECK-NEXT: vector.transfer_read %arg1[%{{.*}}, %{{.*}}, %[[D]], %{{.*}}], %{{.*}} {in_bounds = [true]} : tensor<1x1x8x12xf32>, vector<4xf32>
+// CHECK-NOT: linalg.transpose
+func.func @decode_step_key_cache_in_place(%q: tensor<1x2x1x8xf32>, %kt: tensor<1x1x8x12xf32>, %v: tensor<1x1x12x8xf32>, %p: tensor<1xi64>) -> tensor<1x2x1x8xf32> {
+  %e = tensor.empty() : tensor<1x1x12x8xf32>
+  %k = linalg.transpose ins(%kt : tensor<1x1x8x12xf32>) outs(%e : tensor<1x1x12x8xf32>) permutation = [0, 1, 3, 2]
+  %0 = whittle.attention %q, %k, %v position %p {causal = true, scale = 0.5 : f64} : (tensor<1x2x1x8xf32>, tensor<1x1x12x8xf32>, tensor<1x1x12x8xf32>, tensor<1xi64>) -> tensor<1x2x1x8xf32>
+  return %0 : tensor<1x2x1x8xf32>
+}
+
+// -----
+
+// The same transpose of K without a cache position (a prefill over a K^T
+// the model computed): the keys are packed into panels as usual (the pack
+// composed with that transpose: one copy of [B, H, D, Tk/4, 4]).
+// CHECK-LABEL: func.func @transposed_key_without_position
+// CHECK: linalg.transpose ins(%{{.*}} : tensor<1x1x8x3x4xf32>) outs(%{{.*}} : tensor<1x1x3x8x4xf32>) permutation = [0, 1, 3, 2, 4]
+func.func @transposed_key_without_position(%q: tensor<1x2x4x8xf32>, %kt: tensor<1x1x8x12xf32>, %v: tensor<1x1x12x8xf32>) -> tensor<1x2x4x8xf32> {
+  %e = tensor.empty() : tensor<1x1x12x8xf32>
+  %k = linalg.transpose ins(%kt : tensor<1x1x8x12xf32>) outs(%e : tensor<1x1x12x8xf32>) permutation = [0, 1, 3, 2]
+  %0 = whittle.attention %q, %k, %v {causal = true, scale = 0.5 : f64} : (tensor<1x2x4x8xf32>, tensor<1x1x12x8xf32>, tensor<1x1x12x8xf32>) -> tensor<1x2x4x8xf32>
+  return %0 : tensor<1x2x4x8xf32>
+}
