@@ -25,7 +25,6 @@ PyTorch's. Prints the CPU and a markdown table.
 """
 import argparse
 import json
-import math
 import os
 import re
 import shlex
@@ -57,60 +56,9 @@ def run(cmd, capture=False):
 
 def export_with_past(make_models, work):
     """The zoo's GPT-2 module with a key/value cache, exported as Hugging
-    Face decoders are; returns (onnx path, torch model, config)."""
-    import torch
-    import torch.nn.functional as F
-
-    spec = make_models.zoo()[MODEL]
-    model, *_ = make_models.build(spec, 0)
-    c = spec["cfg"]
-    heads, dim = c.heads, c.hidden // c.heads
-
-    class WithPast(torch.nn.Module):
-        def __init__(self, m):
-            super().__init__()
-            self.m = m
-
-        def forward(self, input_ids, attention_mask, *past):
-            m = self.m
-            t, p = input_ids.shape[1], past[0].shape[2]
-            pos = torch.arange(p, p + t, dtype=torch.long).unsqueeze(0)
-            x = m.wte(input_ids) + m.wpe(pos)
-            pad = (1.0 - attention_mask[:, None, None, :].to(x.dtype)) * torch.finfo(x.dtype).min
-            causal = torch.ones(t, p + t, dtype=torch.bool).tril(p)
-            presents = []
-            for i, block in enumerate(m.h):
-                a = block.attn
-                q, k, v = a.c_attn(block.ln_1(x)).split(c.hidden, dim=2)
-                q, k, v = a.split_heads(q), a.split_heads(k), a.split_heads(v)
-                k = torch.cat([past[2 * i], k], dim=2)
-                v = torch.cat([past[2 * i + 1], v], dim=2)
-                presents += [k, v]
-                w = torch.matmul(q, k.transpose(-1, -2)) / math.sqrt(dim)
-                w = torch.where(causal[None, None], w,
-                                torch.tensor(torch.finfo(w.dtype).min, dtype=w.dtype))
-                w = F.softmax(w + pad, dim=-1)
-                o = torch.matmul(w, v).permute(0, 2, 1, 3).reshape(1, t, c.hidden)
-                x = x + a.c_proj(o)
-                x = x + block.c_proj(make_models.gelu_new(block.c_fc(block.ln_2(x))))
-            logits = torch.matmul(m.ln_f(x), m.wte.weight.t())
-            return (logits, *presents)
-
-    wrapped = WithPast(model).eval()
+    Face decoders are; returns (onnx path, torch model, past input names)."""
     path = os.path.join(work, "gpt2_small_past.onnx")
-    names = [f"past_key_values.{i}.{kv}" for i in range(c.layers) for kv in ("key", "value")]
-    outs = ["logits"] + [f"present.{i}.{kv}" for i in range(c.layers) for kv in ("key", "value")]
-    if not os.path.exists(path):
-        past = [torch.zeros(1, heads, 3, dim) for _ in names]
-        axes = {"input_ids": {1: "seq"}, "attention_mask": {1: "total"}, "logits": {1: "seq"}}
-        axes.update({n: {2: "past"} for n in names})
-        axes.update({n: {2: "total"} for n in outs[1:]})
-        with torch.no_grad():
-            torch.onnx.export(wrapped, (torch.zeros(1, 2, dtype=torch.long),
-                                        torch.ones(1, 5, dtype=torch.long), *past),
-                              path, input_names=["input_ids", "attention_mask"] + names,
-                              output_names=outs, dynamic_axes=axes, opset_version=14,
-                              do_constant_folding=True)
+    wrapped, names = make_models.export_gpt2_with_past(MODEL, path)
     return path, wrapped, names
 
 

@@ -939,6 +939,22 @@ OpFoldResult SliceOp::fold(FoldAdaptor adaptor) {
 OpFoldResult ConcatOp::fold(FoldAdaptor adaptor) {
   if (getInputs().size() == 1)
     return ifSameType(getInputs().front(), getResult());
+  // Inputs empty along the axis add nothing (an empty key/value past
+  // concatenated before the new keys): one non-empty input is the result.
+  Value nonEmpty;
+  unsigned nonEmptyCount = 0;
+  for (Value input : getInputs()) {
+    auto inputType = dyn_cast<RankedTensorType>(input.getType());
+    int64_t axis = getAxis() < 0 && inputType ? getAxis() + inputType.getRank()
+                                              : getAxis();
+    if (!inputType || axis < 0 || axis >= inputType.getRank() ||
+        inputType.getDimSize(axis) != 0) {
+      nonEmpty = input;
+      ++nonEmptyCount;
+    }
+  }
+  if (nonEmptyCount == 1)
+    return ifSameType(nonEmpty, getResult());
   RankedTensorType type = foldableType(getType());
   if (!type)
     return {};

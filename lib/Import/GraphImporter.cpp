@@ -191,6 +191,25 @@ LogicalResult Importer::importInputs(SmallVectorImpl<Type> &argTypes,
       }
     }
 
+    // Decoding: a key/value past ([batch, heads, past, head dim], only the
+    // past length unknown, as Hugging Face exports declare
+    // past_key_values.N.key/value) starts empty; the session's cache takes
+    // its place, and the concatenation of the past with the new keys folds
+    // to the new keys.
+    if (options.sequenceLength > 0 && isa<FloatType>(elt) &&
+        shape.size() == 4 && ShapedType::isDynamic(shape[2]) &&
+        !ShapedType::isDynamic(shape[1]) && !ShapedType::isDynamic(shape[3]) &&
+        !options.inputShapes.contains(info.name())) {
+      auto emptyType =
+          RankedTensorType::get({ShapedType::isDynamic(shape[0]) ? 1 : shape[0],
+                                 shape[1], 0, shape[3]},
+                                elt);
+      frozenValues.emplace_back(info.name(),
+                                cast<ElementsAttr>(DenseElementsAttr::get(
+                                    emptyType, ArrayRef<Attribute>{})));
+      continue;
+    }
+
     auto it = options.inputShapes.find(info.name());
     if (it != options.inputShapes.end()) {
       ArrayRef<int64_t> given = it->second;

@@ -22,8 +22,6 @@ full-length entry point on the padded sequence.
 import argparse
 import ctypes
 import os
-import re
-import subprocess
 import sys
 
 import numpy as np
@@ -68,14 +66,7 @@ def main():
 
     rng = np.random.default_rng(7)
     prompt = rng.integers(0, vocab, size=(1, args.prompt)).astype(np.int64)
-    prompt_path = os.path.join(args.work, "prompt.npy")
-    np.save(prompt_path, prompt)
-    cmd = ["whittle-run", lib, "--input", f"{inputs[0]}={prompt_path}",
-           "--generate", str(args.generate), "--threads", "2"]
-    print("$ " + " ".join(cmd), flush=True)
-    out = subprocess.run(cmd, stdout=subprocess.PIPE, text=True, check=True).stdout
-    print(out, end="")
-    got = [int(t) for t in re.search(r"^generated: (.*)$", out, re.M).group(1).split()]
+    got = check_model.generate(lib, inputs[0], prompt, args.work, args.generate)
 
     # Full recomputation of every prefix.
     if args.self_reference:

@@ -24,6 +24,7 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -67,6 +68,21 @@ def run(cmd):
     if rc != 0:
         print(f"error: command exited with {rc}", file=sys.stderr, flush=True)
         sys.exit(1)
+
+
+def generate(lib, input_name, prompt, work, count):
+    """Writes PROMPT ([1, N] token ids) to WORK/prompt.npy, runs
+    `whittle-run LIB --generate COUNT` on it (printing what it prints) and
+    returns the generated tokens."""
+    import numpy as np
+    prompt_path = os.path.join(work, "prompt.npy")
+    np.save(prompt_path, prompt)
+    cmd = ["whittle-run", lib, "--input", f"{input_name}={prompt_path}",
+           "--generate", str(count), "--threads", "2"]
+    print("$ " + " ".join(cmd), flush=True)
+    out = subprocess.run(cmd, stdout=subprocess.PIPE, text=True, check=True).stdout
+    print(out, end="")
+    return [int(t) for t in re.search(r"^generated: (.*)$", out, re.M).group(1).split()]
 
 
 def check_onnxruntime():

@@ -653,6 +653,70 @@ def build(spec, seed):
     return model, in_names, out_names, (axes if spec["dynamic"] else None), inputs
 
 
+class GPT2WithPast(nn.Module):
+    """A zoo GPT-2 module taking and returning a key/value cache, as Hugging
+    Face decoders are exported: forward(input_ids, attention_mask,
+    past_0_key, past_0_value, ...) -> (logits, present_0_key, ...), the
+    presents being the pasts with this call's keys and values appended."""
+
+    def __init__(self, model, cfg):
+        super().__init__()
+        self.m = model
+        self.cfg = cfg
+
+    def forward(self, input_ids, attention_mask, *past):
+        m, c = self.m, self.cfg
+        t, p = input_ids.shape[1], past[0].shape[2]
+        pos = torch.arange(p, p + t, dtype=torch.long).unsqueeze(0)
+        x = m.wte(input_ids) + m.wpe(pos)
+        pad = (1.0 - attention_mask[:, None, None, :].to(x.dtype)) * torch.finfo(x.dtype).min
+        causal = torch.ones(t, p + t, dtype=torch.bool).tril(p)
+        dim = c.hidden // c.heads
+        presents = []
+        for i, block in enumerate(m.h):
+            a = block.attn
+            q, k, v = a.c_attn(block.ln_1(x)).split(c.hidden, dim=2)
+            q, k, v = a.split_heads(q), a.split_heads(k), a.split_heads(v)
+            k = torch.cat([past[2 * i], k], dim=2)
+            v = torch.cat([past[2 * i + 1], v], dim=2)
+            presents += [k, v]
+            w = torch.matmul(q, k.transpose(-1, -2)) / math.sqrt(dim)
+            w = torch.where(causal[None, None], w,
+                            torch.tensor(torch.finfo(w.dtype).min, dtype=w.dtype))
+            w = F.softmax(w + pad, dim=-1)
+            o = torch.matmul(w, v).permute(0, 2, 1, 3).reshape(1, t, c.hidden)
+            x = x + a.c_proj(o)
+            x = x + block.c_proj(gelu_new(block.c_fc(block.ln_2(x))))
+        logits = torch.matmul(m.ln_f(x), m.wte.weight.t())
+        return (logits, *presents)
+
+
+def export_gpt2_with_past(name, path):
+    """Exports the GPT-2-style zoo model NAME (seed 0, the weights of its
+    make() export) with past_key_values.N.key/value inputs (dynamic past
+    length) and present.N.key/value outputs to PATH unless it exists.
+    Returns (the wrapped torch module, the past input names)."""
+    spec = zoo()[name]
+    model, *_ = build(spec, 0)
+    c = spec["cfg"]
+    wrapped = GPT2WithPast(model, c).eval()
+    names = [f"past_key_values.{i}.{kv}" for i in range(c.layers) for kv in ("key", "value")]
+    outs = ["logits"] + [f"present.{i}.{kv}" for i in range(c.layers) for kv in ("key", "value")]
+    if not os.path.exists(path):
+        past = [torch.zeros(1, c.heads, 3, c.hidden // c.heads) for _ in names]
+        axes = {"input_ids": {1: "seq"}, "attention_mask": {1: "total"}, "logits": {1: "seq"}}
+        axes.update({n: {2: "past"} for n in names})
+        axes.update({n: {2: "total"} for n in outs[1:]})
+        with torch.no_grad(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            torch.onnx.export(wrapped, (torch.zeros(1, 2, dtype=torch.long),
+                                        torch.ones(1, 5, dtype=torch.long), *past),
+                              path, input_names=["input_ids", "attention_mask"] + names,
+                              output_names=outs, dynamic_axes=axes, opset_version=14,
+                              do_constant_folding=True)
+    return wrapped, names
+
+
 def graph_ops(model_proto):
     ops = {}
 

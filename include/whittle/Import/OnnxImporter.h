@@ -27,7 +27,9 @@ struct ImportOptions {
   bool requireStaticShapes = true;
   /// When positive (whittle-compile --decode=MAX), the dynamic dims of a
   /// [batch, sequence] input without an --input-shape default to
-  /// [1, sequenceLength].
+  /// [1, sequenceLength], and a key/value past input ([batch, heads, past,
+  /// head dim] with only the past length unknown) becomes an empty constant:
+  /// the decode steps' cache replaces it.
   int64_t sequenceLength = 0;
   /// Graph input name -> tensor file (ONNX TensorProto .pb or NumPy .npy).
   /// Each such input becomes a constant with the file's value and leaves the
