@@ -1,8 +1,10 @@
 //===- AttentionOps.cpp - ONNX Runtime's attention ops --------------------===//
 //
 // com.microsoft Attention (BERT-style, with its own QKV projection) and
-// MultiHeadAttention import straight into whittle.attention, prefill only:
-// a past key/value (decoding with a cache) is rejected with a clear error.
+// MultiHeadAttention import straight into whittle.attention. Attention's past
+// is rejected with a clear error; MultiHeadAttention's past_key/past_value
+// are concatenated before the new keys (present outputs), and with --decode
+// an empty past hands the cache to the decode steps.
 // Their masks become the op's additive mask the way ONNX Runtime applies
 // them: (1 - mask) * mask_filter_value for a raw 0/1 key mask, keys at or
 // past each row's length for a 1-D mask index; `unidirectional` becomes
@@ -100,21 +102,26 @@ ParseResult addMask(NodeBinder &b, Value &mask, Value bias) {
   return b.create<AddOp>(mask, mask, bias);
 }
 
-/// q, k, v [B, S|L, N*H] -> attention -> [B, S, N*Hv].
-LogicalResult attend(NodeBinder &b, Value q, Value k, Value v, Value mask,
-                     int64_t heads, float scale, bool causal) {
-  if (splitHeads(b, q, heads) || splitHeads(b, k, heads) ||
-      splitHeads(b, v, heads))
-    return failure();
+/// q [B, N, S, H], k, v [B, N, L, H|Hv] -> attention -> `y` [B, S, N*Hv].
+ParseResult attendHeads(NodeBinder &b, Value q, Value k, Value v, Value mask,
+                        float scale, bool causal, Value &y) {
   int64_t headSize = NodeBinder::typeOf(q).getDimSize(3);
   double s = scale != 0.0f ? widenFloat(scale)
                            : 1.0 / std::sqrt(static_cast<double>(headSize));
-  Value y;
   OpBuilder &builder = b.getBuilder();
-  if (b.create<AttentionOp>(y, q, k, v, mask, Value(),
-                            builder.getF64FloatAttr(s),
-                            builder.getBoolAttr(causal)) ||
-      mergeHeads(b, y))
+  return failure(b.create<AttentionOp>(y, q, k, v, mask, Value(),
+                                       builder.getF64FloatAttr(s),
+                                       builder.getBoolAttr(causal)) ||
+                 mergeHeads(b, y));
+}
+
+/// q, k, v [B, S|L, N*H] -> attention -> [B, S, N*Hv].
+LogicalResult attend(NodeBinder &b, Value q, Value k, Value v, Value mask,
+                     int64_t heads, float scale, bool causal) {
+  Value y;
+  if (splitHeads(b, q, heads) || splitHeads(b, k, heads) ||
+      splitHeads(b, v, heads) ||
+      attendHeads(b, q, k, v, mask, scale, causal, y))
     return failure();
   return b.setResults(y);
 }
@@ -203,9 +210,24 @@ LogicalResult importMultiHeadAttention(NodeBinder &b) {
     return failure();
   if (heads <= 0)
     return b.error() << "num_heads must be positive";
-  if (pastKey || pastValue || b.isConsumed(1) || b.isConsumed(2))
-    return b.error() << "past and present key/value (decoding with a cache) "
-                        "are not supported";
+  if (bool(pastKey) != bool(pastValue))
+    return b.error() << "past_key and past_value must be given together";
+  int64_t pastLength = 0;
+  for (Value past : {pastKey, pastValue}) {
+    if (!past)
+      continue;
+    auto type = NodeBinder::typeOf(past);
+    if (type.getRank() != 4 || !type.hasStaticShape() ||
+        type.getDimSize(1) != heads)
+      return b.error() << "past key/value must be a static [batch, " << heads
+                       << " heads, past, head size] tensor; got " << type;
+    pastLength = type.getDimSize(2);
+  }
+  // Causal queries after a past see the past and the new keys up to their
+  // own; that alignment is not what whittle.attention's causal flag means.
+  if (unidirectional && pastLength > 0)
+    return b.error() << "unidirectional with a non-empty past (" << pastLength
+                     << " positions) is not supported";
   if (bias) {
     // bias = [bias_q, bias_k, bias_v] along the last dim.
     int64_t hq = NodeBinder::typeOf(q).getDimSize(2),
@@ -222,12 +244,26 @@ LogicalResult importMultiHeadAttention(NodeBinder &b) {
   auto qType = NodeBinder::typeOf(q);
   Value mask;
   if (keyPadding && keyMask(b, keyPadding, qType.getDimSize(0),
-                            NodeBinder::typeOf(k).getDimSize(1),
+                            pastLength + NodeBinder::typeOf(k).getDimSize(1),
                             qType.getElementType(), filter, mask))
     return failure();
   if (addMask(b, mask, attentionBias))
     return failure();
-  return attend(b, q, k, v, mask, heads, scale, unidirectional);
+  // present_key/value: the past (if any) then the new keys and values, in
+  // [B, N, P + L, H]; the attention runs over them.
+  Value qh = q, kh = k, vh = v, y;
+  if (splitHeads(b, qh, heads) || splitHeads(b, kh, heads) ||
+      splitHeads(b, vh, heads))
+    return failure();
+  OpBuilder &builder = b.getBuilder();
+  if (pastKey && (b.create<ConcatOp>(kh, ValueRange{pastKey, kh},
+                                     builder.getI64IntegerAttr(2)) ||
+                  b.create<ConcatOp>(vh, ValueRange{pastValue, vh},
+                                     builder.getI64IntegerAttr(2))))
+    return failure();
+  if (attendHeads(b, qh, kh, vh, mask, scale, unidirectional, y))
+    return failure();
+  return b.setResults({y, kh, vh});
 }
 
 /// com.microsoft GroupQueryAttention (query, key, value, past_key?,
@@ -298,9 +334,11 @@ void whittle::registerAttentionOps(OpRegistry &r) {
         "lengths; attention_bias; unidirectional; qkv_hidden_sizes");
   r.add("com.microsoft", "MultiHeadAttention", 1, importMultiHeadAttention,
         "attention",
-        "separate [B, S, hidden] query/key/value (no packed layouts), "
-        "prefill (no past); bias; key_padding_mask as [batch, keys] or "
-        "[batch] lengths; attention_bias; unidirectional");
+        "separate [B, S, hidden] query/key/value (no packed layouts); "
+        "past_key/past_value [B, N, P, H] with present outputs (with "
+        "unidirectional only an empty past, as --decode makes it); bias; "
+        "key_padding_mask as [batch, keys] or [batch] lengths; "
+        "attention_bias; unidirectional");
   r.add("com.microsoft", "GroupQueryAttention", 1, importGroupQueryAttention,
         "attention",
         "prefill (no past): causal, keys valid up to seqlens_k; present "

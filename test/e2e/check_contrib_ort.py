@@ -163,6 +163,19 @@ def attention_cases():
                helper.make_node("MultiHeadAttention", ["Q", "K", "V", "", "", "AB"], ["Y"],
                                 domain=MS, num_heads=heads),
                [("Q", q), ("K", k), ("V", v), ("AB", rand([bsz, 1, seq, 7], 48))], ["Y"])
+    # A past in [B, N, P, H]: the attention runs over the past and the new
+    # keys, and present_key/value are both, concatenated.
+    pk, pv = rand([bsz, heads, 3, hid // heads], 60), rand([bsz, heads, 3, hid // heads], 61)
+    yield case("mha_past",
+               helper.make_node("MultiHeadAttention", ["Q", "K", "V", "", "", "", "PK", "PV"],
+                                ["Y", "KP", "VP"], domain=MS, num_heads=heads),
+               [("Q", q), ("K", k), ("V", v), ("PK", pk), ("PV", pv)], ["Y", "KP", "VP"])
+    kpm_past = np.array([[1] * 8 + [0] * 2, [1] * 10], np.int32)
+    yield case("mha_past_key_padding",
+               helper.make_node("MultiHeadAttention", ["Q", "K", "V", "", "M", "", "PK", "PV"],
+                                ["Y", "KP", "VP"], domain=MS, num_heads=heads),
+               [("Q", q), ("K", k), ("V", v), ("M", kpm_past), ("PK", pk), ("PV", pv)],
+               ["Y", "KP", "VP"])
     yield case("mha_unidirectional",
                helper.make_node("MultiHeadAttention", ["Q", "K", "V"], ["Y"], domain=MS,
                                 num_heads=heads, unidirectional=1),
