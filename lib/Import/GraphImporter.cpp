@@ -133,6 +133,35 @@ LogicalResult Importer::upgradeOpset() {
   return success();
 }
 
+/// Whether every use of graph input `name` is where a key/value past goes:
+/// the first operand of a Concat along axis 2 (or -2), the past_key /
+/// past_value operand of com.microsoft MultiHeadAttention, or a Shape.
+static bool isKeyValuePast(const onnx::GraphProto &graph, StringRef name) {
+  auto isPastOperand = [](const onnx::NodeProto &node, int i) {
+    // Its shape gives the past length (0 here), e.g. for position ids.
+    if (node.op_type() == "Shape")
+      return true;
+    if (node.op_type() == "Concat")
+      return i == 0 && llvm::any_of(node.attribute(),
+                                    [](const onnx::AttributeProto &attr) {
+                                      return attr.name() == "axis" &&
+                                             (attr.i() == 2 || attr.i() == -2);
+                                    });
+    return node.op_type() == "MultiHeadAttention" &&
+           node.domain() == "com.microsoft" && (i == 6 || i == 7);
+  };
+  bool used = false;
+  for (const onnx::NodeProto &node : graph.node())
+    for (int i = 0; i < node.input_size(); ++i) {
+      if (node.input(i) != name)
+        continue;
+      if (!isPastOperand(node, i))
+        return false;
+      used = true;
+    }
+  return used;
+}
+
 LogicalResult Importer::importInputs(SmallVectorImpl<Type> &argTypes,
                                      SmallVectorImpl<std::string> &argNames) {
   const onnx::GraphProto &graph = storage->model.graph();
@@ -192,14 +221,16 @@ LogicalResult Importer::importInputs(SmallVectorImpl<Type> &argTypes,
     }
 
     // Decoding: a key/value past ([batch, heads, past, head dim], only the
-    // past length unknown, as Hugging Face exports declare
-    // past_key_values.N.key/value) starts empty; the session's cache takes
-    // its place, and the concatenation of the past with the new keys folds
-    // to the new keys.
+    // past length unknown, consumed where a past is: a Concat along axis 2,
+    // as Hugging Face exports declare past_key_values.N.key/value, or
+    // MultiHeadAttention's past inputs) starts empty; the session's cache
+    // takes its place, and the concatenation of the past with the new keys
+    // folds to the new keys.
     if (options.sequenceLength > 0 && isa<FloatType>(elt) &&
         shape.size() == 4 && ShapedType::isDynamic(shape[2]) &&
         !ShapedType::isDynamic(shape[1]) && !ShapedType::isDynamic(shape[3]) &&
-        !options.inputShapes.contains(info.name())) {
+        !options.inputShapes.contains(info.name()) &&
+        isKeyValuePast(graph, info.name())) {
       auto emptyType =
           RankedTensorType::get({ShapedType::isDynamic(shape[0]) ? 1 : shape[0],
                                  shape[1], 0, shape[3]},
