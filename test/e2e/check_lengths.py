@@ -4,12 +4,14 @@ sequence length up to its bound.
 
     check_lengths.py NAME --cache DIR --work DIR --max-tokens 64
                      [--chunk 16] [--lengths 1 17 48 64] [--atol 1e-4]
+                     [--reference numpy|torch]
 
 The zoo model NAME (a dynamic-axes export) is compiled once with
 --decode=MAX:CHUNK. For each length N, random token ids [1, N] with an
 all-ones mask are written as test data with the logits of every position
 from the numpy ONNX interpreter (test/python/onnx_numpy_ref.py, independent
-of Whittle) on the exported graph, and `whittle-run --test-data` runs them
+of Whittle) on the exported graph, or with --reference torch from the PyTorch
+module the zoo exported, and `whittle-run --test-data` runs them
 through the one library (whittle_session_decode_sequence: prefill chunks and
 single steps over the key/value cache) and compares.
 """
@@ -37,6 +39,9 @@ def main():
     p.add_argument("--chunk", type=int, default=16)
     p.add_argument("--lengths", type=int, nargs="+", default=[1, 17, 48, 64])
     p.add_argument("--atol", default="1e-4")
+    p.add_argument("--reference", choices=["numpy", "torch"], default="numpy",
+                   help="the numpy ONNX interpreter on the exported graph, or "
+                        "the PyTorch module it was exported from")
     args = p.parse_args()
 
     model_dir = check_model.ensure_model(args.cache, args.name)
@@ -50,13 +55,28 @@ def main():
     check_model.run(["whittle-compile", onnx_path,
                      f"--decode={args.max_tokens}:{args.chunk}", "-o", lib])
 
+    def reference(feeds):
+        return onnx_numpy_ref.run(model, feeds)[0]
+
+    if args.reference == "torch":
+        # The zoo's module as check_model.ensure_model exported it (seed 0).
+        import torch
+        sys.path.insert(0, os.path.join(HERE, "..", "models"))
+        import make_models
+        module = make_models.build(make_models.zoo()[args.name], 0)[0].eval()
+
+        def reference(feeds):  # noqa: F811
+            with torch.no_grad():
+                out = module(*[torch.from_numpy(feeds[n]) for n in inputs])
+            return (out[0] if isinstance(out, (tuple, list)) else out).numpy()
+
     rng = np.random.default_rng(11)
     for n in args.lengths:
         ids = rng.integers(0, vocab, size=(1, n)).astype(np.int64)
         feeds = {inputs[0]: ids}
         for name in inputs[1:]:
             feeds[name] = np.ones_like(ids)
-        logits = onnx_numpy_ref.run(model, feeds)[0]
+        logits = reference(feeds)
         data = os.path.join(args.work, f"length_{n}")
         os.makedirs(data, exist_ok=True)
         for k, name in enumerate(inputs):
