@@ -199,7 +199,8 @@ def WhittleBuildDecodeSteps
     `@decode_step_1` (C = `chunk`): `(tokens [B, T], position [1] i64,
     k_0, v_0, ..., k_n, v_n) -> outputs for the T tokens at positions
     position .. position + T - 1`. The caches (one key and one value per
-    attention, [B, Hkv, MAX + C, D]) are written in place at `position`
+    attention: keys [B, Hkv, D, S], values [B, Hkv, S, D], S = MAX + C
+    rounded up to 64) are written in place at `position`
     and each attention reads them through its `position` operand. Constant
     tables over positions (position embeddings, rotary cos/sin) are
     gathered at the step's positions. Other inputs must be attention

@@ -572,7 +572,11 @@ struct WhittleBuildDecodeStepsPass
                                 "converge");
     }
 
-    int64_t cacheLength = maxTokens + chunk;
+    // Room for a padded last prefill chunk, rounded up to whole key blocks
+    // of the attention kernel (up to 64 keys) so that it reads the key cache
+    // in place whatever MAX and CHUNK are; rows past the position are never
+    // read.
+    int64_t cacheLength = llvm::alignTo(maxTokens + chunk, 64);
     SmallVector<int64_t> stepSizes = {chunk};
     if (chunk != 1)
       stepSizes.push_back(1);

@@ -2,16 +2,17 @@
 // A one-layer decoder: token and position embeddings, a causal attention
 // with a padding mask from the second input, an output projection. The step
 // functions take 2 and 1 tokens, a position and one cache per key and value
-// (4 + 2 positions; keys cached as [B, H, D, S], keys contiguous); the
+// (4 + 2 positions rounded up to 64, whole key blocks; keys cached as
+// [B, H, D, S], keys contiguous); the
 // position table is gathered at the step's positions; the new keys (transposed)
 // and values go into the caches, which the attention reads at the position
 // (the key cache through the inverse transpose); the all-valid padding mask
 // folds away.
 
-// CHECK: module attributes {whittle.decode = {cache_length = 6 : i64, chunk = 2 : i64, max_tokens = 4 : i64}}
+// CHECK: module attributes {whittle.decode = {cache_length = 64 : i64, chunk = 2 : i64, max_tokens = 4 : i64}}
 // CHECK-LABEL: func.func @main(
 // CHECK-LABEL: func.func @decode_step_2(
-// CHECK-SAME: %[[TOK:.*]]: tensor<1x2xi64>, %[[POS:.*]]: tensor<1xi64>, %[[KC:.*]]: tensor<1x2x4x6xf32>, %[[VC:.*]]: tensor<1x2x6x4xf32>) -> tensor<1x2x16xf32>
+// CHECK-SAME: %[[TOK:.*]]: tensor<1x2xi64>, %[[POS:.*]]: tensor<1xi64>, %[[KC:.*]]: tensor<1x2x4x64xf32>, %[[VC:.*]]: tensor<1x2x64x4xf32>) -> tensor<1x2x16xf32>
 // CHECK-SAME: whittle.decode_step = 2 : i64
 // CHECK-SAME: whittle.output_seq_axes = [1]
 // CHECK: %[[EMB:.*]] = whittle.gather %{{.*}}, %[[TOK]] {axis = 0 : i64} : (tensor<16x8xf32>, tensor<1x2xi64>) -> tensor<1x2x8xf32>
@@ -23,12 +24,12 @@
 // CHECK: %[[P:.*]] = arith.index_cast
 // CHECK: %[[KNEW:.*]] = whittle.transpose %{{.*}} {perm = array<i64: 0, 1, 3, 2>} : (tensor<1x2x2x4xf32>) -> tensor<1x2x4x2xf32>
 // CHECK: %[[KT:.*]] = tensor.insert_slice %[[KNEW]] into %[[KC]][0, 0, 0, %[[P]]] [1, 2, 4, 2] [1, 1, 1, 1]
-// CHECK: %[[K:.*]] = whittle.transpose %[[KT]] {perm = array<i64: 0, 1, 3, 2>} : (tensor<1x2x4x6xf32>) -> tensor<1x2x6x4xf32>
+// CHECK: %[[K:.*]] = whittle.transpose %[[KT]] {perm = array<i64: 0, 1, 3, 2>} : (tensor<1x2x4x64xf32>) -> tensor<1x2x64x4xf32>
 // CHECK: %[[V:.*]] = tensor.insert_slice %{{.*}} into %[[VC]][0, 0, %[[P]], 0] [1, 2, 2, 4] [1, 1, 1, 1]
-// CHECK: whittle.attention %{{.*}}, %[[K]], %[[V]] position %[[POS]] {causal = true, scale = 5.000000e-01 : f64} : (tensor<1x2x2x4xf32>, tensor<1x2x6x4xf32>, tensor<1x2x6x4xf32>, tensor<1xi64>) -> tensor<1x2x2x4xf32>
+// CHECK: whittle.attention %{{.*}}, %[[K]], %[[V]] position %[[POS]] {causal = true, scale = 5.000000e-01 : f64} : (tensor<1x2x2x4xf32>, tensor<1x2x64x4xf32>, tensor<1x2x64x4xf32>, tensor<1xi64>) -> tensor<1x2x2x4xf32>
 // CHECK: whittle.matmul %{{.*}}, %{{.*}} : (tensor<1x2x8xf32>, tensor<8x16xf32>) -> tensor<1x2x16xf32>
 // CHECK-LABEL: func.func @decode_step_1(
-// CHECK-SAME: tensor<1x1xi64>, %{{.*}}: tensor<1xi64>, %{{.*}}: tensor<1x2x4x6xf32>, %{{.*}}: tensor<1x2x6x4xf32>) -> tensor<1x1x16xf32>
+// CHECK-SAME: tensor<1x1xi64>, %{{.*}}: tensor<1xi64>, %{{.*}}: tensor<1x2x4x64xf32>, %{{.*}}: tensor<1x2x64x4xf32>) -> tensor<1x1x16xf32>
 // CHECK: whittle.attention {{.*}} position
 // CHECK-NOT: __whittle_decode_source
 
