@@ -284,8 +284,86 @@ struct WhittleTileKernelsPass
     if (vectorizeElementwise)
       for (linalg::LinalgOp op : others)
         if (!op->use_empty() &&
-            succeeded(tileElementwise(rewriter, op, /*parallel=*/true)))
+            (succeeded(tileElementwise(rewriter, op, /*parallel=*/true)) ||
+             succeeded(tileTranspose(rewriter, op))))
           ++numElementwiseVectorized;
+  }
+
+  /// A transpose that moves the innermost dim (K packed into key-block
+  /// panels, heads split from rows): tasks over the outer dims, and tiles of
+  /// lanes x lanes between the input's innermost dim and the output's, each
+  /// read as rows of the input and written as rows of the output through
+  /// one register transpose, instead of an element at a time. One that keeps
+  /// the innermost dim is a copy of rows, vectorized as elementwise.
+  LogicalResult tileTranspose(IRRewriter &rewriter, linalg::LinalgOp op) {
+    auto transpose = dyn_cast<linalg::TransposeOp>(op.getOperation());
+    if (!transpose || !op.hasPureTensorSemantics())
+      return failure();
+    auto type = dyn_cast<RankedTensorType>(transpose.getInput().getType());
+    if (!type || !type.hasStaticShape() || !type.getElementType().isF32())
+      return failure();
+    ArrayRef<int64_t> perm = transpose.getPermutation();
+    int64_t rank = perm.size();
+    // Loops are the output's dims; `inner` walks the input's innermost dim.
+    int64_t outer = rank - 1;
+    int64_t inner = llvm::find(perm, rank - 1) - perm.begin();
+    if (inner == outer) {
+      // Whole rows move: a copy the elementwise path vectorizes along them.
+      rewriter.setInsertionPoint(op);
+      FailureOr<linalg::GenericOp> generic =
+          linalg::generalizeNamedOp(rewriter, op);
+      return failed(generic) ? failure()
+                             : tileElementwise(rewriter,
+                                               cast<linalg::LinalgOp>(
+                                                   generic->getOperation()),
+                                               /*parallel=*/true);
+    }
+    SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+    int64_t vl = lanes();
+    if (ranges[inner] % vl != 0 || ranges[outer] % vl != 0)
+      return failure();
+    Operation *current = op;
+    scf::SCFTilingOptions options;
+    options.setLoopType(scf::SCFTilingOptions::LoopType::ForallOp);
+    SmallVector<OpFoldResult> sizes;
+    for (int64_t i = 0; i < rank; ++i)
+      sizes.push_back(rewriter.getIndexAttr(i == inner || i == outer ? vl : 1));
+    options.setTileSizes(sizes);
+    if (failed(tileInPlace(rewriter, current, options)))
+      return failure();
+    // The tile: vl rows of the input (contiguous along its innermost dim),
+    // transposed in registers, written as vl contiguous rows of the output.
+    auto tile = cast<linalg::TransposeOp>(current);
+    Location loc = tile.getLoc();
+    rewriter.setInsertionPoint(tile);
+    Type elt = type.getElementType();
+    auto rowType = VectorType::get({vl}, elt);
+    Value zero = arith::ConstantIndexOp::create(rewriter, loc, 0);
+    Value pad =
+        arith::ConstantOp::create(rewriter, loc, rewriter.getZeroAttr(elt));
+    Value block = arith::ConstantOp::create(
+        rewriter, loc, rewriter.getZeroAttr(VectorType::get({vl, vl}, elt)));
+    for (int64_t r = 0; r < vl; ++r) {
+      SmallVector<Value> at(rank, zero);
+      at[perm[outer]] = arith::ConstantIndexOp::create(rewriter, loc, r);
+      Value row = vector::TransferReadOp::create(rewriter, loc, rowType,
+                                                 tile.getInput(), at, pad,
+                                                 ArrayRef<bool>{true});
+      block = vector::InsertOp::create(rewriter, loc, row, block, r);
+    }
+    Value transposed = vector::TransposeOp::create(rewriter, loc, block,
+                                                   ArrayRef<int64_t>{1, 0});
+    Value out = tile.getInit();
+    for (int64_t r = 0; r < vl; ++r) {
+      SmallVector<Value> at(rank, zero);
+      at[inner] = arith::ConstantIndexOp::create(rewriter, loc, r);
+      Value row = vector::ExtractOp::create(rewriter, loc, transposed, r);
+      out = vector::TransferWriteOp::create(rewriter, loc, row, out, at,
+                                            ArrayRef<bool>{true})
+                .getResult();
+    }
+    rewriter.replaceOp(tile, out);
+    return success();
   }
 
   //===--------------------------------------------------------------------===//
