@@ -364,6 +364,8 @@ def WhittleTileKernels : Pass<"whittle-tile-kernels", "mlir::func::FuncOp"> {
     whose combiner does not depend on order (min, max, integer) keeps a
     vector of partial results across its loop and reduces across lanes
     once; float sums reduce each step across lanes, in their usual order.
+    A transpose that moves the innermost dim is tiled into lanes x lanes
+    blocks transposed in registers; one that keeps it is a row copy.
     Dynamic shapes, other element types and small ops are left alone.
   }];
   let options = [

@@ -1014,13 +1014,8 @@ struct WhittleTileKernelsPass
     for (Operation *tile : toVectorize) {
       if (!isa<linalg::LinalgOp>(tile))
         continue;
-      rewriter.setInsertionPoint(tile);
-      FailureOr<linalg::VectorizationResult> vectorized =
-          linalg::vectorize(rewriter, tile);
-      if (failed(vectorized))
-        return tile->emitError("tile-kernels: reduction tile not "
-                               "vectorizable");
-      rewriter.replaceOp(tile, vectorized->replacements);
+      if (failed(vectorizeInPlace(rewriter, tile, "reduction")))
+        return failure();
     }
     if (!tiled->loops.empty())
       if (auto loop = dyn_cast<scf::ForOp>(tiled->loops.front().getOperation()))
@@ -1084,13 +1079,20 @@ struct WhittleTileKernelsPass
       if (failed(tileInPlace(rewriter, current, options)))
         return failure();
     }
-    rewriter.setInsertionPoint(current);
+    return vectorizeInPlace(rewriter, current, "elementwise");
+  }
+
+  /// linalg::vectorize on `tile`, replacing it; an error naming `what` when
+  /// a tile built to be vectorizable is not.
+  static LogicalResult vectorizeInPlace(IRRewriter &rewriter, Operation *tile,
+                                        StringRef what) {
+    rewriter.setInsertionPoint(tile);
     FailureOr<linalg::VectorizationResult> vectorized =
-        linalg::vectorize(rewriter, current);
+        linalg::vectorize(rewriter, tile);
     if (failed(vectorized))
-      return current->emitError("tile-kernels: elementwise tile not "
-                                "vectorizable");
-    rewriter.replaceOp(current, vectorized->replacements);
+      return tile->emitError("tile-kernels: ")
+             << what << " tile not vectorizable";
+    rewriter.replaceOp(tile, vectorized->replacements);
     return success();
   }
 };

@@ -420,6 +420,22 @@ func.func @concat(%x: tensor<2xi64>) -> (tensor<2x3xi64>, tensor<5xi64>, tensor<
 
 // -----
 
+// An input empty along the axis adds nothing (an empty key/value past before
+// the new keys): the other input is the result. Two non-empty run-time inputs
+// stay a concat.
+// CHECK-LABEL: func.func @concat_empty_past
+// CHECK-NOT: whittle.concat %{{.*}}, %arg0
+// CHECK: %[[KEEP:.*]] = whittle.concat %arg0, %arg1 {axis = 2 : i64}
+// CHECK: return %arg0, %[[KEEP]]
+func.func @concat_empty_past(%k: tensor<1x2x5x4xf32>, %p: tensor<1x2x3x4xf32>) -> (tensor<1x2x5x4xf32>, tensor<1x2x8x4xf32>) {
+  %past = whittle.constant dense<> : tensor<1x2x0x4xf32>
+  %0 = whittle.concat %past, %k {axis = 2 : i64} : (tensor<1x2x0x4xf32>, tensor<1x2x5x4xf32>) -> tensor<1x2x5x4xf32>
+  %1 = whittle.concat %k, %p {axis = 2 : i64} : (tensor<1x2x5x4xf32>, tensor<1x2x3x4xf32>) -> tensor<1x2x8x4xf32>
+  return %0, %1 : tensor<1x2x5x4xf32>, tensor<1x2x8x4xf32>
+}
+
+// -----
+
 // CHECK-LABEL: func.func @reshapes
 // CHECK-DAG: whittle.constant dense<{{\[}}[1, 2, 3], [4, 5, 6]]> : tensor<2x3xi64>
 // CHECK-DAG: whittle.constant dense<{{\[}}[1], [2]]> : tensor<2x1xi64>
