@@ -222,6 +222,30 @@ def WhittleBuildDecodeSteps
                            "mlir::arith::ArithDialect"];
 }
 
+def WhittleBuildLengthVariants
+    : Pass<"whittle-build-length-variants", "mlir::ModuleOp"> {
+  let summary = "Add functions that run a bounded sequence axis at shorter "
+                "lengths";
+  let description = [{
+    For `@main` compiled at the bound MAX of a bounded sequence axis
+    (`whittle.length_axes`: per input, its sequence axis or -1), adds
+    `@length_L(inputs with L rows, length [1] i64) -> outputs` for each
+    variant L (`lengths`; default the powers of two from 16 below MAX,
+    and MAX). Every op must be position-wise along the sequence, except
+    attention (non-causal ones hide the keys from `length` on with an
+    additive -inf mask) and ops that pick fixed rows (a pooler's first
+    token: the rows up to the last one picked must be real). The module
+    gains `whittle.lengths = {variants, min_length, input_axes,
+    output_axes}`.
+  }];
+  let options = [
+    Option<"funcName", "func-name", "std::string", "\"main\"",
+           "Function to derive the variants from">,
+    ListOption<"lengths", "lengths", "int64_t",
+               "Variant lengths (MAX is always one)">
+  ];
+}
+
 def WhittleProbeHeads : Pass<"whittle-probe-heads", "mlir::ModuleOp"> {
   let summary = "Add each attention head's output energy as a model output "
                 "(calibration)";
