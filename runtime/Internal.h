@@ -39,12 +39,22 @@ struct DecodeDesc {
   std::vector<TensorDesc> tokenOutputs, chunkOutputs;
 };
 
+/// The length variants of a bounded sequence axis (metadata line 'lengths').
+struct LengthDesc {
+  std::vector<int64_t> variants; // ascending; empty: no bounded axis
+  int64_t minLength = 1;
+  /// Per input and per output, the sequence axis or -1.
+  std::vector<int64_t> inputAxes, outputAxes;
+  int64_t bound() const { return variants.empty() ? 0 : variants.back(); }
+};
+
 /// The signature parsed from whittle_model_metadata().
 struct Signature {
   std::string name;
   std::vector<TensorDesc> inputs;
   std::vector<TensorDesc> outputs;
   DecodeDesc decode;
+  LengthDesc lengths;
   /// GPU libraries (metadata 'device cuda <arch>'): the architecture.
   std::string gpuArch;
 };
@@ -70,6 +80,10 @@ struct whittle_model {
   int64_t decodeWorkspaceSize = 0;
   int32_t (*decode)(int64_t, const void *, int64_t, void *, void *const *,
                     void *, const whittle_executor *) = nullptr;
+  /// whittle_model_run_length and its workspace, for a bounded sequence.
+  int64_t lengthWorkspaceSize = 0;
+  int32_t (*runLength)(int64_t, void *const *, void *const *, void *,
+                       const whittle_executor *) = nullptr;
   /// The GPU part of the ABI, in GPU libraries.
   const char *(*gpuKernels)() = nullptr;
   const void *(*gpuImage)(int32_t, int64_t *) = nullptr;

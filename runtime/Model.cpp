@@ -61,6 +61,7 @@ bool whittle::rt::parseMetadata(const char *text, Signature &sig,
   std::istringstream lines(text);
   std::string line;
   bool sawHeader = false;
+  std::vector<int64_t> lengthAxes;
   for (unsigned lineNo = 1; std::getline(lines, line); ++lineNo) {
     if (!line.empty() && line.back() == '\r')
       line.pop_back();
@@ -111,6 +112,29 @@ bool whittle::rt::parseMetadata(const char *text, Signature &sig,
         return bad("decode chunk must be in [1, max tokens]");
       continue;
     }
+    if (tok[0] == "lengths") {
+      // lengths <min> <count> <L>... <axis per input>... <axis per output>...
+      std::vector<int64_t> values;
+      for (size_t i = 1; i < tok.size(); ++i) {
+        char *end = nullptr;
+        long long v = std::strtoll(tok[i].c_str(), &end, 10);
+        if (tok[i].empty() || *end || v < -1)
+          return bad("malformed number '" + tok[i] + "'");
+        values.push_back(v);
+      }
+      if (values.size() < 2 || values[1] < 1 ||
+          values.size() < 2 + static_cast<size_t>(values[1]))
+        return bad("expected 'lengths <min> <count> <length>... <axis per "
+                   "input>... <axis per output>...'");
+      LengthDesc &l = sig.lengths;
+      l.minLength = values[0];
+      l.variants.assign(values.begin() + 2, values.begin() + 2 + values[1]);
+      lengthAxes.assign(values.begin() + 2 + values[1], values.end());
+      for (size_t i = 0; i < l.variants.size(); ++i)
+        if (l.variants[i] < 1 || (i && l.variants[i] <= l.variants[i - 1]))
+          return bad("length variants must ascend from 1");
+      continue;
+    }
     if (tok[0] == "device") {
       if (tok.size() != 3 || tok[1] != "cuda" || tok[2].empty())
         return bad("expected 'device cuda <architecture>'");
@@ -142,6 +166,34 @@ bool whittle::rt::parseMetadata(const char *text, Signature &sig,
   if (!sawHeader) {
     error = "metadata is empty (expected 'whittle-model 1')";
     return false;
+  }
+  if (LengthDesc &l = sig.lengths; !l.variants.empty()) {
+    if (lengthAxes.size() != sig.inputs.size() + sig.outputs.size()) {
+      error = "lengths: expected a sequence axis (or -1) for each input and "
+              "output";
+      return false;
+    }
+    l.inputAxes.assign(lengthAxes.begin(),
+                       lengthAxes.begin() + sig.inputs.size());
+    l.outputAxes.assign(lengthAxes.begin() + sig.inputs.size(),
+                        lengthAxes.end());
+    auto check = [&](const std::vector<TensorDesc> &descs,
+                     const std::vector<int64_t> &axes) {
+      for (size_t i = 0; i < descs.size(); ++i)
+        if (axes[i] >= static_cast<int64_t>(descs[i].dims.size()) ||
+            (axes[i] >= 0 && descs[i].dims[axes[i]] != l.bound())) {
+          error = "lengths: '" + descs[i].name + "' has no axis " +
+                  std::to_string(axes[i]) + " of " + std::to_string(l.bound());
+          return false;
+        }
+      return true;
+    };
+    if (!check(sig.inputs, l.inputAxes) || !check(sig.outputs, l.outputAxes))
+      return false;
+    if (l.minLength < 1 || l.minLength > l.bound()) {
+      error = "lengths: minimum length out of range";
+      return false;
+    }
   }
   DecodeDesc &d = sig.decode;
   if (d.maxTokens) {
@@ -295,6 +347,19 @@ whittle_status whittle_model_open(const char *path, whittle_model **out) {
                     "' reports a negative decode workspace size");
   }
 
+  if (!model->sig.lengths.variants.empty()) {
+    int64_t (*lengthWorkspaceSize)() = nullptr;
+    if (!lookup(handle, "whittle_model_run_length", model->path,
+                model->runLength, error) ||
+        !lookup(handle, "whittle_model_length_workspace_size", model->path,
+                lengthWorkspaceSize, error))
+      return reject(error);
+    model->lengthWorkspaceSize = lengthWorkspaceSize();
+    if (model->lengthWorkspaceSize < 0)
+      return reject("'" + model->path +
+                    "' reports a negative length workspace size");
+  }
+
   if ((version == WHITTLE_MODEL_ABI_VERSION_GPU) != !model->sig.gpuArch.empty())
     return reject("'" + model->path + "': ABI version " +
                   std::to_string(version) +
@@ -385,6 +450,26 @@ whittle_status whittle_model_decode_output(const whittle_model *model, size_t i,
                 "output index " + std::to_string(i) + " out of range");
   fillInfo(d.tokenOutputs[i], info);
   return WHITTLE_OK;
+}
+
+int64_t whittle_model_max_length(const whittle_model *model) {
+  return model ? model->sig.lengths.bound() : 0;
+}
+
+int64_t whittle_model_min_length(const whittle_model *model) {
+  return model && model->sig.lengths.bound() ? model->sig.lengths.minLength : 0;
+}
+
+int32_t whittle_model_input_length_axis(const whittle_model *model, size_t i) {
+  if (!model || i >= model->sig.lengths.inputAxes.size())
+    return -1;
+  return static_cast<int32_t>(model->sig.lengths.inputAxes[i]);
+}
+
+int32_t whittle_model_output_length_axis(const whittle_model *model, size_t i) {
+  if (!model || i >= model->sig.lengths.outputAxes.size())
+    return -1;
+  return static_cast<int32_t>(model->sig.lengths.outputAxes[i]);
 }
 
 int64_t whittle_model_find_input(const whittle_model *model, const char *name) {

@@ -114,6 +114,34 @@ whittle_status checkData(const char *kind, const TensorDesc &d,
   return WHITTLE_OK;
 }
 
+/// `d` with `rows` entries along `axis`.
+TensorDesc withRows(const TensorDesc &d, int64_t axis, int64_t rows) {
+  TensorDesc r = d;
+  r.dims[axis] = rows;
+  r.numElements = 1;
+  for (int64_t x : r.dims)
+    r.numElements *= x;
+  r.sizeBytes = r.numElements * whittle_dtype_size(r.dtype);
+  return r;
+}
+
+/// Copies the first `rows` rows along `axis` of a tensor whose dims are
+/// `dims` except along that axis, where src has srcRows and dst dstRows.
+void copyRows(const void *src, int64_t srcRows, void *dst, int64_t dstRows,
+              int64_t rows, const std::vector<int64_t> &dims, int64_t axis,
+              size_t elementSize) {
+  int64_t outer = 1;
+  size_t inner = elementSize;
+  for (int64_t i = 0; i < axis; ++i)
+    outer *= dims[i];
+  for (size_t i = axis + 1; i < dims.size(); ++i)
+    inner *= dims[i];
+  for (int64_t o = 0; o < outer; ++o)
+    std::memcpy(static_cast<char *>(dst) + o * dstRows * inner,
+                static_cast<const char *>(src) + o * srcRows * inner,
+                rows * inner);
+}
+
 } // namespace
 
 struct whittle_session {
@@ -137,6 +165,10 @@ struct whittle_session {
   /// outputs for every token.
   std::vector<TensorDesc> decodeOutputs;
   std::vector<AlignedBuffer> sequenceOutputs;
+  /// Bounded sequences: inputs padded to the variant's length, its outputs,
+  /// and the shapes of the last run's outputs.
+  std::vector<AlignedBuffer> lengthInputs, lengthOutputs;
+  std::vector<TensorDesc> runOutputs;
   /// GPU libraries: the device state (the workspace above stays empty).
   std::unique_ptr<GpuSession> gpu;
 
@@ -173,9 +205,11 @@ whittle_status whittle_session_create(whittle_model *model,
       *out = session.release();
       return WHITTLE_OK;
     }
-    // One workspace serves the model's runs and its decode steps.
+    // One workspace serves the model's runs, its decode steps and its
+    // length variants.
     int64_t workspaceSize =
-        std::max(model->workspaceSize, model->decodeWorkspaceSize);
+        std::max({model->workspaceSize, model->decodeWorkspaceSize,
+                  model->lengthWorkspaceSize});
     session->workspace = allocateAligned(workspaceSize);
     if (!session->workspace)
       return fail(WHITTLE_OUT_OF_MEMORY, "cannot allocate a workspace of " +
@@ -212,6 +246,149 @@ int32_t whittle_session_num_threads(const whittle_session *session) {
   return session ? session->numThreads : 0;
 }
 
+namespace {
+
+/// The rows of a bounded run: the extent of every input's bounded axis,
+/// which must agree and lie in [min, MAX]. 0 (and no error) when an input
+/// is malformed in a way whittle_session_run's checks report.
+whittle_status sequenceRows(const Signature &sig, const whittle_tensor *inputs,
+                            int64_t &n) {
+  const LengthDesc &l = sig.lengths;
+  n = 0;
+  size_t first = 0;
+  for (size_t i = 0; i < sig.inputs.size(); ++i) {
+    int64_t axis = l.inputAxes[i];
+    const whittle_tensor &t = inputs[i];
+    if (axis < 0 || t.rank != static_cast<int32_t>(sig.inputs[i].dims.size()) ||
+        !t.dims)
+      continue;
+    int64_t rows = t.dims[axis];
+    std::string what = "input '" + sig.inputs[i].name + "': dim " +
+                       std::to_string(axis) + " is " + std::to_string(rows);
+    if (rows < l.minLength || rows > l.bound())
+      return fail(WHITTLE_SHAPE_MISMATCH,
+                  what + ", expected " + std::to_string(l.minLength) + " to " +
+                      std::to_string(l.bound()) +
+                      " (the model's bounded sequence axis)");
+    if (n && rows != n)
+      return fail(WHITTLE_SHAPE_MISMATCH,
+                  what + ", but input '" + sig.inputs[first].name + "' has " +
+                      std::to_string(n) +
+                      " rows on its bounded axis; they must agree");
+    if (!n)
+      first = i;
+    n = rows;
+  }
+  return WHITTLE_OK;
+}
+
+/// A run of n < MAX rows through the smallest variant that holds them:
+/// inputs are copied into zeroed buffers of its length, and the first n
+/// rows of its outputs out of them.
+whittle_status runLength(whittle_session *session, const whittle_tensor *inputs,
+                         whittle_tensor *outputs, int64_t n) {
+  const Signature &sig = session->model->sig;
+  const LengthDesc &l = sig.lengths;
+  int64_t length = *std::lower_bound(l.variants.begin(), l.variants.end(), n);
+  size_t numIn = sig.inputs.size(), numOut = sig.outputs.size();
+  auto ensure = [&](AlignedBuffer &buf, const TensorDesc &d) {
+    if (!buf)
+      buf = allocateAligned(d.sizeBytes);
+    if (!buf)
+      return fail(WHITTLE_OUT_OF_MEMORY, "cannot allocate " +
+                                             std::to_string(d.sizeBytes) +
+                                             " bytes for '" + d.name + "'");
+    return WHITTLE_OK;
+  };
+  std::vector<void *> destinations(numOut);
+  try {
+    session->lengthInputs.resize(numIn);
+    session->lengthOutputs.resize(numOut);
+    session->runOutputs.resize(numOut);
+    session->inputPtrs.resize(numIn);
+    session->outputPtrs.resize(numOut);
+    for (size_t i = 0; i < numIn; ++i) {
+      const TensorDesc &full = sig.inputs[i];
+      int64_t axis = l.inputAxes[i];
+      TensorDesc given = axis >= 0 ? withRows(full, axis, n) : full;
+      if (whittle_status st = checkTensor("input", given, inputs[i]))
+        return st;
+      if (whittle_status st = checkData("input", given, inputs[i].data))
+        return st;
+      if (axis < 0) {
+        session->inputPtrs[i] = inputs[i].data;
+        continue;
+      }
+      // Rows past n are computed but never read; zeros keep them finite.
+      AlignedBuffer &buf = session->lengthInputs[i];
+      if (whittle_status st = ensure(buf, full))
+        return st;
+      std::memset(buf.get(), 0, withRows(full, axis, length).sizeBytes);
+      copyRows(inputs[i].data, n, buf.get(), length, n, given.dims, axis,
+               whittle_dtype_size(full.dtype));
+      session->inputPtrs[i] = buf.get();
+    }
+    for (size_t i = 0; i < numOut; ++i) {
+      const TensorDesc &full = sig.outputs[i];
+      int64_t axis = l.outputAxes[i];
+      TensorDesc &result = session->runOutputs[i];
+      result = axis >= 0 ? withRows(full, axis, n) : full;
+      whittle_tensor &t = outputs[i];
+      if (t.data) {
+        if (t.dims)
+          if (whittle_status st = checkTensor("output", result, t))
+            return st;
+        if (whittle_status st = checkData("output", result, t.data))
+          return st;
+        destinations[i] = t.data;
+      } else {
+        if (whittle_status st = ensure(session->outputBuffers[i], full))
+          return st;
+        destinations[i] = session->outputBuffers[i].get();
+      }
+      if (axis < 0) {
+        session->outputPtrs[i] = destinations[i];
+        continue;
+      }
+      if (whittle_status st = ensure(session->lengthOutputs[i], full))
+        return st;
+      session->outputPtrs[i] = session->lengthOutputs[i].get();
+    }
+  } catch (const std::bad_alloc &) {
+    return fail(WHITTLE_OUT_OF_MEMORY, "out of memory preparing a run");
+  }
+
+  int32_t rc = 0;
+  auto call = [&] {
+    rc = session->model->runLength(
+        n, session->inputPtrs.data(), session->outputPtrs.data(),
+        session->workspace.get(), &session->executor);
+  };
+  if (session->arena)
+    session->arena->execute(call);
+  else
+    call();
+  if (rc != 0)
+    return fail(WHITTLE_RUN_FAILED,
+                "model '" + sig.name + "' failed with code " +
+                    std::to_string(rc) + " on " + std::to_string(n) + " rows");
+
+  for (size_t i = 0; i < numOut; ++i) {
+    const TensorDesc &result = session->runOutputs[i];
+    if (int64_t axis = l.outputAxes[i]; axis >= 0)
+      copyRows(session->outputPtrs[i], length, destinations[i], n, n,
+               result.dims, axis, whittle_dtype_size(result.dtype));
+    outputs[i].dtype = result.dtype;
+    outputs[i].rank = static_cast<int32_t>(result.dims.size());
+    if (!outputs[i].dims)
+      outputs[i].dims = result.dims.data();
+    outputs[i].data = destinations[i];
+  }
+  return WHITTLE_OK;
+}
+
+} // namespace
+
 whittle_status whittle_session_run(whittle_session *session,
                                    const whittle_tensor *inputs, size_t n_in,
                                    whittle_tensor *outputs, size_t n_out) {
@@ -230,6 +407,13 @@ whittle_status whittle_session_run(whittle_session *session,
   if ((n_in && !inputs) || (n_out && !outputs))
     return fail(WHITTLE_INVALID_ARGUMENT,
                 "whittle_session_run: inputs or outputs is null");
+  if (!sig.lengths.variants.empty() && !session->gpu) {
+    int64_t rows = 0;
+    if (whittle_status st = sequenceRows(sig, inputs, rows))
+      return st;
+    if (rows && rows != sig.lengths.bound())
+      return runLength(session, inputs, outputs, rows);
+  }
 
   try {
     session->inputPtrs.resize(n_in);

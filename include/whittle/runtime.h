@@ -192,6 +192,28 @@ WHITTLE_RT_API whittle_status whittle_session_run(whittle_session *session,
                                                   whittle_tensor *outputs,
                                                   size_t n_out);
 
+/*===-- Bounded sequence lengths ------------------------------------------===*/
+/* A library compiled with a bounded dimension (--input-shape NAME=1x?MAX)
+ * runs every length n in [min, MAX] along it: whittle_model_input describes
+ * the inputs at MAX, and whittle_session_run accepts inputs with any n
+ * there (the same n in every input that has the axis), running the
+ * smallest compiled variant that holds n rows, and returns outputs with n
+ * rows on their own sequence axes (a caller's output buffer needs room for
+ * n rows; with dims given, they must say n). */
+
+/* MAX, or 0 when the model has no bounded dimension. */
+WHITTLE_RT_API int64_t whittle_model_max_length(const whittle_model *model);
+
+/* The fewest rows a run takes (ops that read fixed rows, such as a pooler's
+ * first token, need them): 1 usually; 0 without a bounded dimension. */
+WHITTLE_RT_API int64_t whittle_model_min_length(const whittle_model *model);
+
+/* The bounded axis of input / output i, or -1 when it has none. */
+WHITTLE_RT_API int32_t
+whittle_model_input_length_axis(const whittle_model *model, size_t i);
+WHITTLE_RT_API int32_t
+whittle_model_output_length_axis(const whittle_model *model, size_t i);
+
 /*===-- GPU libraries -----------------------------------------------------===*/
 /* A library compiled with --target=nvptx runs on an NVIDIA GPU through the
  * CUDA driver, which the runtime opens (libcuda.so.1) when such a session is

@@ -187,6 +187,13 @@ FailureOr<OwningOpRef<ModuleOp>> loadModel(const CompileOptions &options,
       if (!parseInputShapeOption(shape, importOptions, error))
         return reportError("--input-shape '" + shape + "': " + error);
     }
+    if (!importOptions.boundedAxes.empty() && options.decodeMaxTokens)
+      return reportError("--decode and a bounded --input-shape (?N) do not "
+                         "combine: a --decode library already runs every "
+                         "length up to MAX");
+    if (!options.lengthVariants.empty() && importOptions.boundedAxes.empty())
+      return reportError("--length-variants needs a bounded input dimension "
+                         "(--input-shape NAME=1x?MAX)");
     for (const std::string &freeze : options.freezeInputs) {
       std::string error;
       if (!parseFreezeInputOption(freeze, importOptions, error))
@@ -271,6 +278,12 @@ LogicalResult whittle::compileModel(const CompileOptions &options,
     if (options.decodeMaxTokens)
       return reportError("--decode is not supported for target '" +
                          target->name + "' yet");
+    if (llvm::any_of(options.inputShapes, [](const std::string &shape) {
+          return StringRef(shape).contains('?');
+        }))
+      return reportError("a bounded --input-shape (?N) is not supported for "
+                         "target '" +
+                         target->name + "' yet");
     if (!options.gpuEmulate) {
       FailureOr<std::string> found = findCudaToolkit(options.cudaPath);
       if (failed(found))
@@ -329,6 +342,12 @@ LogicalResult whittle::compileModel(const CompileOptions &options,
       decode.chunk = options.decodeChunk;
       pm.addPass(createWhittleBuildDecodeSteps(decode));
     }
+    {
+      WhittleBuildLengthVariantsOptions lengths;
+      lengths.lengths.assign(options.lengthVariants.begin(),
+                             options.lengthVariants.end());
+      pm.addPass(createWhittleBuildLengthVariants(lengths));
+    }
     if (options.probeHeads)
       pm.addPass(createWhittleProbeHeads());
     if (failed(runPasses(pm, module)))
@@ -376,6 +395,10 @@ LogicalResult whittle::compileModel(const CompileOptions &options,
     backend.parallelMinWork = options.parallelMinWork;
     backend.cudaPath = cudaToolkit;
     backend.emulateGPU = options.gpuEmulate;
+    if (auto lengths = module->getAttrOfType<DictionaryAttr>("whittle.lengths"))
+      if (auto variants = lengths.getAs<DenseI64ArrayAttr>("variants"))
+        for (int64_t length : variants.asArrayRef())
+          backend.extraFunctions.push_back("length_" + std::to_string(length));
     if (options.decodeMaxTokens) {
       backend.extraFunctions.push_back("decode_step_" +
                                        std::to_string(options.decodeChunk));

@@ -91,6 +91,8 @@ private:
   GraphValues graphValues;
   /// Frozen graph inputs, materialized as constants at the top of @main.
   SmallVector<std::pair<std::string, ElementsAttr>> frozenValues;
+  /// Per input of @main, its bounded (sequence) axis or -1.
+  SmallVector<int64_t> lengthAxes;
 };
 
 } // namespace
@@ -173,6 +175,29 @@ LogicalResult Importer::importInputs(SmallVectorImpl<Type> &argTypes,
   std::string dynamicErrors;
   llvm::raw_string_ostream dyn(dynamicErrors);
   bool failedInput = false;
+
+  // A dimension given for one input also sizes the dimensions of the same
+  // name (dim_param) in the others: a dynamic-axes export's mask and token
+  // types follow its token ids, bound included.
+  struct NamedDim {
+    int64_t size;
+    bool bounded;
+  };
+  llvm::StringMap<NamedDim> namedDims;
+  for (const onnx::ValueInfoProto &info : graph.input()) {
+    auto given = options.inputShapes.find(info.name());
+    if (given == options.inputShapes.end() || !info.type().has_tensor_type())
+      continue;
+    auto bounded = options.boundedAxes.find(info.name());
+    const auto &dims = info.type().tensor_type().shape().dim();
+    for (int i = 0; i < dims.size() && i < (int)given->second.size(); ++i)
+      if (dims[i].has_dim_param() && !dims[i].dim_param().empty())
+        namedDims.try_emplace(
+            dims[i].dim_param(),
+            NamedDim{given->second[i], bounded != options.boundedAxes.end() &&
+                                           bounded->second == i});
+  }
+
   for (const onnx::ValueInfoProto &info : graph.input()) {
     // Before IR version 4, initializers are listed as inputs too; they stay
     // constants.
@@ -241,7 +266,22 @@ LogicalResult Importer::importInputs(SmallVectorImpl<Type> &argTypes,
       continue;
     }
 
+    int64_t lengthAxis = -1;
     auto it = options.inputShapes.find(info.name());
+    if (it == options.inputShapes.end()) {
+      for (size_t i = 0; i < shape.size(); ++i) {
+        auto named = namedDims.find(dimNames[i]);
+        if (!ShapedType::isDynamic(shape[i]) || dimNames[i].empty() ||
+            named == namedDims.end())
+          continue;
+        shape[i] = named->second.size;
+        if (named->second.bounded)
+          lengthAxis = i;
+      }
+    } else if (auto bounded = options.boundedAxes.find(info.name());
+               bounded != options.boundedAxes.end()) {
+      lengthAxis = bounded->second;
+    }
     if (it != options.inputShapes.end()) {
       ArrayRef<int64_t> given = it->second;
       if (hasRank && given.size() != shape.size()) {
@@ -297,6 +337,7 @@ LogicalResult Importer::importInputs(SmallVectorImpl<Type> &argTypes,
     }
     argTypes.push_back(RankedTensorType::get(shape, elt));
     argNames.push_back(info.name());
+    lengthAxes.push_back(lengthAxis);
   }
 
   for (const auto &entry : options.frozenInputs) {
@@ -470,6 +511,9 @@ FailureOr<OwningOpRef<ModuleOp>> Importer::run() {
       builder.getFunctionType(argTypes, ValueRange(results).getTypes()));
   func->setAttr("whittle.input_names", builder.getArrayAttr(inputNames));
   func->setAttr("whittle.output_names", builder.getArrayAttr(outputNames));
+  if (llvm::any_of(lengthAxes, [](int64_t a) { return a >= 0; }))
+    func->setAttr("whittle.length_axes",
+                  builder.getDenseI64ArrayAttr(lengthAxes));
 
   if (failed(mlir::verify(*module)))
     return failure();
@@ -592,7 +636,23 @@ bool whittle::parseInputShapeOption(StringRef text, ImportOptions &options,
     dims.split(parts, 'x');
     for (StringRef part : parts) {
       int64_t d;
-      if (part.trim().getAsInteger(10, d) || d < 0) {
+      part = part.trim();
+      if (part.consume_front("?")) {
+        if (options.boundedAxes.contains(name)) {
+          error =
+              "only one dimension may be a bound (?N) in '" + text.str() + "'";
+          return false;
+        }
+        if (part.getAsInteger(10, d) || d < 1) {
+          error = "invalid bound '?" + part.str() + "' in '" + text.str() +
+                  "' (expected ?N with N >= 1)";
+          return false;
+        }
+        options.boundedAxes[name] = shape.size();
+        shape.push_back(d);
+        continue;
+      }
+      if (part.getAsInteger(10, d) || d < 0) {
         error =
             "invalid dimension '" + part.str() + "' in '" + text.str() + "'";
         return false;

@@ -100,12 +100,18 @@ whittle::translateToLLVMIR(ModuleOp module, llvm::LLVMContext &context,
   llvmModule->setPICLevel(llvm::PICLevel::BigPIC);
 
   // Only the ABI is visible from outside the library.
-  llvm::StringSet<> exported = {
-      "whittle_model_abi_version",    "whittle_model_metadata",
-      "whittle_model_workspace_size", "whittle_model_run",
-      "whittle_model_decode",         "whittle_model_decode_workspace_size",
-      "whittle_model_gpu_kernels",    "whittle_model_gpu_image",
-      "whittle_model_gpu_weights",    (cPrefix + "_run").str()};
+  llvm::StringSet<> exported = {"whittle_model_abi_version",
+                                "whittle_model_metadata",
+                                "whittle_model_workspace_size",
+                                "whittle_model_run",
+                                "whittle_model_decode",
+                                "whittle_model_decode_workspace_size",
+                                "whittle_model_gpu_kernels",
+                                "whittle_model_gpu_image",
+                                "whittle_model_gpu_weights",
+                                "whittle_model_run_length",
+                                "whittle_model_length_workspace_size",
+                                (cPrefix + "_run").str()};
   for (llvm::GlobalValue &value : llvmModule->global_values()) {
     if (exported.contains(value.getName())) {
       value.setLinkage(llvm::GlobalValue::ExternalLinkage);

@@ -155,6 +155,111 @@ static LogicalResult defineParallelDispatchers(ModuleOp module) {
   return success();
 }
 
+/// A function of the model at one size (a decode step of n tokens, a length
+/// variant of n rows), made internal to the library.
+struct SizedFunction {
+  int64_t size;
+  LLVM::LLVMFuncOp fn;
+  bool hasWorkspace, hasExecutor;
+};
+
+/// Renames @<prefix><size> to @__whittle_<prefix><size> (internal) for each
+/// size, checking that it takes `numTensors` pointers (then, optionally, the
+/// workspace and the executor); `workspaceSize` becomes the largest any of
+/// them needs.
+static FailureOr<SmallVector<SizedFunction>>
+internalizeSizedFunctions(ModuleOp module, StringRef prefix,
+                          ArrayRef<int64_t> sizes, unsigned numTensors,
+                          int64_t &workspaceSize) {
+  MLIRContext *ctx = module.getContext();
+  SmallVector<SizedFunction> functions;
+  workspaceSize = 0;
+  for (int64_t size : sizes) {
+    std::string name = (prefix + Twine(size)).str();
+    auto fn = module.lookupSymbol<LLVM::LLVMFuncOp>(name);
+    if (!fn)
+      return module.emitError("no lowered @") << name;
+    unsigned numArgs = fn.getNumArguments();
+    if (numArgs < numTensors || numArgs > numTensors + 2)
+      return fn.emitError("lowered @")
+             << name << " does not have the expected signature";
+    if (auto attr = module->getAttrOfType<IntegerAttr>(
+            "whittle.workspace_size." + name))
+      workspaceSize = std::max<int64_t>(workspaceSize, attr.getInt());
+    if (failed(SymbolTable::replaceAllSymbolUses(
+            fn, StringAttr::get(ctx, "__whittle_" + name), module)))
+      return failure();
+    fn.setSymName("__whittle_" + name);
+    fn.setLinkage(LLVM::Linkage::Internal);
+    functions.push_back(
+        {size, fn, numArgs > numTensors, numArgs > numTensors + 1});
+  }
+  return functions;
+}
+
+/// int64_t NAME(void) { return value; }
+static void defineConstantFunction(OpBuilder &b, Location loc, StringRef name,
+                                   int64_t value) {
+  auto i64 = b.getI64Type();
+  auto fn = defineFunction(b, loc, name, i64, {});
+  OpBuilder fb = OpBuilder::atBlockEnd(&fn.getBody().front());
+  LLVM::ReturnOp::create(
+      fb, loc, LLVM::ConstantOp::create(fb, loc, i64, value).getResult());
+}
+
+/// The body of an entry point that dispatches on `n`: returns 1 when `bad`
+/// holds or no function matches, else calls the first function whose size
+/// `matches` n with `argsOf(function)` plus its workspace and executor, and
+/// returns 0. `fb` ends in `entry`; afterwards `b` is at the module's end.
+static void
+dispatchOnSize(OpBuilder &b, OpBuilder &fb, LLVM::LLVMFuncOp fn, Block *entry,
+               Value bad, ArrayRef<SizedFunction> functions, Value workspace,
+               Value executor,
+               function_ref<Value(OpBuilder &, int64_t)> matches,
+               function_ref<SmallVector<Value>(OpBuilder &)> argsOf) {
+  Location loc = fn.getLoc();
+  auto i32 = fb.getI32Type();
+  Block *error = fb.createBlock(&fn.getBody());
+  LLVM::ReturnOp::create(fb, loc,
+                         LLVM::ConstantOp::create(fb, loc, i32, 1).getResult());
+  Block *check = fb.createBlock(&fn.getBody());
+  fb.setInsertionPointToEnd(entry);
+  LLVM::CondBrOp::create(fb, loc, bad, error, check);
+  for (const SizedFunction &callee : functions) {
+    Block *run = fb.createBlock(&fn.getBody());
+    Block *next = fb.createBlock(&fn.getBody());
+    fb.setInsertionPointToEnd(check);
+    LLVM::CondBrOp::create(fb, loc, matches(fb, callee.size), run, next);
+
+    fb.setInsertionPointToEnd(run);
+    SmallVector<Value> args = argsOf(fb);
+    if (callee.hasWorkspace)
+      args.push_back(workspace);
+    if (callee.hasExecutor)
+      args.push_back(executor);
+    LLVM::CallOp::create(fb, loc, callee.fn, args);
+    LLVM::ReturnOp::create(
+        fb, loc, LLVM::ConstantOp::create(fb, loc, i32, 0).getResult());
+    check = next;
+  }
+  fb.setInsertionPointToEnd(check);
+  LLVM::BrOp::create(fb, loc, error);
+  b.setInsertionPointToEnd(fn->getParentOfType<ModuleOp>().getBody());
+}
+
+/// Whether any of `pointers` is null.
+static Value anyNull(OpBuilder &fb, Location loc, ArrayRef<Value> pointers) {
+  Value null = LLVM::ZeroOp::create(
+      fb, loc, LLVM::LLVMPointerType::get(fb.getContext()));
+  Value bad;
+  for (Value p : pointers) {
+    Value isNull =
+        LLVM::ICmpOp::create(fb, loc, LLVM::ICmpPredicate::eq, p, null);
+    bad = bad ? LLVM::OrOp::create(fb, loc, bad, isNull).getResult() : isNull;
+  }
+  return bad;
+}
+
 /// int32_t whittle_model_decode(int64_t n, const void *tokens,
 ///     int64_t position, void *state, void *const *outputs,
 ///     void *workspace, const whittle_executor *executor)
@@ -176,42 +281,13 @@ static LogicalResult generateDecodeEntryPoint(ModuleOp module,
   SmallVector<int64_t, 2> sizes = {decode.chunk};
   if (decode.chunk != 1)
     sizes.push_back(1);
-  struct Step {
-    int64_t tokens;
-    LLVM::LLVMFuncOp fn;
-    bool hasWorkspace, hasExecutor;
-  };
-  SmallVector<Step> steps;
   int64_t workspaceSize = 0;
-  for (int64_t n : sizes) {
-    std::string name = "decode_step_" + std::to_string(n);
-    auto fn = module.lookupSymbol<LLVM::LLVMFuncOp>(name);
-    if (!fn)
-      return module.emitError("no lowered @") << name;
-    unsigned numTensors = 2 + numCaches + numOutputs;
-    unsigned numArgs = fn.getNumArguments();
-    if (numArgs < numTensors || numArgs > numTensors + 2)
-      return fn.emitError("lowered decode step does not have the expected "
-                          "signature");
-    if (auto attr = module->getAttrOfType<IntegerAttr>(
-            "whittle.workspace_size." + name))
-      workspaceSize = std::max<int64_t>(workspaceSize, attr.getInt());
-    if (failed(SymbolTable::replaceAllSymbolUses(
-            fn, StringAttr::get(ctx, "__whittle_" + name), module)))
-      return failure();
-    fn.setSymName("__whittle_" + name);
-    fn.setLinkage(LLVM::Linkage::Internal);
-    steps.push_back({n, fn, numArgs > numTensors, numArgs > numTensors + 1});
-  }
-
-  {
-    auto fn =
-        defineFunction(b, loc, "whittle_model_decode_workspace_size", i64, {});
-    OpBuilder fb = OpBuilder::atBlockEnd(&fn.getBody().front());
-    LLVM::ReturnOp::create(
-        fb, loc,
-        LLVM::ConstantOp::create(fb, loc, i64, workspaceSize).getResult());
-  }
+  FailureOr<SmallVector<SizedFunction>> steps = internalizeSizedFunctions(
+      module, "decode_step_", sizes, 2 + numCaches + numOutputs, workspaceSize);
+  if (failed(steps))
+    return failure();
+  defineConstantFunction(b, loc, "whittle_model_decode_workspace_size",
+                         workspaceSize);
 
   auto fn =
       defineFunction(b, loc, "whittle_model_decode", i32,
@@ -226,52 +302,86 @@ static LogicalResult generateDecodeEntryPoint(ModuleOp module,
   // The step functions take the position as a memref<1xi64>.
   Value positionSlot = LLVM::AllocaOp::create(fb, loc, ptrType, i64, one, 8);
   LLVM::StoreOp::create(fb, loc, position, positionSlot);
-  Value null = LLVM::ZeroOp::create(fb, loc, ptrType);
-  Value bad =
-      LLVM::ICmpOp::create(fb, loc, LLVM::ICmpPredicate::eq, tokens, null);
-  for (Value p : {state, outputs})
-    bad = LLVM::OrOp::create(
-        fb, loc, bad,
-        LLVM::ICmpOp::create(fb, loc, LLVM::ICmpPredicate::eq, p, null));
+  SmallVector<Value> required = {tokens, state, outputs};
   if (workspaceSize > 0)
-    bad = LLVM::OrOp::create(fb, loc, bad,
-                             LLVM::ICmpOp::create(fb, loc,
-                                                  LLVM::ICmpPredicate::eq,
-                                                  workspace, null));
-  Block *error = fb.createBlock(&fn.getBody());
-  LLVM::ReturnOp::create(fb, loc,
-                         LLVM::ConstantOp::create(fb, loc, i32, 1).getResult());
+    required.push_back(workspace);
+  Value bad = anyNull(fb, loc, required);
+  dispatchOnSize(
+      b, fb, fn, entry, bad, *steps, workspace, executor,
+      [&](OpBuilder &cb, int64_t tokensInStep) -> Value {
+        return LLVM::ICmpOp::create(
+            cb, loc, LLVM::ICmpPredicate::eq, n,
+            LLVM::ConstantOp::create(cb, loc, i64, tokensInStep));
+      },
+      [&](OpBuilder &cb) {
+        SmallVector<Value> args = {tokens, positionSlot};
+        for (int64_t offset : decode.cacheOffsets)
+          args.push_back(LLVM::GEPOp::create(cb, loc, ptrType, i8, state,
+                                             ArrayRef<LLVM::GEPArg>{offset}));
+        loadPointerArray(cb, loc, outputs, numOutputs, args);
+        return args;
+      });
+  return success();
+}
 
-  Block *check = fb.createBlock(&fn.getBody());
-  fb.setInsertionPointToEnd(entry);
-  LLVM::CondBrOp::create(fb, loc, bad, error, check);
-  for (const Step &step : steps) {
-    Block *run = fb.createBlock(&fn.getBody());
-    Block *next = fb.createBlock(&fn.getBody());
-    fb.setInsertionPointToEnd(check);
-    Value isThis = LLVM::ICmpOp::create(
-        fb, loc, LLVM::ICmpPredicate::eq, n,
-        LLVM::ConstantOp::create(fb, loc, i64, step.tokens));
-    LLVM::CondBrOp::create(fb, loc, isThis, run, next);
+/// int32_t whittle_model_run_length(int64_t n, void *const *inputs,
+///     void *const *outputs, void *workspace, const whittle_executor *)
+/// and whittle_model_length_workspace_size: runs the smallest variant
+/// @length_L with L >= n on buffers of L rows.
+static LogicalResult generateLengthEntryPoint(ModuleOp module,
+                                              const ModelSignature &signature,
+                                              OpBuilder &b) {
+  MLIRContext *ctx = module.getContext();
+  Location loc = module.getLoc();
+  const LengthSignature &lengths = *signature.lengths;
+  auto ptrType = LLVM::LLVMPointerType::get(ctx);
+  auto i32 = IntegerType::get(ctx, 32);
+  auto i64 = IntegerType::get(ctx, 64);
+  unsigned numInputs = signature.inputs.size();
+  unsigned numOutputs = signature.outputs.size();
 
-    fb.setInsertionPointToEnd(run);
-    SmallVector<Value> args = {tokens, positionSlot};
-    for (int64_t offset : decode.cacheOffsets)
-      args.push_back(LLVM::GEPOp::create(fb, loc, ptrType, i8, state,
-                                         ArrayRef<LLVM::GEPArg>{offset}));
-    loadPointerArray(fb, loc, outputs, numOutputs, args);
-    if (step.hasWorkspace)
-      args.push_back(workspace);
-    if (step.hasExecutor)
-      args.push_back(executor);
-    LLVM::CallOp::create(fb, loc, step.fn, args);
-    LLVM::ReturnOp::create(
-        fb, loc, LLVM::ConstantOp::create(fb, loc, i32, 0).getResult());
-    check = next;
-  }
-  fb.setInsertionPointToEnd(check);
-  LLVM::BrOp::create(fb, loc, error);
-  b.setInsertionPointToEnd(module.getBody());
+  int64_t workspaceSize = 0;
+  FailureOr<SmallVector<SizedFunction>> variants =
+      internalizeSizedFunctions(module, "length_", lengths.variants,
+                                numInputs + 1 + numOutputs, workspaceSize);
+  if (failed(variants))
+    return failure();
+  defineConstantFunction(b, loc, "whittle_model_length_workspace_size",
+                         workspaceSize);
+
+  auto fn = defineFunction(b, loc, "whittle_model_run_length", i32,
+                           {i64, ptrType, ptrType, ptrType, ptrType});
+  Block *entry = &fn.getBody().front();
+  Value n = entry->getArgument(0), inputs = entry->getArgument(1),
+        outputs = entry->getArgument(2), workspace = entry->getArgument(3),
+        executor = entry->getArgument(4);
+  OpBuilder fb = OpBuilder::atBlockEnd(entry);
+  Value one = LLVM::ConstantOp::create(fb, loc, i64, 1);
+  // The variants take the length as a memref<1xi64>.
+  Value lengthSlot = LLVM::AllocaOp::create(fb, loc, ptrType, i64, one, 8);
+  LLVM::StoreOp::create(fb, loc, n, lengthSlot);
+  SmallVector<Value> required = {inputs, outputs};
+  if (workspaceSize > 0)
+    required.push_back(workspace);
+  Value bad = LLVM::OrOp::create(
+      fb, loc, anyNull(fb, loc, required),
+      LLVM::ICmpOp::create(
+          fb, loc, LLVM::ICmpPredicate::slt, n,
+          LLVM::ConstantOp::create(fb, loc, i64, lengths.minLength)));
+  dispatchOnSize(
+      b, fb, fn, entry, bad, *variants, workspace, executor,
+      [&](OpBuilder &cb, int64_t rows) -> Value {
+        return LLVM::ICmpOp::create(
+            cb, loc, LLVM::ICmpPredicate::sle, n,
+            LLVM::ConstantOp::create(cb, loc, i64, rows));
+      },
+      [&](OpBuilder &cb) {
+        SmallVector<Value> args;
+        loadPointerArray(cb, loc, inputs, numInputs, args);
+        args.push_back(lengthSlot);
+        loadPointerArray(cb, loc, outputs, numOutputs, args);
+        return args;
+      });
   return success();
 }
 
@@ -529,6 +639,9 @@ LogicalResult whittle::generateEntryPoints(ModuleOp module,
 
   if (signature.decode &&
       failed(generateDecodeEntryPoint(module, signature, b)))
+    return failure();
+  if (signature.lengths &&
+      failed(generateLengthEntryPoint(module, signature, b)))
     return failure();
 
   if (isGPU)

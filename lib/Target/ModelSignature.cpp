@@ -115,6 +115,24 @@ FailureOr<ModelSignature> whittle::extractModelSignature(ModuleOp module) {
       d.outputSeqAxes.push_back(cast<IntegerAttr>(axis).getInt());
     signature.decode = std::move(d);
   }
+  if (auto lengths = module->getAttrOfType<DictionaryAttr>("whittle.lengths")) {
+    LengthSignature l;
+    auto array = [&](StringRef key, std::vector<int64_t> &out) {
+      auto attr = lengths.getAs<DenseI64ArrayAttr>(key);
+      if (attr)
+        out.assign(attr.asArrayRef().begin(), attr.asArrayRef().end());
+      return attr != nullptr;
+    };
+    auto minLength = lengths.getAs<IntegerAttr>("min_length");
+    if (!array("variants", l.variants) || l.variants.empty() ||
+        !array("input_axes", l.inputAxes) ||
+        !array("output_axes", l.outputAxes) || !minLength ||
+        l.inputAxes.size() != signature.inputs.size() ||
+        l.outputAxes.size() != signature.outputs.size())
+      return module.emitError("malformed whittle.lengths");
+    l.minLength = minLength.getInt();
+    signature.lengths = std::move(l);
+  }
   return signature;
 }
 
@@ -155,6 +173,16 @@ std::string whittle::formatModelMetadata(const ModelSignature &signature) {
   if (const std::optional<DecodeSignature> &d = signature.decode) {
     os << "decode " << d->maxTokens << " " << d->chunk << " " << d->stateBytes;
     for (int64_t axis : d->outputSeqAxes)
+      os << " " << axis;
+    os << "\n";
+  }
+  if (const std::optional<LengthSignature> &l = signature.lengths) {
+    os << "lengths " << l->minLength << " " << l->variants.size();
+    for (int64_t v : l->variants)
+      os << " " << v;
+    for (int64_t axis : l->inputAxes)
+      os << " " << axis;
+    for (int64_t axis : l->outputAxes)
       os << " " << axis;
     os << "\n";
   }
@@ -256,6 +284,26 @@ std::string whittle::generateHeader(const ModelSignature &signature,
        << "                             void *state, void *const *outputs, "
           "void *workspace,\n"
        << "                             const whittle_executor *executor);\n\n";
+  }
+  if (const std::optional<LengthSignature> &l = signature.lengths) {
+    std::string upper = StringRef(cPrefix).upper();
+    os << "#define " << upper << "_MAX_LENGTH " << l->variants.back() << "\n"
+       << "#define " << upper << "_MIN_LENGTH " << l->minLength << "\n";
+    os << "/* Every length n in [" << l->minLength << ", " << l->variants.back()
+       << "] of the bounded sequence axis: inputs and\n"
+       << " * outputs have L rows there, L the smallest of";
+    for (int64_t v : l->variants)
+      os << " " << v;
+    os << " that is >= n;\n"
+       << " * input rows from n on must be finite (zero them) and output rows "
+          "from n\n"
+       << " * on are scratch. */\n"
+       << "int64_t whittle_model_length_workspace_size(void);\n"
+       << "int32_t whittle_model_run_length(int64_t n, void *const *inputs,\n"
+       << "                                 void *const *outputs, void "
+          "*workspace,\n"
+       << "                                 const whittle_executor "
+          "*executor);\n\n";
   }
   if (!signature.gpuArch.empty()) {
     os << "/* A CUDA library for " << signature.gpuArch

@@ -195,12 +195,12 @@ struct WhittleBuildLengthVariantsPass
     if (variants.empty())
       for (int64_t l = 16; l < bound; l *= 2)
         variants.push_back(l);
+    if (llvm::any_of(variants, [&](int64_t l) { return l < 1 || l > bound; }))
+      return main.emitError("length variants must lie in [1, ") << bound << "]";
     llvm::sort(variants);
     variants.erase(llvm::unique(variants), variants.end());
     if (variants.empty() || variants.back() != bound)
       variants.push_back(bound);
-    if (variants.front() < 1 || variants.back() > bound)
-      return main.emitError("length variants must lie in [1, ") << bound << "]";
 
     OpBuilder builder(module.getContext());
     SmallVector<int64_t> outputAxes;

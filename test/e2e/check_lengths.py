@@ -1,19 +1,22 @@
 #!/usr/bin/env python3
-"""Checks that one --decode library computes a causal decoder at every
-sequence length up to its bound.
+"""Checks that one library computes a model at every sequence length up to
+its bound.
 
     check_lengths.py NAME --cache DIR --work DIR --max-tokens 64
-                     [--chunk 16] [--lengths 1 17 48 64] [--atol 1e-4]
-                     [--reference numpy|torch]
+                     [--chunk 16 | --bounded] [--lengths 1 17 48 64]
+                     [--pad-mask] [--atol 1e-4] [--reference numpy|torch]
 
-The zoo model NAME (a dynamic-axes export) is compiled once with
---decode=MAX:CHUNK. For each length N, random token ids [1, N] with an
-all-ones mask are written as test data with the logits of every position
+The zoo model NAME (a dynamic-axes export) is compiled once, with
+--decode=MAX:CHUNK (a causal decoder: whittle_session_decode_sequence runs
+prefill chunks and single steps over the key/value cache), or with
+--bounded as `--input-shape input_ids=1x?MAX` (any model: the length
+variants of whittle-build-length-variants). For each length N, random token
+ids [1, N] with an all-ones mask (--pad-mask: its last quarter zero, a
+padded sequence, where N >= 4) are written as test data with every output
 from the numpy ONNX interpreter (test/python/onnx_numpy_ref.py, independent
-of Whittle) on the exported graph, or with --reference torch from the PyTorch
-module the zoo exported, and `whittle-run --test-data` runs them
-through the one library (whittle_session_decode_sequence: prefill chunks and
-single steps over the key/value cache) and compares.
+of Whittle) on the exported graph, or with --reference torch from the
+PyTorch module the zoo exported, and `whittle-run --test-data` runs them
+through the one library and compares.
 """
 import argparse
 import os
@@ -37,6 +40,11 @@ def main():
     p.add_argument("--work", required=True)
     p.add_argument("--max-tokens", type=int, required=True)
     p.add_argument("--chunk", type=int, default=16)
+    p.add_argument("--bounded", action="store_true",
+                   help="compile with a bounded sequence axis instead of --decode")
+    p.add_argument("--variants", help="--length-variants for --bounded")
+    p.add_argument("--pad-mask", action="store_true",
+                   help="zero the last quarter of the mask (N >= 4)")
     p.add_argument("--lengths", type=int, nargs="+", default=[1, 17, 48, 64])
     p.add_argument("--atol", default="1e-4")
     p.add_argument("--reference", choices=["numpy", "torch"], default="numpy",
@@ -48,15 +56,22 @@ def main():
     onnx_path = os.path.join(model_dir, "model.onnx")
     model = onnx.load(onnx_path)
     inputs, vocab = check_model.decoder_signature(model)
-    output = model.graph.output[0].name
+    outputs = [o.name for o in model.graph.output]
+    if not args.bounded:
+        outputs = outputs[:1]  # the logits
     os.makedirs(args.work, exist_ok=True)
 
     lib = os.path.join(args.work, f"{args.name}_upto{args.max_tokens}.so")
-    check_model.run(["whittle-compile", onnx_path,
-                     f"--decode={args.max_tokens}:{args.chunk}", "-o", lib])
+    if args.bounded:
+        flags = [f"--input-shape={inputs[0]}=1x?{args.max_tokens}"]
+        if args.variants:
+            flags.append(f"--length-variants={args.variants}")
+    else:
+        flags = [f"--decode={args.max_tokens}:{args.chunk}"]
+    check_model.run(["whittle-compile", onnx_path, *flags, "-o", lib])
 
     def reference(feeds):
-        return onnx_numpy_ref.run(model, feeds)[0]
+        return onnx_numpy_ref.run(model, feeds)[:len(outputs)]
 
     if args.reference == "torch":
         # The zoo's module as check_model.ensure_model exported it (seed 0).
@@ -68,7 +83,8 @@ def main():
         def reference(feeds):  # noqa: F811
             with torch.no_grad():
                 out = module(*[torch.from_numpy(feeds[n]) for n in inputs])
-            return (out[0] if isinstance(out, (tuple, list)) else out).numpy()
+            out = out if isinstance(out, (tuple, list)) else [out]
+            return [o.numpy() for o in out[:len(outputs)]]
 
     rng = np.random.default_rng(11)
     for n in args.lengths:
@@ -76,14 +92,17 @@ def main():
         feeds = {inputs[0]: ids}
         for name in inputs[1:]:
             feeds[name] = np.ones_like(ids)
-        logits = reference(feeds)
+            if args.pad_mask and n >= 4:
+                feeds[name][:, n - n // 4:] = 0
+        expected = reference(feeds)
         data = os.path.join(args.work, f"length_{n}")
         os.makedirs(data, exist_ok=True)
         for k, name in enumerate(inputs):
             with open(os.path.join(data, f"input_{k}.pb"), "wb") as f:
                 f.write(numpy_helper.from_array(feeds[name], name).SerializeToString())
-        with open(os.path.join(data, "output_0.pb"), "wb") as f:
-            f.write(numpy_helper.from_array(logits, output).SerializeToString())
+        for k, (name, value) in enumerate(zip(outputs, expected)):
+            with open(os.path.join(data, f"output_{k}.pb"), "wb") as f:
+                f.write(numpy_helper.from_array(value, name).SerializeToString())
         print(f"length {n}:", flush=True)
         check_model.run(["whittle-run", lib, "--test-data", data, "--atol", args.atol])
     print(f"{args.name}: lengths {' '.join(map(str, args.lengths))} from one library: ok")

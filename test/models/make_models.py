@@ -594,6 +594,8 @@ def zoo():
     gpt2("gpt2_small", False, big=True)
     # Dynamic sequence axis: decoding (--decode) and its benchmark.
     gpt2("gpt2_small_dynamic", True, big=True)
+    # Any sequence length up to a bound (--input-shape input_ids=1x?128).
+    bert("bert_base_dynamic", True, big=True)
     gpt2("gpt2_long", False, big=True, long_seq=2048)
     # Dead structure for whittle-prune-dead-heads (8 heads of 8 dims).
     gpt2("gpt2_tiny_killheads", False, kill=kill_heads)

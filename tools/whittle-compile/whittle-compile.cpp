@@ -64,7 +64,10 @@ static cl::opt<bool> gpuEmulate(
     cl::init(false));
 static cl::list<std::string>
     inputShapes("input-shape", cl::cat(compileCategory),
-                cl::desc("Fix an input's shape: NAME=1x128"),
+                cl::desc("Fix an input's shape: NAME=1x128; one dim may be a "
+                         "bound, NAME=1x?128 (every length up to 128 from "
+                         "one library; inputs with the same named dim "
+                         "follow)"),
                 cl::value_desc("NAME=DIMS"));
 static cl::list<std::string> freezeInputs(
     "freeze-input", cl::cat(compileCategory),
@@ -150,6 +153,12 @@ static cl::opt<std::string> decode(
              "the token ids); CHUNK tokens per prefill step (default "
              "min(MAX, 64))"),
     cl::value_desc("MAX[:CHUNK]"));
+static cl::list<int64_t> lengthVariants(
+    "length-variants", cl::cat(compileCategory), cl::CommaSeparated,
+    cl::desc("With a bounded input dimension (--input-shape NAME=1x?MAX): "
+             "the lengths compiled below MAX; a run of n rows takes the "
+             "smallest one >= n (default: the powers of two from 16)"),
+    cl::value_desc("L1,L2,..."));
 static cl::opt<std::string> calibrationData(
     "calibration-data", cl::cat(compileCategory),
     cl::desc("ONNX test-data sets (DIR/test_data_set_*/input_K.pb) on which "
@@ -336,6 +345,7 @@ int main(int argc, char **argv) {
     options.decodeMaxTokens = maxTokens;
     options.decodeChunk = chunk ? chunk : std::min<int64_t>(maxTokens, 64);
   }
+  options.lengthVariants.assign(lengthVariants.begin(), lengthVariants.end());
   options.quantizeActivations = quantizeActivations;
   options.quantizeExclude = quantizeExclude;
   options.pruneHeadsRatio = pruneHeadsRatio;

@@ -138,10 +138,14 @@ Options parseArgs(int argc, char **argv) {
   return o;
 }
 
-std::string describe(const whittle_tensor_info &info) {
-  std::vector<int64_t> dims(info.dims, info.dims + info.rank);
+/// NAME dtype[dims]; a bounded axis (`lengthAxis`) is spelled ?MAX.
+std::string describe(const whittle_tensor_info &info, int32_t lengthAxis) {
+  std::string dims;
+  for (int32_t i = 0; i < info.rank; ++i)
+    dims += (i ? "x" : "") + std::string(i == lengthAxis ? "?" : "") +
+            std::to_string(info.dims[i]);
   return "'" + std::string(info.name) + "' " + whittle_dtype_name(info.dtype) +
-         "[" + shapeString(dims) + "]";
+         "[" + (info.rank ? dims : "scalar") + "]";
 }
 
 void printSignature(whittle_model *m, const std::string &path) {
@@ -149,14 +153,20 @@ void printSignature(whittle_model *m, const std::string &path) {
   whittle_tensor_info info;
   for (size_t i = 0; i < whittle_model_num_inputs(m); ++i) {
     whittle_model_input(m, i, &info);
-    std::printf("  input  %zu: %s\n", i, describe(info).c_str());
+    std::printf("  input  %zu: %s\n", i,
+                describe(info, whittle_model_input_length_axis(m, i)).c_str());
   }
   for (size_t i = 0; i < whittle_model_num_outputs(m); ++i) {
     whittle_model_output(m, i, &info);
-    std::printf("  output %zu: %s\n", i, describe(info).c_str());
+    std::printf("  output %zu: %s\n", i,
+                describe(info, whittle_model_output_length_axis(m, i)).c_str());
   }
   std::printf("  workspace: %lld bytes\n",
               static_cast<long long>(whittle_model_workspace_bytes(m)));
+  if (int64_t bound = whittle_model_max_length(m))
+    std::printf("  lengths: %lld to %lld along the ?-marked axes\n",
+                static_cast<long long>(whittle_model_min_length(m)),
+                static_cast<long long>(bound));
   if (int64_t maxTokens = whittle_model_decode_max_tokens(m))
     std::printf("  decode: key/value cache of %lld tokens (--generate)\n",
                 static_cast<long long>(maxTokens));

@@ -65,6 +65,9 @@ struct CompileOptions {
   /// and tokens per prefill step.
   int64_t decodeMaxTokens = 0;
   int64_t decodeChunk = 0;
+  /// With a bounded input dim (--input-shape NAME=1x?MAX): the variant
+  /// lengths below MAX (empty: the default powers of two).
+  std::vector<int64_t> lengthVariants;
   /// ONNX test-data sets (DIR/test_data_set_*/input_K.pb) to measure on.
   std::string calibrationDir;
   /// Add whittle-probe-heads' per-head energies as outputs (calibration).

@@ -22,6 +22,9 @@ namespace whittle {
 struct ImportOptions {
   /// Graph input name -> full shape; replaces the input's declared dims.
   llvm::StringMap<llvm::SmallVector<int64_t>> inputShapes;
+  /// Graph input name -> the axis of its shape that is a bound ("1x?128"):
+  /// the model is compiled for every length up to it on that axis.
+  llvm::StringMap<int64_t> boundedAxes;
   /// When true, any dynamic input dimension left is an error naming input and
   /// dim.
   bool requireStaticShapes = true;
@@ -54,7 +57,8 @@ mlir::FailureOr<mlir::OwningOpRef<mlir::ModuleOp>>
 importOnnxBuffer(llvm::StringRef bytes, llvm::StringRef path,
                  const ImportOptions &options, mlir::MLIRContext &context);
 
-/// Parses "NAME=1x128" (a scalar is "NAME=") into `options.inputShapes`.
+/// Parses "NAME=1x128" (a scalar is "NAME=") into `options.inputShapes`;
+/// one dim may be a bound, "?128" (`options.boundedAxes`).
 /// Returns false and sets `error` when the text is malformed.
 bool parseInputShapeOption(llvm::StringRef text, ImportOptions &options,
                            std::string &error);

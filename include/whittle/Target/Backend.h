@@ -50,11 +50,22 @@ struct DecodeSignature {
   std::vector<int64_t> outputSeqAxes;
 };
 
+/// The length variants of a library compiled with a bounded sequence axis.
+struct LengthSignature {
+  /// Ascending; the last is the bound (the length @main is compiled at).
+  std::vector<int64_t> variants;
+  /// Rows a run needs at least (ops that pick fixed rows).
+  int64_t minLength = 1;
+  /// Per input and per output of @main, its sequence axis or -1.
+  std::vector<int64_t> inputAxes, outputAxes;
+};
+
 struct ModelSignature {
   std::string modelName;
   std::vector<TensorSpec> inputs;
   std::vector<TensorSpec> outputs;
   std::optional<DecodeSignature> decode;
+  std::optional<LengthSignature> lengths;
   /// GPU libraries: the architecture of their kernels (sm_90).
   std::string gpuArch;
 };
