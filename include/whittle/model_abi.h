@@ -85,6 +85,20 @@ int32_t whittle_model_decode(int64_t n, const void *tokens, int64_t position,
                              void *state, void *const *outputs, void *workspace,
                              const whittle_executor *executor);
 
+/* Only in libraries compiled with a bounded dimension (--input-shape
+ * NAME=1x?MAX; metadata record
+ *   lengths <min> <count> <L>... <axis per input>... <axis per output>...
+ * with the variant lengths L ascending to MAX, and -1 for a tensor without
+ * the axis): runs the model on the first n rows, min <= n <= MAX, through
+ * the smallest variant L >= n. inputs[i] and outputs[i] have L rows along
+ * their axis; input rows from n on must hold finite values (zeros) and are
+ * never read by a real row; output rows from n on are scratch. Returns 0 on
+ * success, 1 for an n out of range. */
+int64_t whittle_model_length_workspace_size(void);
+int32_t whittle_model_run_length(int64_t n, void *const *inputs,
+                                 void *const *outputs, void *workspace,
+                                 const whittle_executor *executor);
+
 /* Only in GPU libraries. In them, whittle_model_run's inputs, outputs and
  * workspace are device pointers and the executor is required. */
 
