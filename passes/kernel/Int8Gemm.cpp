@@ -9,6 +9,7 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/IR/Matchers.h"
 
 using namespace mlir;
 using namespace whittle::int8gemm;
@@ -69,11 +70,10 @@ bool whittle::int8gemm::isU8S8Contraction(linalg::LinalgOp op) {
           isExtendedArgument<arith::ExtSIOp>(x, 1));
 }
 
-FailureOr<linalg::GenericOp>
-whittle::int8gemm::packWeights(RewriterBase &rewriter, linalg::LinalgOp op,
-                               int64_t nr, int64_t padTo, int64_t lanes,
-                               DotProduct &dot, uint64_t &bytesPacked,
-                               SmallVectorImpl<linalg::LinalgOp> &elementwise) {
+FailureOr<linalg::GenericOp> whittle::int8gemm::packWeights(
+    RewriterBase &rewriter, linalg::LinalgOp op, int64_t nr, int64_t padTo,
+    int64_t lanes, DotProduct &dot, uint64_t &bytesPacked,
+    SmallVectorImpl<linalg::LinalgOp> &elementwise, PackedWeightCache &cache) {
   Value a = op.getDpsInputOperand(0)->get();
   Value b = op.getDpsInputOperand(1)->get();
   Value init = op.getDpsInitOperand(0)->get();
@@ -106,31 +106,38 @@ whittle::int8gemm::packWeights(RewriterBase &rewriter, linalg::LinalgOp op,
   // Each (panel, K group) row of nr x 4 bytes is one contiguous vector
   // read; as a 4-D [nb, k4, nr, 4] tensor it would be read 4 bytes at a time.
   auto packedType = RankedTensorType::get({nb, k4, nr * 4}, i8);
-  AsmResourceBlob blob =
-      HeapAsmResourceBlob::allocate(packedType.getNumElements(), 64);
-  MutableArrayRef<char> out = blob.getMutableData();
-  // Byte j of column i within its row of nr * 4 bytes.
-  auto position = [&](int64_t i, int64_t j) {
-    if (dot != DotProduct::Pmaddwd)
-      return i * 4 + j;
-    int64_t group = i / lanes, lane = i % lanes;
-    return group * lanes * 4 + (j / 2) * lanes * 2 + lane * 2 + j % 2;
+  auto pack = [&]() -> Attribute {
+    AsmResourceBlob blob =
+        HeapAsmResourceBlob::allocate(packedType.getNumElements(), 64);
+    MutableArrayRef<char> out = blob.getMutableData();
+    // Byte j of column i within its row of nr * 4 bytes.
+    auto position = [&](int64_t i, int64_t j) {
+      if (dot != DotProduct::Pmaddwd)
+        return i * 4 + j;
+      int64_t group = i / lanes, lane = i % lanes;
+      return group * lanes * 4 + (j / 2) * lanes * 2 + lane * 2 + j % 2;
+    };
+    for (int64_t p = 0; p < nb; ++p)
+      for (int64_t q = 0; q < k4; ++q)
+        for (int64_t i = 0; i < nr; ++i) {
+          int64_t col = p * nr + i;
+          for (int64_t j = 0; j < 4; ++j)
+            out[(p * k4 + q) * nr * 4 + position(i, j)] =
+                col < n ? (*data)[(q * 4 + j) * n + col] : 0;
+        }
+    bytesPacked += out.size();
+    return DenseResourceElementsAttr::get(packedType, "whittle_packed",
+                                          std::move(blob));
   };
-  for (int64_t p = 0; p < nb; ++p)
-    for (int64_t q = 0; q < k4; ++q)
-      for (int64_t i = 0; i < nr; ++i) {
-        int64_t col = p * nr + i;
-        for (int64_t j = 0; j < 4; ++j)
-          out[(p * k4 + q) * nr * 4 + position(i, j)] =
-              col < n ? (*data)[(q * 4 + j) * n + col] : 0;
-      }
-  bytesPacked += out.size();
+  Attribute source;
+  if (!matchPattern(b, m_Constant(&source)))
+    return failure();
+  int64_t layout = ((nr * 1000003 + padTo) * 64 + lanes) * 8 + int64_t(dot);
+  Attribute packedAttr = cache.getOrPack(source, layout, pack);
   OpBuilder::InsertionGuard guard(rewriter);
   rewriter.setInsertionPoint(b.getDefiningOp());
-  Value packed = arith::ConstantOp::create(
-      rewriter, loc,
-      DenseResourceElementsAttr::get(packedType, "whittle_packed",
-                                     std::move(blob)));
+  Value packed =
+      arith::ConstantOp::create(rewriter, loc, cast<TypedAttr>(packedAttr));
 
   rewriter.setInsertionPoint(op);
   auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };

@@ -13,6 +13,8 @@
 #ifndef WHITTLE_PASSES_KERNEL_INT8GEMM_H
 #define WHITTLE_PASSES_KERNEL_INT8GEMM_H
 
+#include "PackedWeights.h"
+
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/IR/PatternMatch.h"
 
@@ -60,7 +62,8 @@ mlir::FailureOr<mlir::linalg::GenericOp>
 packWeights(mlir::RewriterBase &rewriter, mlir::linalg::LinalgOp op, int64_t nr,
             int64_t padTo, int64_t lanes, DotProduct &dot,
             uint64_t &bytesPacked,
-            llvm::SmallVectorImpl<mlir::linalg::LinalgOp> &elementwise);
+            llvm::SmallVectorImpl<mlir::linalg::LinalgOp> &elementwise,
+            PackedWeightCache &cache);
 
 /// The register tile of the packed contraction: `a` [mr, 1, 4] bytes,
 /// `b` [1, 1, nr * 4] bytes, `acc` [mr, 1, nr] i32 tensor slices. Returns

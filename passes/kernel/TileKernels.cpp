@@ -13,6 +13,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Int8Gemm.h"
+#include "PackedWeights.h"
 
 #include "whittle/Dialect/Whittle.h"
 #include "whittle/Passes/Passes.h"
@@ -177,6 +178,10 @@ struct WhittleTileKernelsPass
 
   /// Packed weights already made in this function, keyed by (weight, nr).
   DenseMap<std::pair<Value, int64_t>, Value> packedCache;
+  /// Packed weights of every function of the module: the pass's clones (one
+  /// per function running concurrently) share it.
+  std::shared_ptr<whittle::PackedWeightCache> modulePacked =
+      std::make_shared<whittle::PackedWeightCache>();
   bool hasSiblingFunctions = false;
   /// Elementwise ops that contraction tiling adds (the integer kernel's
   /// compensation), vectorized with the others.
@@ -438,29 +443,36 @@ struct WhittleTileKernelsPass
     int64_t nb = paddedN / nr;
     auto packedType = RankedTensorType::get({nb, c.k, nr}, bElement);
     Value &packed = packedCache[{b, nr * 1000003 + padTo}];
-    if (!packed) {
-      // Zero-initialized: padded columns are zeros of either type.
-      AsmResourceBlob blob = HeapAsmResourceBlob::allocate(
-          packedType.getNumElements() * width, 64);
-      MutableArrayRef<char> out = blob.getMutableData();
-      std::fill(out.begin(), out.end(), 0);
-      const char *src = data->data();
-      for (int64_t p = 0; p < nb; ++p)
-        for (int64_t kk = 0; kk < c.k; ++kk)
-          for (int64_t i = 0; i < nr; ++i) {
-            int64_t col = p * nr + i;
-            if (col < c.n)
-              std::memcpy(&out[((p * c.k + kk) * nr + i) * width],
-                          src + (kk * c.n + col) * width, width);
-          }
-      bytesPacked += out.size();
-      ++numWeightsPacked;
-      auto attr = DenseResourceElementsAttr::get(packedType, "whittle_packed",
-                                                 std::move(blob));
+    Attribute source;
+    if (!packed && matchPattern(b, m_Constant(&source))) {
+      auto pack = [&]() -> Attribute {
+        // Zero-initialized: padded columns are zeros of either type.
+        AsmResourceBlob blob = HeapAsmResourceBlob::allocate(
+            packedType.getNumElements() * width, 64);
+        MutableArrayRef<char> out = blob.getMutableData();
+        std::fill(out.begin(), out.end(), 0);
+        const char *src = data->data();
+        for (int64_t p = 0; p < nb; ++p)
+          for (int64_t kk = 0; kk < c.k; ++kk)
+            for (int64_t i = 0; i < nr; ++i) {
+              int64_t col = p * nr + i;
+              if (col < c.n)
+                std::memcpy(&out[((p * c.k + kk) * nr + i) * width],
+                            src + (kk * c.n + col) * width, width);
+            }
+        bytesPacked += out.size();
+        ++numWeightsPacked;
+        return DenseResourceElementsAttr::get(packedType, "whittle_packed",
+                                              std::move(blob));
+      };
+      Attribute attr = modulePacked->getOrPack(
+          source, (nr * 1000003 + padTo) * 2 + (width == 1), pack);
       OpBuilder::InsertionGuard guard(rewriter);
       rewriter.setInsertionPoint(b.getDefiningOp());
-      packed = arith::ConstantOp::create(rewriter, loc, attr);
+      packed = arith::ConstantOp::create(rewriter, loc, cast<TypedAttr>(attr));
     }
+    if (!packed)
+      return std::nullopt;
 
     rewriter.setInsertionPoint(op);
     // C viewed as [M, nb, nr]; padded columns come from a fresh fill.
@@ -548,8 +560,9 @@ struct WhittleTileKernelsPass
       int64_t padTo = c.n % nr == 0 ? nr : 8 * nr;
       uint64_t bytes = 0;
       int8gemm::DotProduct dot = int8Dot();
-      FailureOr<linalg::GenericOp> p = int8gemm::packWeights(
-          rewriter, c.op, nr, padTo, vl, dot, bytes, createdElementwise);
+      FailureOr<linalg::GenericOp> p =
+          int8gemm::packWeights(rewriter, c.op, nr, padTo, vl, dot, bytes,
+                                createdElementwise, *modulePacked);
       if (failed(p)) {
         LLVM_DEBUG(llvm::dbgs()
                    << "integer weight not packable: " << *c.op << "\n");
