@@ -222,16 +222,22 @@ struct WhittleTileKernelsPass
     maxMr = std::clamp<int64_t>(maxMr, 1, 8);
     t.mr = largestDivisor(c.m, microM > 0 ? microM : maxMr);
     // Kc: an mr x Kc panel of A and a Kc x nr panel of B in half of L1.
-    int64_t kcLimit = l1CacheBytes / 2 / ((t.mr + t.nr) * 4);
+    // Integer contractions count K in groups of four bytes (eight for A
+    // widened to s16); their register tiles stream B at a fraction of the
+    // FMA kernel's bytes per cycle, so they take all of L1: a longer Kc
+    // passes over the accumulator tile fewer times.
+    int64_t aBytes = c.integer && pairs ? 8 : 4;
+    int64_t kcLimit = (c.integer ? l1CacheBytes : l1CacheBytes / 2) /
+                      (t.mr * aBytes + t.nr * 4);
     // With one block of rows (a decode step's GEMV) no B element is reused:
     // Kc = K makes each packed panel, and a tile's run of adjacent panels,
     // one unbroken stream for the prefetchers, while the rows of A stay in L1.
-    if (c.m == t.mr && t.mr * c.k * 4 <= l1CacheBytes / 2)
+    if (c.m == t.mr && t.mr * c.k * aBytes <= l1CacheBytes / 2)
       kcLimit = c.k;
     t.kc =
         largestDivisor(c.k, tileK > 0 ? tileK : std::max<int64_t>(kcLimit, 1));
     // Mc: an Mc x Kc block of A in half of L2.
-    int64_t mcLimit = l2CacheBytes / 2 / (t.kc * 4);
+    int64_t mcLimit = l2CacheBytes / 2 / (t.kc * aBytes);
     t.mc = largestDivisor(
         c.m, tileM > 0 ? tileM : std::min<int64_t>(mcLimit, 256), t.mr);
     // Nc: enough tiles (8 per batch entry) to balance the threads, at most
