@@ -268,8 +268,9 @@ LogicalResult importMultiHeadAttention(NodeBinder &b) {
 
 /// com.microsoft GroupQueryAttention (query, key, value, past_key?,
 /// past_value?, seqlens_k, total_sequence_length, cos_cache?, sin_cache?),
-/// prefill: no past, every batch row's keys valid up to seqlens_k + 1,
-/// causal. present_key/value are the new keys and values in [B, Hkv, S, H].
+/// prefill: no past or an empty one, every batch row's keys valid up to
+/// seqlens_k + 1, causal. present_key/value are the new keys and values in
+/// [B, Hkv, S, H].
 LogicalResult importGroupQueryAttention(NodeBinder &b) {
   Value q, k, v, pastKey, pastValue, seqlens, total, cosCache;
   int64_t heads, kvHeads, doRotary, window;
@@ -289,9 +290,25 @@ LogicalResult importGroupQueryAttention(NodeBinder &b) {
                      << kvHeads << ")";
   if (!k || !v)
     return b.error() << "packed QKV (no key/value inputs) is not supported";
-  if (pastKey || pastValue)
-    return b.error() << "past key/value (decoding with a cache) is not "
-                        "supported";
+  if (bool(pastKey) != bool(pastValue))
+    return b.error() << "past_key and past_value must be given together";
+  // An empty past (what --decode makes of a past input: the session's cache
+  // replaces it) is a prefill. A non-empty one places each batch row's new
+  // keys after its own past length (seqlens_k + 1 - new length), which a
+  // static graph does not know.
+  for (Value past : {pastKey, pastValue}) {
+    if (!past)
+      continue;
+    auto type = NodeBinder::typeOf(past);
+    if (type.getRank() != 4 || !type.hasStaticShape() ||
+        type.getDimSize(1) != kvHeads)
+      return b.error() << "past key/value must be a static [batch, " << kvHeads
+                       << " kv heads, past, head size] tensor; got " << type;
+    if (type.getDimSize(2) != 0)
+      return b.error() << "a non-empty past key/value (" << type.getDimSize(2)
+                       << " positions) is not supported; compile the "
+                          "decoder with --decode, whose cache replaces it";
+  }
   if (doRotary || cosCache)
     return b.error() << "do_rotary is not supported; rotate with "
                         "RotaryEmbedding first";
@@ -341,6 +358,7 @@ void whittle::registerAttentionOps(OpRegistry &r) {
         "attention_bias; unidirectional");
   r.add("com.microsoft", "GroupQueryAttention", 1, importGroupQueryAttention,
         "attention",
-        "prefill (no past): causal, keys valid up to seqlens_k; present "
-        "key/value outputs; no do_rotary, local window or softcap");
+        "prefill (no past, or an empty one as --decode makes it): causal, "
+        "keys valid up to seqlens_k; present key/value outputs; no "
+        "do_rotary, local window or softcap");
 }

@@ -149,8 +149,10 @@ static bool isKeyValuePast(const onnx::GraphProto &graph, StringRef name) {
                                       return attr.name() == "axis" &&
                                              (attr.i() == 2 || attr.i() == -2);
                                     });
-    return node.op_type() == "MultiHeadAttention" &&
-           node.domain() == "com.microsoft" && (i == 6 || i == 7);
+    if (node.domain() != "com.microsoft")
+      return false;
+    return (node.op_type() == "MultiHeadAttention" && (i == 6 || i == 7)) ||
+           (node.op_type() == "GroupQueryAttention" && (i == 3 || i == 4));
   };
   bool used = false;
   for (const onnx::NodeProto &node : graph.node())
@@ -248,7 +250,8 @@ LogicalResult Importer::importInputs(SmallVectorImpl<Type> &argTypes,
     // Decoding: a key/value past ([batch, heads, past, head dim], only the
     // past length unknown, consumed where a past is: a Concat along axis 2,
     // as Hugging Face exports declare past_key_values.N.key/value, or
-    // MultiHeadAttention's past inputs) starts empty; the session's cache
+    // MultiHeadAttention's and GroupQueryAttention's past inputs) starts
+    // empty; the session's cache
     // takes its place, and the concatenation of the past with the new keys
     // folds to the new keys.
     if (options.sequenceLength > 0 && isa<FloatType>(elt) &&

@@ -194,6 +194,15 @@ def gqa_cases():
                                     domain=MS, num_heads=4, kv_num_heads=2),
                    [("Q", q), ("K", k), ("V", v), ("L", np.array(lens, np.int32)),
                     ("T", total)], ["Y", "PK", "PV"])
+    # An empty past (as --decode makes a past input): a prefill whose
+    # presents are the new keys and values.
+    empty = np.zeros([bsz, 2, 0, d], np.float32)
+    yield case("gqa_empty_past",
+               helper.make_node("GroupQueryAttention",
+                                ["Q", "K", "V", "PK", "PV", "L", "T"], ["Y", "KP", "VP"],
+                                domain=MS, num_heads=4, kv_num_heads=2),
+               [("Q", q), ("K", k), ("V", v), ("PK", empty), ("PV", empty),
+                ("L", np.array([4, 2], np.int32)), ("T", total)], ["Y", "KP", "VP"])
 
 
 def pack_nbits(codes, bits):
