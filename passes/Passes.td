@@ -431,6 +431,8 @@ def WhittleTileKernels : Pass<"whittle-tile-kernels", "mlir::func::FuncOp"> {
   ];
   let statistics = [
     Statistic<"numMatmulsTiled", "matmuls-tiled", "Contractions tiled">,
+    Statistic<"numRowLoopsStopped", "row-loops-stopped",
+              "Register-tile row loops that stop at a run-time length">,
     Statistic<"numWeightsPacked", "weights-packed",
               "Constant right-hand sides packed at compile time">,
     Statistic<"bytesPacked", "bytes-packed", "Bytes of packed weights">,

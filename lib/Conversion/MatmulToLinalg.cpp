@@ -163,6 +163,18 @@ Value buildBatchedMatmul(OpBuilder &b, Location loc, Value lhs, Value rhs,
       .getResult(0);
 }
 
+/// Carries `whittle.seq_rows` (rows that are sequence positions of a length
+/// variant; whittle-build-length-variants) from a matmul to the contraction
+/// that computes `result`, seen through the reshapes around it.
+void markSequenceRows(Operation *op, Value result) {
+  if (!op->hasAttr("whittle.seq_rows"))
+    return;
+  if (auto expand = result.getDefiningOp<tensor::ExpandShapeOp>())
+    result = expand.getSrc();
+  if (auto contraction = result.getDefiningOp<linalg::LinalgOp>())
+    contraction->setAttr("whittle.seq_rows", op->getAttr("whittle.seq_rows"));
+}
+
 /// Numpy matmul: 1-D operands are promoted to matrices (and the added dim
 /// removed from the result), batch dims broadcast.
 struct MatMulOpLowering : OpRewritePattern<MatMulOp> {
@@ -202,6 +214,7 @@ struct MatMulOpLowering : OpRewritePattern<MatMulOp> {
       unitDims.push_back(rank - 1);
     auto fullType = withShape(resultType, shape);
     Value result = buildBatchedMatmul(rewriter, loc, lhs, rhs, fullType);
+    markSequenceRows(op, result);
     if (!unitDims.empty())
       result =
           tensor::CollapseShapeOp::create(rewriter, loc, resultType, result,
@@ -273,6 +286,7 @@ struct GemmOpLowering : OpRewritePattern<GemmOp> {
                                  ValueRange{op.getA(), op.getB()},
                                  ValueRange{init}, attrs)
             .getResult(0);
+    markSequenceRows(op, product);
 
     if (alpha != 1.0) {
       SmallVector<Value> inputs = {product};

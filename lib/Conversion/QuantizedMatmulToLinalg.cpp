@@ -436,7 +436,10 @@ struct QuantizedMatMulOpLowering : OpRewritePattern<QuantizedMatMulOp> {
     int64_t k = weightType.getDimSize(0), n = weightType.getDimSize(1);
     int64_t paddedN = llvm::alignTo(n, kColumnAlignment);
     if (paddedN == n) {
-      rewriter.replaceOpWithNewOp<MatMulOp>(op, op.getLhs(), weight);
+      auto matmul =
+          rewriter.replaceOpWithNewOp<MatMulOp>(op, op.getLhs(), weight);
+      if (Attribute rows = op->getAttr("whittle.seq_rows"))
+        matmul->setAttr("whittle.seq_rows", rows);
       return success();
     }
     Type elementType = weightType.getElementType();

@@ -73,6 +73,9 @@ public:
       variant.erase();
       return failure();
     }
+    markRowContractions();
+    variant->setAttr("whittle.length_arg",
+                     b->getI64IntegerAttr(variant.getNumArguments() - 1));
     SmallVector<Value> results;
     for (Value v : sourceReturn.getOperands()) {
       Value mapped = map.lookup(v);
@@ -89,6 +92,35 @@ public:
   using SequenceRebuilder::minLength;
 
 private:
+  /// Marks the matmuls whose rows are the positions 0..L-1 themselves (the
+  /// sequence is the left operand's row axis, every axis before it of
+  /// extent 1) with `whittle.seq_rows`: the kernels may stop their rows at
+  /// the run's length, as nothing reads a row past it but the padding.
+  void markRowContractions() {
+    func.walk([&](Operation *op) {
+      Value lhs;
+      int64_t rowAxis;
+      if (auto matmul = dyn_cast<MatMulOp>(op)) {
+        lhs = matmul.getLhs();
+        rowAxis = rankOf(lhs) - 2;
+      } else if (auto quantized = dyn_cast<QuantizedMatMulOp>(op)) {
+        lhs = quantized.getLhs();
+        rowAxis = rankOf(lhs) - 2;
+      } else if (auto gemm = dyn_cast<GemmOp>(op); gemm && !gemm.getTransA()) {
+        lhs = gemm.getA();
+        rowAxis = 0;
+      } else {
+        return;
+      }
+      auto type = cast<RankedTensorType>(lhs.getType());
+      if (rowAxis < 0 || axisOf(lhs) != rowAxis ||
+          llvm::any_of(type.getShape().take_front(rowAxis),
+                       [](int64_t d) { return d != 1; }))
+        return;
+      op->setAttr("whittle.seq_rows", UnitAttr::get(op->getContext()));
+    });
+  }
+
   /// [1, 1, 1, L] f32: 0 for the keys before `length`, -inf from it on.
   Value lengthMask(Location loc, Type elt) {
     auto i64 = b->getI64Type();

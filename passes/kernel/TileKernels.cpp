@@ -557,7 +557,60 @@ struct WhittleTileKernelsPass
   // Contractions
   //===--------------------------------------------------------------------===//
 
+  /// The length argument of a length variant (`whittle.length_arg`), or
+  /// null.
+  Value lengthArgument() {
+    func::FuncOp func = getOperation();
+    auto index = func->getAttrOfType<IntegerAttr>("whittle.length_arg");
+    if (!index || index.getInt() >= func.getNumArguments())
+      return Value();
+    Value arg = func.getArgument(index.getInt());
+    auto type = dyn_cast<RankedTensorType>(arg.getType());
+    if (!type || type.getShape() != ArrayRef<int64_t>{1} ||
+        !type.getElementType().isInteger(64))
+      return Value();
+    return arg;
+  }
+
+  /// In a length variant, the register tile's row loop of a contraction
+  /// whose rows are the sequence positions (`whittle.seq_rows`) stops at
+  /// the run's length rounded up to whole register tiles: the rows past it
+  /// are padding that no real row reads, and keep the accumulator's fill.
+  /// Only with one Mc tile (its rows start at 0).
+  void stopRowsAtLength(IRRewriter &rewriter, const Contraction &c,
+                        const GemmTiles &t, ArrayRef<LoopLikeOpInterface> loops,
+                        unsigned rowLoopIndex) {
+    Value length = lengthArgument();
+    if (!length || t.mc != c.m || c.batch != 1 || rowLoopIndex >= loops.size())
+      return;
+    LoopLikeOpInterface loop = loops[rowLoopIndex];
+    auto rows = dyn_cast<scf::ForOp>(loop.getOperation());
+    std::optional<int64_t> ub =
+        rows ? getConstantIntValue(rows.getUpperBound()) : std::nullopt;
+    std::optional<int64_t> step =
+        rows ? getConstantIntValue(rows.getStep()) : std::nullopt;
+    if (!ub || !step || *ub != t.mc || *step != t.mr)
+      return;
+    // Read inside the tile, so that the outlined task receives the length's
+    // buffer instead of a scalar computed outside it.
+    OpBuilder::InsertionGuard guard(rewriter);
+    rewriter.setInsertionPoint(rows);
+    Location loc = rows.getLoc();
+    Value zero = arith::ConstantIndexOp::create(rewriter, loc, 0);
+    Value n = arith::IndexCastOp::create(
+        rewriter, loc, rewriter.getIndexType(),
+        tensor::ExtractOp::create(rewriter, loc, length, ValueRange{zero}));
+    Value mr = arith::ConstantIndexOp::create(rewriter, loc, t.mr);
+    Value tiles = arith::CeilDivSIOp::create(rewriter, loc, n, mr);
+    Value stop = arith::MinSIOp::create(
+        rewriter, loc, arith::MulIOp::create(rewriter, loc, tiles, mr),
+        rows.getUpperBound());
+    rows.setUpperBound(arith::MaxSIOp::create(rewriter, loc, stop, zero));
+    ++numRowLoopsStopped;
+  }
+
   LogicalResult tileContraction(IRRewriter &rewriter, Contraction c) {
+    bool seqRows = c.op->hasAttr("whittle.seq_rows");
     int64_t vl = c.integer ? int8Lanes() : lanes();
     int64_t nr = microN > 0 ? microN : std::max(1u, unsigned(rowVectors)) * vl;
     bool packed = false;
@@ -752,6 +805,10 @@ struct WhittleTileKernelsPass
                              order);
     if (failed(registers))
       return failure();
+    if (seqRows) {
+      unsigned batchLoops = llvm::count(c.roles, Role::Batch);
+      stopRowsAtLength(rewriter, c, t, registers->loops, batchLoops + 1);
+    }
     auto steps = tileFor(registers->tiledOps.back(),
                          sizesFor([&](unsigned i) -> int64_t {
                            return c.roles[i] == Role::K ? 1 : 0;

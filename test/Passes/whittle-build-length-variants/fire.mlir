@@ -4,13 +4,15 @@
 // padding mask from the second input, a pooler on the first position. The
 // variants take 2 and 4 rows and a length; the position table keeps its
 // first rows; the attention's mask gains -inf from `length` on (the keys
-// past the real rows); the pooler's pick of row 0 stays, and its output has
-// no sequence axis.
+// past the real rows); the projection, whose rows are the positions, is
+// marked so that its kernel may stop at the length; the pooler's pick of row
+// 0 stays, and its output has no sequence axis.
 
 // CHECK: module attributes {whittle.lengths = {input_axes = array<i64: 1, 1>, min_length = 1 : i64, output_axes = array<i64: 1, -1>, variants = array<i64: 2, 4>}}
 // CHECK-LABEL: func.func @main(
 // CHECK-LABEL: func.func @length_2(
 // CHECK-SAME: %[[IDS:.*]]: tensor<1x2xi64>, %[[MASK:.*]]: tensor<1x2xi64>, %[[LEN:.*]]: tensor<1xi64>) -> (tensor<1x2x16xf32>, tensor<1x8xf32>)
+// CHECK-SAME: whittle.length_arg = 2 : i64
 // CHECK: %[[EMB:.*]] = whittle.gather %{{.*}}, %[[IDS]] {axis = 0 : i64} : (tensor<16x8xf32>, tensor<1x2xi64>) -> tensor<1x2x8xf32>
 // CHECK: %[[ROWS:.*]] = whittle.constant dense<[0, 1]> : tensor<2xi64>
 // CHECK: %[[PE:.*]] = whittle.gather %{{.*}}, %[[ROWS]] {axis = 0 : i64} : (tensor<4x8xf32>, tensor<2xi64>) -> tensor<2x8xf32>
@@ -22,7 +24,7 @@
 // CHECK: %[[HIDE:.*]] = whittle.where %[[REAL]], %{{.*}}, %{{.*}} : (tensor<1x1x1x2xi1>, tensor<f32>, tensor<f32>) -> tensor<1x1x1x2xf32>
 // CHECK: %[[M:.*]] = whittle.add %[[PAD]], %[[HIDE]]
 // CHECK: whittle.attention %{{.*}}, %{{.*}}, %{{.*}}, %[[M]] {scale = 5.000000e-01 : f64} : (tensor<1x2x2x4xf32>, tensor<1x2x2x4xf32>, tensor<1x2x2x4xf32>, tensor<1x1x1x2xf32>) -> tensor<1x2x2x4xf32>
-// CHECK: whittle.matmul %{{.*}}, %{{.*}} : (tensor<1x2x8xf32>, tensor<8x16xf32>) -> tensor<1x2x16xf32>
+// CHECK: whittle.matmul %{{.*}}, %{{.*}} {whittle.seq_rows} : (tensor<1x2x8xf32>, tensor<8x16xf32>) -> tensor<1x2x16xf32>
 // CHECK: whittle.gather %{{.*}}, %{{.*}} {axis = 1 : i64} : (tensor<1x2x8xf32>, tensor<i64>) -> tensor<1x8xf32>
 // CHECK-LABEL: func.func @length_4(
 // CHECK-SAME: tensor<1x4xi64>, %{{.*}}: tensor<1x4xi64>, %{{.*}}: tensor<1xi64>) -> (tensor<1x4x16xf32>, tensor<1x8xf32>)
