@@ -19,17 +19,18 @@
 // forall. With AVX2, 16 registers hold 6 rows of two 8-lane vectors, and 4 is the
 // largest divisor of 128 below that. With AVX-512, 16-lane vectors, nr = 32, and
 // 8 rows. With NEON (AArch64's 32 128-bit registers), three 4-lane vectors per
-// row: an 8 x 12 tile of 24 accumulators. Non-zero options override the
-// derivation.
+// row: an 8 x 12 tile of 24 accumulators. All of A (128 x 768 floats, 384
+// KB) fits in half of L2, so Kc = K: one pass over each accumulator tile.
+// Non-zero options override the derivation.
 
 // AVX2:     scf.forall
-// AVX2:     whittle.gemm_tiles = {kc = 192 : i64, mc = 128 : i64, mr = 4 : i64, nc = 384 : i64, nr = 16 : i64, packed = false}
+// AVX2:     whittle.gemm_tiles = {kc = 768 : i64, mc = 128 : i64, mr = 4 : i64, nc = 384 : i64, nr = 16 : i64, packed = false}
 
-// AVX512:   whittle.gemm_tiles = {kc = 96 : i64, mc = 128 : i64, mr = 8 : i64, nc = 384 : i64, nr = 32 : i64, packed = false}
+// AVX512:   whittle.gemm_tiles = {kc = 768 : i64, mc = 128 : i64, mr = 8 : i64, nc = 384 : i64, nr = 32 : i64, packed = false}
 
-// NEON:     whittle.gemm_tiles = {kc = 384 : i64, mc = 128 : i64, mr = 8 : i64, nc = 384 : i64, nr = 12 : i64, packed = false}
+// NEON:     whittle.gemm_tiles = {kc = 768 : i64, mc = 128 : i64, mr = 8 : i64, nc = 384 : i64, nr = 12 : i64, packed = false}
 
-// REMARK: remark: tile-kernels: mr=8 nr=32 mc=128 nc=384 kc=96
+// REMARK: remark: tile-kernels: mr=8 nr=32 mc=128 nc=384 kc=768
 
 // OVERRIDE: whittle.gemm_tiles = {kc = 256 : i64, mc = 128 : i64, mr = 4 : i64, nc = 128 : i64, nr = 8 : i64, packed = false}
 func.func @matmul_128x768x3072(%a: tensor<128x768xf32>, %b: tensor<768x3072xf32>) -> tensor<128x3072xf32> {
