@@ -117,9 +117,14 @@ LogicalResult SequenceRebuilder::reinfer(Operation *op) {
 /// `op` keeps fixed rows of the sequence, up to `lastRow`: its results are
 /// the same whatever the length, as long as that row is real.
 LogicalResult SequenceRebuilder::pick(Operation *op, int64_t lastRow) {
-  if (lastRow >= maxTokens)
-    return error(op) << "picks row " << lastRow << " of a sequence of "
-                     << maxTokens;
+  // A position counted from the end (-1) arrives here as a fixed row of the
+  // MAX-row model, which a shorter run does not have.
+  if (lastRow >= steps)
+    return error(op) << "picks row " << lastRow << " of " << maxTokens
+                     << ", which a run of " << steps
+                     << " rows does not have (a position counted from the "
+                        "end reads a different row at every length); "
+                        "compile the model for one length";
   Operation *clone = b->clone(*op, map);
   if (failed(reinfer(clone)))
     return failure();

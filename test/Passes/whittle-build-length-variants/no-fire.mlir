@@ -51,6 +51,19 @@ func.func @main(%ids: tensor<1x4xi64>) -> tensor<1x8xf32> attributes {whittle.le
 
 // -----
 
+// The last row of the bound (what a position counted from the end becomes
+// at import) is not a fixed row of a shorter run.
+func.func @main(%ids: tensor<1x4xi64>) -> tensor<1x8xf32> attributes {whittle.length_axes = array<i64: 1>} {
+  %wte = whittle.constant dense<0.5> : tensor<16x8xf32>
+  %last = whittle.constant dense<3> : tensor<i64>
+  %e = whittle.gather %wte, %ids {axis = 0 : i64} : (tensor<16x8xf32>, tensor<1x4xi64>) -> tensor<1x4x8xf32>
+  // expected-error @+1 {{picks row 3 of 4, which a run of 2 rows does not have (a position counted from the end reads a different row at every length); compile the model for one length}}
+  %f = whittle.gather %e, %last {axis = 1 : i64} : (tensor<1x4x8xf32>, tensor<i64>) -> tensor<1x8xf32>
+  return %f : tensor<1x8xf32>
+}
+
+// -----
+
 // A constant mask over all pairs of positions that is not causal.
 func.func @main(%ids: tensor<1x4xi64>) -> tensor<1x2x4x4xf32> attributes {whittle.length_axes = array<i64: 1>} {
   %wte = whittle.constant dense<0.5> : tensor<16x2x4xf32>
