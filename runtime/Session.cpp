@@ -114,6 +114,14 @@ whittle_status checkData(const char *kind, const TensorDesc &d,
   return WHITTLE_OK;
 }
 
+/// Checks a caller's output buffer: its data, and its dims when given.
+whittle_status checkOutput(const TensorDesc &d, const whittle_tensor &t) {
+  if (t.dims)
+    if (whittle_status s = checkTensor("output", d, t))
+      return s;
+  return checkData("output", d, t.data);
+}
+
 /// `d` with `rows` entries along `axis`.
 TensorDesc withRows(const TensorDesc &d, int64_t axis, int64_t rows) {
   TensorDesc r = d;
@@ -181,6 +189,15 @@ struct whittle_session {
     }
     arena = std::make_unique<tbb::task_arena>(n);
     executor = {arena.get(), arenaFor};
+  }
+
+  /// Runs `call` (one call into the library) inside the session's arena:
+  /// entering it once lets every parallel_for of the call reuse it.
+  template <typename F> void execute(F &&call) {
+    if (arena)
+      arena->execute(call);
+    else
+      call();
   }
 };
 
@@ -335,10 +352,7 @@ whittle_status runLength(whittle_session *session, const whittle_tensor *inputs,
       result = axis >= 0 ? withRows(full, axis, n) : full;
       whittle_tensor &t = outputs[i];
       if (t.data) {
-        if (t.dims)
-          if (whittle_status st = checkTensor("output", result, t))
-            return st;
-        if (whittle_status st = checkData("output", result, t.data))
+        if (whittle_status st = checkOutput(result, t))
           return st;
         destinations[i] = t.data;
       } else {
@@ -364,10 +378,7 @@ whittle_status runLength(whittle_session *session, const whittle_tensor *inputs,
         n, session->inputPtrs.data(), session->outputPtrs.data(),
         session->workspace.get(), &session->executor);
   };
-  if (session->arena)
-    session->arena->execute(call);
-  else
-    call();
+  session->execute(call);
   if (rc != 0)
     return fail(WHITTLE_RUN_FAILED,
                 "model '" + sig.name + "' failed with code " +
@@ -430,10 +441,7 @@ whittle_status whittle_session_run(whittle_session *session,
       const TensorDesc &d = sig.outputs[i];
       whittle_tensor &t = outputs[i];
       if (t.data) {
-        if (t.dims)
-          if (whittle_status s = checkTensor("output", d, t))
-            return s;
-        if (whittle_status s = checkData("output", d, t.data))
+        if (whittle_status s = checkOutput(d, t))
           return s;
         session->outputPtrs[i] = t.data;
         continue;
@@ -463,11 +471,7 @@ whittle_status whittle_session_run(whittle_session *session,
                                session->outputPtrs.data(),
                                session->workspace.get(), &session->executor);
     };
-    // Entering the arena once lets every parallel_for of the run reuse it.
-    if (session->arena)
-      session->arena->execute(call);
-    else
-      call();
+    session->execute(call);
     if (rc != 0)
       return fail(WHITTLE_RUN_FAILED, "model '" + sig.name +
                                           "' failed with code " +
@@ -564,10 +568,7 @@ whittle_status decodeStep(whittle_session *session, int64_t n,
                        session->stepOutputPtrs.data(), session->workspace.get(),
                        &session->executor);
   };
-  if (session->arena)
-    session->arena->execute(call);
-  else
-    call();
+  session->execute(call);
   if (rc != 0)
     return fail(WHITTLE_RUN_FAILED, "decode step of model '" + model->sig.name +
                                         "' failed with code " +
@@ -634,11 +635,8 @@ whittle_status decodeTokens(whittle_session *session,
     }
   for (size_t i = 0; i < n_out; ++i) {
     const whittle_tensor &t = outputs[i];
-    if (t.data && t.dims)
-      if (whittle_status s = checkTensor("output", expected[i], t))
-        return s;
     if (t.data)
-      if (whittle_status s = checkData("output", expected[i], t.data))
+      if (whittle_status s = checkOutput(expected[i], t))
         return s;
   }
 

@@ -19,7 +19,6 @@ presents of every position are compared.
 """
 import argparse
 import os
-import shutil
 import subprocess
 import sys
 
@@ -29,6 +28,8 @@ from onnx import TensorProto, helper, numpy_helper
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SRC = os.path.normpath(os.path.join(HERE, "..", ".."))
+sys.path.insert(0, HERE)
+import check_model  # noqa: E402
 ORT_RUN = os.path.join(SRC, "bench", "ort_run.js")
 VOCAB, HIDDEN, HEADS, KV_HEADS, DIM, LAYERS = 32, 32, 4, 2, 8, 2
 
@@ -111,11 +112,7 @@ def main():
     p.add_argument("--lengths", type=int, nargs="+", default=[1, 5, 13, 32])
     p.add_argument("--atol", default="1e-4")
     args = p.parse_args()
-    node = shutil.which("node")
-    if not node or not os.path.isdir(os.path.join(SRC, "bench", "node_modules",
-                                                  "onnxruntime-node")):
-        print("skipped: node or onnxruntime-node unavailable (bash bench/setup.sh)")
-        return 77
+    node = check_model.check_onnxruntime()
     os.makedirs(args.work, exist_ok=True)
     model = build_model()
     path = os.path.join(args.work, "gqa_decoder.onnx")
