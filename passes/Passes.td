@@ -645,6 +645,56 @@ def WhittleMapLoopsToGPU : Pass<"whittle-map-loops-to-gpu", "mlir::ModuleOp"> {
                            "mlir::arith::ArithDialect", "mlir::memref::MemRefDialect"];
 }
 
+def WhittleTileGPUContractions
+    : Pass<"whittle-tile-gpu-contractions", "mlir::ModuleOp"> {
+  let summary = "Run linalg contractions as shared-memory tiled GPU kernels";
+  let description = [{
+    Runs on buffers for a GPU target, before the linalg ops become loops.
+    A top-level linalg op whose body is `out + x * y` in f32, where x is
+    computed (by pure ops, from inputs read through projected indexing
+    maps) without the output's N dimensions and y without its M
+    dimensions, becomes a `gpu.launch` of 256-thread blocks, one per batch
+    index and BM x BN tile of the output (BM = BN = 64, or 32 or 16 when M
+    or N is smaller). Per BK = 16 slice of the reduction, the threads
+    evaluate x and y (fused prologues included) into two workgroup tiles,
+    synchronize, and each thread accumulates its T x T outputs (spaced 16
+    apart, so a warp's reads of a tile row are conflict-free and its
+    stores coalesced) in private registers with FMAs. Several M, N, K or
+    batch dimensions are linearized. Matrix-vector products and
+    contractions of other element types keep the thread-per-output path.
+  }];
+  let statistics = [
+    Statistic<"numTiled", "tiled", "Contractions tiled through shared memory">
+  ];
+  let dependentDialects = ["mlir::gpu::GPUDialect", "mlir::scf::SCFDialect",
+                           "mlir::arith::ArithDialect", "mlir::math::MathDialect",
+                           "mlir::memref::MemRefDialect"];
+}
+
+def WhittleTileGPUReductions
+    : Pass<"whittle-tile-gpu-reductions", "mlir::ModuleOp"> {
+  let summary = "Run row reductions as one GPU block per row";
+  let description = [{
+    Runs on buffers for a GPU target, after whittle-tile-gpu-contractions
+    and before the linalg ops become loops. A top-level linalg op whose
+    output is indexed by exactly its parallel dimensions and whose body
+    yields `combine(out, v)` in f32, with `combine` an add, mul, maximum or
+    minimum and `v` computed by pure ops from the inputs (a softmax's
+    maximum and exponential sum, a layer norm's sums, a matrix-vector
+    product), becomes a `gpu.launch` of one block per output element (rows
+    of fewer than 64 elements are left alone). Each of its threads (a power
+    of two up to 256, no more than the row needs, at least 32) combines a
+    strided share of the row, evaluating `v` as it goes; the partial
+    results meet in a tree through workgroup memory, one barrier per level,
+    and thread 0 combines the row with the output's initial value.
+  }];
+  let statistics = [
+    Statistic<"numTiled", "tiled", "Reductions run one block per row">
+  ];
+  let dependentDialects = ["mlir::gpu::GPUDialect", "mlir::scf::SCFDialect",
+                           "mlir::arith::ArithDialect", "mlir::memref::MemRefDialect"];
+}
+
 def WhittlePromoteLoopAccumulators
     : Pass<"whittle-promote-loop-accumulators", "mlir::ModuleOp"> {
   let summary = "Keep a serial loop's reduction in a register instead of memory";

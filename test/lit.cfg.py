@@ -20,6 +20,33 @@ config.substitutions.append(("%whittle_obj", config.whittle_obj_root))
 config.substitutions.append(("%libdir", os.path.join(config.whittle_obj_root, "lib")))
 config.substitutions.append(("%onnx_testdata", "/usr/share/libonnx-testdata/data"))
 
+# Lowering from linalg on tensors (or buffers) to LLVM with upstream passes,
+# and the runner, for the numerical tests of conversions and passes.
+config.substitutions.append((
+    "%lower_to_llvm",
+    "mlir-opt --one-shot-bufferize=bufferize-function-boundaries"
+    " --convert-linalg-to-loops --convert-scf-to-cf --expand-strided-metadata"
+    " --lower-affine --finalize-memref-to-llvm --convert-math-to-funcs"
+    " --convert-math-to-llvm --convert-math-to-libm --convert-arith-to-llvm"
+    " --convert-index-to-llvm --convert-cf-to-llvm --convert-func-to-llvm"
+    " --reconcile-unrealized-casts"))
+config.substitutions.append((
+    "%mlir_runner",
+    "mlir-runner -e main -entry-point-result=void"
+    " -shared-libs=/usr/lib/llvm-22/lib/libmlir_runner_utils.so,"
+    "/usr/lib/llvm-22/lib/libmlir_c_runner_utils.so"))
+# The same with the vector kernels' ops (scf.forall, vector transfers).
+config.substitutions.append((
+    "%lower_vectors_to_llvm",
+    "mlir-opt --one-shot-bufferize=bufferize-function-boundaries"
+    " --scf-forall-to-parallel --convert-linalg-to-loops"
+    " --convert-vector-to-scf --lower-affine --convert-scf-to-cf"
+    " --expand-strided-metadata --lower-affine --convert-vector-to-llvm"
+    " --finalize-memref-to-llvm --convert-math-to-funcs"
+    " --convert-math-to-llvm --convert-math-to-libm --convert-arith-to-llvm"
+    " --convert-index-to-llvm --convert-cf-to-llvm --convert-func-to-llvm"
+    " --reconcile-unrealized-casts"))
+
 if os.path.isdir("/usr/share/libonnx-testdata/data/node"):
     config.available_features.add("onnx-testdata")
 

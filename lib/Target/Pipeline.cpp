@@ -105,6 +105,8 @@ static void buildGPUBackendPipeline(OpPassManager &pm,
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   addBufferization(pm);
+  pm.addPass(createWhittleTileGPUContractions());
+  pm.addPass(createWhittleTileGPUReductions());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
   pm.addPass(createCanonicalizerPass());
   SmallVector<std::string> functions = modelFunctions(options);
@@ -125,6 +127,9 @@ static void buildGPUBackendPipeline(OpPassManager &pm,
     addHostLowering(pm, /*vectorize=*/false);
     return;
   }
+  // Constants and index arithmetic go into the kernels (and fold there)
+  // rather than becoming kernel parameters.
+  pm.addPass(createGpuLaunchSinkIndexComputationsPass());
   pm.addPass(createGpuKernelOutliningPass());
   pm.addPass(createWhittleLowerGPULaunches());
   WhittleSerializeGPUKernelsOptions serialize;

@@ -37,3 +37,53 @@ func.func @launch(%a: memref<600xf32>) {
   }
   return
 }
+
+// With barriers the body runs in stretches: each stretch between barriers
+// for every thread, a loop around barriers once per block (thread loops
+// inside it). Workgroup memory is one buffer; private memory is one slice
+// per thread of a [threads x ...] buffer; the thread-dependent index
+// computed before the loop is recomputed in each stretch that uses it.
+// CHECK-LABEL: func.func @stretches
+// CHECK-DAG: %[[SHARED:.*]] = memref.alloca() : memref<4xf32>
+// CHECK-DAG: %[[PRIV:.*]] = memref.alloca() : memref<4x1xf32>
+// CHECK: scf.for %{{.*}} = %{{.*}} to %{{.*}} step
+// CHECK: scf.for %[[TX0:.*]] =
+// CHECK: memref.subview %[[PRIV]]
+// CHECK: memref.store
+// CHECK: scf.for %{{.*}} = %{{.*}} to %{{.*}} step
+// CHECK: scf.for %[[TX1:.*]] =
+// CHECK: memref.store %{{.*}}, %[[SHARED]][%[[TX1]]]
+// CHECK: scf.for %[[TX2:.*]] =
+// CHECK: %[[NEXT:.*]] = arith.addi %[[TX2]],
+// CHECK: %[[WRAP:.*]] = arith.remui %[[NEXT]],
+// CHECK: memref.load %[[SHARED]][%[[WRAP]]]
+// CHECK-NOT: gpu.
+func.func @stretches(%a: memref<4xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c3 = arith.constant 3 : index
+  %c4 = arith.constant 4 : index
+  %f0 = arith.constant 0.0 : f32
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %c4, %sy = %c1, %sz = %c1)
+             workgroup(%shared : memref<4xf32, #gpu.address_space<workgroup>>)
+             private(%acc : memref<1xf32, #gpu.address_space<private>>) {
+    %next = arith.addi %tx, %c1 : index
+    %neighbour = arith.remui %next, %c4 : index
+    memref.store %f0, %acc[%c0] : memref<1xf32, #gpu.address_space<private>>
+    scf.for %step = %c0 to %c3 step %c1 {
+      %x = memref.load %a[%tx] : memref<4xf32>
+      memref.store %x, %shared[%tx] : memref<4xf32, #gpu.address_space<workgroup>>
+      gpu.barrier
+      %y = memref.load %shared[%neighbour] : memref<4xf32, #gpu.address_space<workgroup>>
+      %s = memref.load %acc[%c0] : memref<1xf32, #gpu.address_space<private>>
+      %t = arith.addf %s, %y : f32
+      memref.store %t, %acc[%c0] : memref<1xf32, #gpu.address_space<private>>
+      gpu.barrier
+    }
+    %r = memref.load %acc[%c0] : memref<1xf32, #gpu.address_space<private>>
+    memref.store %r, %a[%tx] : memref<4xf32>
+    gpu.terminator
+  }
+  return
+}

@@ -9,13 +9,33 @@ func.func @host(%a: memref<4xf32>) {
 
 // -----
 
-// Threads that synchronize cannot run one after another.
-func.func @barrier(%a: memref<4xf32>) {
+// A barrier under a condition (which threads reach it?) is not emulated.
+func.func @conditional_barrier(%a: memref<4xf32>, %c: i1) {
   %c1 = arith.constant 1 : index
-  // expected-error @below {{a launch with barriers or shared memory cannot be emulated serially}}
   gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
              threads(%tx, %ty, %tz) in (%sx = %c1, %sy = %c1, %sz = %c1) {
+    // expected-error @below {{a barrier inside this op cannot be emulated}}
+    scf.if %c {
+      gpu.barrier
+    }
+    gpu.terminator
+  }
+  return
+}
+
+// -----
+
+// A value loaded before a barrier and used after it would have to be kept
+// per thread.
+func.func @load_crosses_barrier(%a: memref<4xf32>) {
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  // expected-error @below {{a value computed before a barrier is used after it; the launch cannot be emulated}}
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %c4, %sy = %c1, %sz = %c1) {
+    %v = memref.load %a[%tx] : memref<4xf32>
     gpu.barrier
+    memref.store %v, %a[%tx] : memref<4xf32>
     gpu.terminator
   }
   return
