@@ -662,9 +662,21 @@ def WhittleTileGPUContractions
     stores coalesced) in private registers with FMAs. Several M, N, K or
     batch dimensions are linearized. Matrix-vector products and
     contractions of other element types keep the thread-per-output path.
+    With `precision` tf32 or fp16 the tiles (always 64 x 64) run on tensor
+    cores instead: the slices are staged in that precision (fp16 rounded, tf32
+    as f32 whose low mantissa bits the hardware ignores), each of the 8
+    warps accumulates two 16 x 16 f32 fragments with
+    `gpu.subgroup_mma_compute` (WMMA, `wmma.mma.sync` in PTX), and the
+    fragments reach the output through a shared tile, added to its initial
+    value.
   }];
+  let options = [
+    Option<"precision", "precision", "std::string", "\"fp32\"",
+           "fp32 (exact FMAs), tf32 or fp16 (tensor cores, f32 accumulation)">
+  ];
   let statistics = [
-    Statistic<"numTiled", "tiled", "Contractions tiled through shared memory">
+    Statistic<"numTiled", "tiled", "Contractions tiled through shared memory">,
+    Statistic<"numTensorCore", "tensor-core", "Contractions run on tensor cores">
   ];
   let dependentDialects = ["mlir::gpu::GPUDialect", "mlir::scf::SCFDialect",
                            "mlir::arith::ArithDialect", "mlir::math::MathDialect",
@@ -755,7 +767,9 @@ def WhittleEmulateGPULaunches
   let statistics = [
     Statistic<"numEmulated", "emulated", "Launches turned into loops">
   ];
-  let dependentDialects = ["mlir::scf::SCFDialect", "mlir::arith::ArithDialect"];
+  let dependentDialects = ["mlir::scf::SCFDialect", "mlir::arith::ArithDialect",
+                           "mlir::memref::MemRefDialect", "mlir::math::MathDialect",
+                           "mlir::vector::VectorDialect"];
 }
 
 def WhittleLowerGPULaunches

@@ -284,6 +284,19 @@ LogicalResult whittle::compileModel(const CompileOptions &options,
       return reportError("a bounded --input-shape (?N) is not supported for "
                          "target '" +
                          target->name + "' yet");
+    if (options.gpuPrecision == "bf16")
+      return reportError("--gpu-precision=bf16 is not supported yet (tensor "
+                         "cores run tf32 or fp16)");
+    if (options.gpuPrecision != "fp32" && options.gpuPrecision != "tf32" &&
+        options.gpuPrecision != "fp16")
+      return reportError("unknown --gpu-precision '" + options.gpuPrecision +
+                         "' (expected fp32, tf32 or fp16)");
+    int chip = 0;
+    StringRef(target->gpuChip).drop_front(3).getAsInteger(10, chip);
+    if (options.gpuPrecision == "tf32" && chip < 80)
+      return reportError("--gpu-precision=tf32 needs sm_80 or newer (target "
+                         "is " +
+                         target->gpuChip + ")");
     if (!options.gpuEmulate) {
       FailureOr<std::string> found = findCudaToolkit(options.cudaPath);
       if (failed(found))
@@ -292,10 +305,13 @@ LogicalResult whittle::compileModel(const CompileOptions &options,
     } else if (options.emit == EmitKind::PTX) {
       return reportError("--gpu-emulate produces no PTX");
     }
-  } else if (options.emit == EmitKind::PTX || options.gpuEmulate) {
-    return reportError(
-        std::string(options.gpuEmulate ? "--gpu-emulate" : "--emit=ptx") +
-        " needs a GPU target (--target=nvptx)");
+  } else if (options.emit == EmitKind::PTX || options.gpuEmulate ||
+             options.gpuPrecision != "fp32") {
+    std::string flag = options.gpuEmulate ? "--gpu-emulate"
+                       : options.emit == EmitKind::PTX
+                           ? "--emit=ptx"
+                           : "--gpu-precision=" + options.gpuPrecision;
+    return reportError(flag + " needs a GPU target (--target=nvptx)");
   }
 
   if (options.outputPath.empty())
@@ -395,6 +411,7 @@ LogicalResult whittle::compileModel(const CompileOptions &options,
     backend.parallelMinWork = options.parallelMinWork;
     backend.cudaPath = cudaToolkit;
     backend.emulateGPU = options.gpuEmulate;
+    backend.gpuPrecision = options.gpuPrecision;
     if (auto lengths = module->getAttrOfType<DictionaryAttr>("whittle.lengths"))
       if (auto variants = lengths.getAs<DenseI64ArrayAttr>("variants"))
         for (int64_t length : variants.asArrayRef())

@@ -105,7 +105,9 @@ static void buildGPUBackendPipeline(OpPassManager &pm,
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   addBufferization(pm);
-  pm.addPass(createWhittleTileGPUContractions());
+  WhittleTileGPUContractionsOptions contractionOptions;
+  contractionOptions.precision = options.gpuPrecision;
+  pm.addPass(createWhittleTileGPUContractions(contractionOptions));
   pm.addPass(createWhittleTileGPUReductions());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
   pm.addPass(createCanonicalizerPass());
@@ -124,7 +126,8 @@ static void buildGPUBackendPipeline(OpPassManager &pm,
     addOutlineParallelLoops(pm, functions, /*minWork=*/INT64_MAX);
     pm.addPass(createCanonicalizerPass());
     pm.addPass(createCSEPass());
-    addHostLowering(pm, /*vectorize=*/false);
+    // Emulated tensor-core fragments are vectors.
+    addHostLowering(pm, /*vectorize=*/true);
     return;
   }
   // Constants and index arithmetic go into the kernels (and fold there)

@@ -18,8 +18,10 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
@@ -33,12 +35,207 @@ using namespace mlir;
 
 namespace {
 
+/// The emulated form of a warp-level matrix fragment: the whole R x C
+/// matrix, row-major, in f32. Every thread of the warp holds all of it (its
+/// lanes' shares together), so the warp's collective load, multiply and
+/// store become the same whole-matrix computation in each thread, and the
+/// threads' stores write the same values.
+VectorType emulatedFragmentType(gpu::MMAMatrixType type) {
+  ArrayRef<int64_t> shape = type.getShape();
+  return VectorType::get({shape[0] * shape[1]},
+                         Float32Type::get(type.getContext()));
+}
+
+/// A loop nest over [0, rows) x [0, cols) carrying `init`.
+Value forEachElement(
+    OpBuilder &b, Location loc, int64_t rows, int64_t cols, Value init,
+    function_ref<Value(OpBuilder &, Value, Value, Value)> body) {
+  Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+  Value one = arith::ConstantIndexOp::create(b, loc, 1);
+  Value rowCount = arith::ConstantIndexOp::create(b, loc, rows);
+  Value colCount = arith::ConstantIndexOp::create(b, loc, cols);
+  auto outer = scf::ForOp::create(
+      b, loc, zero, rowCount, one, ValueRange{init},
+      [&](OpBuilder &ob, Location l, Value r, ValueRange rowCarried) {
+        auto inner = scf::ForOp::create(
+            ob, l, zero, colCount, one, rowCarried,
+            [&](OpBuilder &ib, Location il, Value c, ValueRange carried) {
+              scf::YieldOp::create(ib, il, body(ib, r, c, carried[0]));
+            });
+        scf::YieldOp::create(ob, l, inner.getResults());
+      });
+  return outer.getResult(0);
+}
+
+/// Rewrites the gpu.subgroup_mma_* ops of `launch` (and the loop-carried
+/// fragments) into their per-thread emulated form. Operands of a tf32
+/// product (f32 A and B fragments) keep only the 10 mantissa bits the
+/// tensor cores read.
+LogicalResult emulateWarpMatrices(gpu::LaunchOp launch) {
+  // Each op with the fragment type it reads or makes (A's for a product),
+  // taken before any value is retyped.
+  SmallVector<Operation *> ops;
+  DenseMap<Operation *, gpu::MMAMatrixType> fragmentTypes;
+  launch.getBody().walk([&](Operation *op) {
+    Value fragment;
+    if (auto load = dyn_cast<gpu::SubgroupMmaLoadMatrixOp>(op))
+      fragment = load.getRes();
+    else if (auto store = dyn_cast<gpu::SubgroupMmaStoreMatrixOp>(op))
+      fragment = store.getSrc();
+    else if (auto compute = dyn_cast<gpu::SubgroupMmaComputeOp>(op))
+      fragment = compute.getOpA();
+    else if (auto constant = dyn_cast<gpu::SubgroupMmaConstantMatrixOp>(op))
+      fragment = constant.getRes();
+    else
+      return;
+    ops.push_back(op);
+    fragmentTypes[op] = cast<gpu::MMAMatrixType>(fragment.getType());
+  });
+  if (ops.empty())
+    return success();
+  // Loops carrying fragments carry their emulated form (retyped first, so
+  // that the rewritten ops below see vectors).
+  launch.getBody().walk([&](scf::ForOp loop) {
+    for (auto [arg, result] :
+         llvm::zip(loop.getRegionIterArgs(), loop.getResults()))
+      if (auto type = dyn_cast<gpu::MMAMatrixType>(arg.getType())) {
+        arg.setType(emulatedFragmentType(type));
+        result.setType(emulatedFragmentType(type));
+      }
+  });
+  for (Operation *op : ops) {
+    OpBuilder b(op);
+    Location loc = op->getLoc();
+    Type f32 = b.getF32Type();
+    if (auto constant = dyn_cast<gpu::SubgroupMmaConstantMatrixOp>(op)) {
+      Value v = constant.getValue();
+      if (v.getType() != f32)
+        v = arith::ExtFOp::create(b, loc, f32, v);
+      Value splat = vector::BroadcastOp::create(
+          b, loc, emulatedFragmentType(fragmentTypes[op]), v);
+      constant.replaceAllUsesWith(splat);
+    } else if (auto load = dyn_cast<gpu::SubgroupMmaLoadMatrixOp>(op)) {
+      gpu::MMAMatrixType type = fragmentTypes[op];
+      auto source = cast<MemRefType>(load.getSrcMemref().getType());
+      if (source.getRank() != 2 || load.getTranspose() ||
+          source.getDimSize(1) != load.getLeadDimension().getSExtValue())
+        return load.emitError("only row-major fragment loads of a 2-D buffer "
+                              "(leading dimension its row length) can be "
+                              "emulated");
+      bool tf32 = type.getElementType().isF32() && type.getOperand() != "COp";
+      Value init = arith::ConstantOp::create(
+          b, loc, DenseElementsAttr::get(emulatedFragmentType(type), 0.0f));
+      ValueRange at = load.getIndices();
+      Value v = forEachElement(
+          b, loc, type.getShape()[0], type.getShape()[1], init,
+          [&](OpBuilder &eb, Value r, Value c, Value fragment) {
+            Value x = memref::LoadOp::create(
+                eb, loc, load.getSrcMemref(),
+                ValueRange{arith::AddIOp::create(eb, loc, at[0], r),
+                           arith::AddIOp::create(eb, loc, at[1], c)});
+            if (x.getType() != f32)
+              x = arith::ExtFOp::create(eb, loc, f32, x);
+            if (tf32) {
+              Value bits =
+                  arith::BitcastOp::create(eb, loc, eb.getI32Type(), x);
+              Value mask = arith::ConstantIntOp::create(
+                  eb, loc, eb.getI32Type(), ~int64_t(0x1fff));
+              x = arith::BitcastOp::create(
+                  eb, loc, f32, arith::AndIOp::create(eb, loc, bits, mask));
+            }
+            Value pos = arith::AddIOp::create(
+                eb, loc,
+                arith::MulIOp::create(eb, loc, r,
+                                      arith::ConstantIndexOp::create(
+                                          eb, loc, type.getShape()[1])),
+                c);
+            return vector::InsertOp::create(eb, loc, x, fragment,
+                                            ArrayRef<OpFoldResult>{pos})
+                .getResult();
+          });
+      load.getRes().replaceAllUsesWith(v);
+    } else if (auto compute = dyn_cast<gpu::SubgroupMmaComputeOp>(op)) {
+      gpu::MMAMatrixType aType = fragmentTypes[op];
+      auto cType = cast<gpu::MMAMatrixType>(compute.getRes().getType());
+      if (compute.getATranspose() || compute.getBTranspose())
+        return compute.emitError("transposed fragments cannot be emulated");
+      int64_t rows = cType.getShape()[0], cols = cType.getShape()[1],
+              depth = aType.getShape()[1];
+      Value a = compute.getOpA(), bv = compute.getOpB();
+      Value v = forEachElement(
+          b, loc, rows, cols, compute.getOpC(),
+          [&](OpBuilder &eb, Value r, Value c, Value result) {
+            auto cst = [&](int64_t x) -> Value {
+              return arith::ConstantIndexOp::create(eb, loc, x);
+            };
+            Value at = arith::AddIOp::create(
+                eb, loc, arith::MulIOp::create(eb, loc, r, cst(cols)), c);
+            Value sum = vector::ExtractOp::create(eb, loc, result,
+                                                  ArrayRef<OpFoldResult>{at});
+            auto loop = scf::ForOp::create(
+                eb, loc, cst(0), cst(depth), cst(1), ValueRange{sum},
+                [&](OpBuilder &kb, Location l, Value k, ValueRange acc) {
+                  Value ai = arith::AddIOp::create(
+                      kb, l, arith::MulIOp::create(kb, l, r, cst(depth)), k);
+                  Value bi = arith::AddIOp::create(
+                      kb, l, arith::MulIOp::create(kb, l, k, cst(cols)), c);
+                  Value x = vector::ExtractOp::create(
+                      kb, l, a, ArrayRef<OpFoldResult>{ai});
+                  Value y = vector::ExtractOp::create(
+                      kb, l, bv, ArrayRef<OpFoldResult>{bi});
+                  scf::YieldOp::create(
+                      kb, l,
+                      ValueRange{math::FmaOp::create(kb, l, x, y, acc[0])});
+                });
+            return vector::InsertOp::create(eb, loc, loop.getResult(0), result,
+                                            ArrayRef<OpFoldResult>{at})
+                .getResult();
+          });
+      compute.getRes().replaceAllUsesWith(v);
+    } else {
+      auto store = cast<gpu::SubgroupMmaStoreMatrixOp>(op);
+      gpu::MMAMatrixType type = fragmentTypes[op];
+      auto target = cast<MemRefType>(store.getDstMemref().getType());
+      if (target.getRank() != 2 || store.getTranspose() ||
+          target.getDimSize(1) != store.getLeadDimension().getSExtValue())
+        return store.emitError("only row-major fragment stores to a 2-D "
+                               "buffer (leading dimension its row length) "
+                               "can be emulated");
+      Value fragment = store.getSrc();
+      ValueRange at = store.getIndices();
+      int64_t cols = type.getShape()[1];
+      Value dummy = arith::ConstantIndexOp::create(b, loc, 0);
+      forEachElement(
+          b, loc, type.getShape()[0], cols, dummy,
+          [&](OpBuilder &eb, Value r, Value c, Value carried) {
+            Value pos = arith::AddIOp::create(
+                eb, loc,
+                arith::MulIOp::create(
+                    eb, loc, r, arith::ConstantIndexOp::create(eb, loc, cols)),
+                c);
+            Value x = vector::ExtractOp::create(eb, loc, fragment,
+                                                ArrayRef<OpFoldResult>{pos});
+            Value i = arith::AddIOp::create(eb, loc, at[0], r);
+            Value j = arith::AddIOp::create(eb, loc, at[1], c);
+            memref::StoreOp::create(eb, loc, x, store.getDstMemref(),
+                                    ValueRange{i, j});
+            return carried;
+          });
+    }
+  }
+  for (Operation *op : llvm::reverse(ops))
+    op->erase();
+  return success();
+}
+
 struct WhittleEmulateGPULaunchesPass
     : whittle::impl::WhittleEmulateGPULaunchesBase<
           WhittleEmulateGPULaunchesPass> {
   using Base::Base;
 
   LogicalResult emulate(gpu::LaunchOp launch) {
+    if (failed(emulateWarpMatrices(launch)))
+      return failure();
     bool barriers = false;
     launch.getBody().walk([&](gpu::BarrierOp) { barriers = true; });
     OpBuilder b(launch);
@@ -74,9 +271,9 @@ struct WhittleEmulateGPULaunchesPass
     int64_t threads = 1;
     for (Value size : {block.x, block.y, block.z}) {
       std::optional<int64_t> n = getConstantIntValue(size);
-      if (!n && !launch.getPrivateAttributions().empty())
-        return launch.emitError("private memory in a launch of dynamic "
-                                "block size cannot be emulated");
+      if (!n && (barriers || !launch.getPrivateAttributions().empty()))
+        return launch.emitError("private memory or barriers in a launch of "
+                                "dynamic block size cannot be emulated");
       threads *= n.value_or(1);
     }
     for (BlockArgument arg : launch.getPrivateAttributions()) {
@@ -88,6 +285,10 @@ struct WhittleEmulateGPULaunchesPass
           {arg, memref::AllocaOp::create(b, loc, plain(type, {threads}))});
     }
 
+    // Slots are allocated when a loop is met, before the block loops.
+    slotBuilder = b;
+    slotBuilder.setInsertionPointAfter(zero.getDefiningOp());
+    threadCount = threads;
     gpu::KernelDim3 blockIds = launch.getBlockIds();
     OpBuilder inner = b;
     for (auto [bound, id] :
@@ -105,9 +306,13 @@ struct WhittleEmulateGPULaunchesPass
         all.push_back(&op);
       result = runPerThread(inner, all, mapping);
     } else {
-      result = emulateBlock(inner, launch.getBody().front(), mapping);
+      result = emulateBlock(inner, launch.getBody().front(), mapping, {});
     }
+    for (Value slot : heapSlots)
+      memref::DeallocOp::create(b, loc, slot);
+    heapSlots.clear();
     privateBuffers.clear();
+    slots.clear();
     if (failed(result))
       return failure();
     launch.erase();
@@ -116,11 +321,12 @@ struct WhittleEmulateGPULaunchesPass
   }
 
   /// Runs `ops` (in order) for every thread of the current block, at `b`.
-  LogicalResult runPerThread(OpBuilder &b, ArrayRef<Operation *> ops,
-                             const IRMapping &outer) {
-    if (ops.empty())
+  LogicalResult
+  runPerThread(OpBuilder &b, ArrayRef<Operation *> ops, const IRMapping &outer,
+               ArrayRef<std::pair<Value, Value>> storesAtEnd = {}) {
+    if (ops.empty() && storesAtEnd.empty())
       return success();
-    Location loc = ops.front()->getLoc();
+    Location loc = current.getLoc();
     gpu::KernelDim3 block = current.getBlockSizeOperandValues();
     gpu::KernelDim3 threadIds = current.getThreadIds();
     IRMapping mapping = outer;
@@ -134,9 +340,10 @@ struct WhittleEmulateGPULaunchesPass
       ivs.push_back(loop.getInductionVar());
       inner.setInsertionPoint(loop.getBody()->getTerminator());
     }
-    if (!privateBuffers.empty()) {
+    Value linear;
+    {
       // Linear thread id: (z * Y + y) * X + x.
-      Value linear = arith::AddIOp::create(
+      linear = arith::AddIOp::create(
           inner, loc,
           arith::MulIOp::create(
               inner, loc,
@@ -163,6 +370,9 @@ struct WhittleEmulateGPULaunchesPass
                                               offsets, sizes, strides));
       }
     }
+    // Loop-carried values live in per-thread slots across barriers.
+    for (auto [value, slot] : slots)
+      mapping.map(value, memref::LoadOp::create(inner, loc, slot, linear));
     for (Operation *op : ops) {
       for (Value operand : op->getOperands())
         if (failed(rematerialize(inner, operand, mapping)))
@@ -179,6 +389,12 @@ struct WhittleEmulateGPULaunchesPass
         return failure();
       inner.clone(*op, mapping);
     }
+    for (auto [value, slot] : storesAtEnd) {
+      if (failed(rematerialize(inner, value, mapping)))
+        return failure();
+      memref::StoreOp::create(inner, loc, mapping.lookupOrDefault(value), slot,
+                              linear);
+    }
     return success();
   }
 
@@ -191,9 +407,13 @@ struct WhittleEmulateGPULaunchesPass
         (scope != current.getOperation() && !current->isProperAncestor(scope)))
       return success();
     Operation *def = v.getDefiningOp();
-    if (!def || def->getNumRegions() || !isPure(def))
-      return current.emitError("a value computed before a barrier is used "
-                               "after it; the launch cannot be emulated");
+    if (!def || def->getNumRegions() || !isPure(def)) {
+      InFlightDiagnostic diag = current.emitError(
+          "a value computed before a barrier is used after it; the launch "
+          "cannot be emulated");
+      diag.attachNote(v.getLoc()) << "the value: " << v;
+      return diag;
+    }
     for (Value operand : def->getOperands())
       if (failed(rematerialize(b, operand, mapping)))
         return failure();
@@ -204,29 +424,88 @@ struct WhittleEmulateGPULaunchesPass
   /// Emulates the ops of `body` (the launch's, or a loop's containing a
   /// barrier) for the current block: stretches between barriers run for
   /// every thread in turn, loops with barriers run once around them.
-  LogicalResult emulateBlock(OpBuilder &b, Block &body, IRMapping &mapping) {
+  LogicalResult emulateBlock(OpBuilder &b, Block &body, IRMapping &mapping,
+                             ArrayRef<std::pair<Value, Value>> storesAtEnd) {
     SmallVector<Operation *> stretch;
-    auto flush = [&]() {
-      LogicalResult result = runPerThread(b, stretch, mapping);
+    // A value to store at the end goes into a slot in the stretch that
+    // computes it (the body may end with a barrier after it).
+    SmallVector<std::pair<Value, Value>> pending(storesAtEnd);
+    // So does a value that a later stretch uses and cannot recompute (a
+    // load, a loop; a fragment kept in registers across a barrier).
+    auto hasBarrier = [](Operation &op) {
+      bool found = false;
+      op.walk([&](gpu::BarrierOp) { found = true; });
+      return found;
+    };
+    DenseMap<Operation *, int> stretchOf;
+    int id = 0;
+    for (Operation &op : body.without_terminator()) {
+      bool boundary = hasBarrier(op);
+      id += boundary;
+      stretchOf[&op] = id;
+      id += boundary;
+    }
+    for (Operation &op : body.without_terminator()) {
+      if (hasBarrier(op) || (isPure(&op) && op.getNumRegions() == 0))
+        continue;
+      for (Value result : op.getResults()) {
+        bool crosses = llvm::any_of(result.getUsers(), [&](Operation *user) {
+          Operation *top = body.findAncestorOpInBlock(*user);
+          return top && stretchOf.count(top) &&
+                 stretchOf.lookup(top) != stretchOf.lookup(&op);
+        });
+        if (!crosses)
+          continue;
+        Value slot = newSlot(result.getType());
+        pending.emplace_back(result, slot);
+        slots.emplace_back(result, slot);
+      }
+    }
+    auto flush = [&](ArrayRef<std::pair<Value, Value>> stores,
+                     bool last = false) {
+      SmallVector<std::pair<Value, Value>> here(stores);
+      llvm::erase_if(pending, [&](const std::pair<Value, Value> &store) {
+        Operation *def = store.first.getDefiningOp();
+        if (!def || !llvm::any_of(stretch, [&](Operation *op) {
+              return op->isAncestor(def);
+            }))
+          return false;
+        here.push_back(store);
+        return true;
+      });
+      if (last)
+        here.append(std::exchange(pending, {}));
+      LogicalResult result = runPerThread(b, stretch, mapping, here);
       stretch.clear();
       return result;
     };
     for (Operation &op : body.without_terminator()) {
       if (isa<gpu::BarrierOp>(op)) {
-        if (failed(flush()))
+        if (failed(flush({})))
           return failure();
         continue;
       }
-      bool hasBarrier = false;
-      op.walk([&](gpu::BarrierOp) { hasBarrier = true; });
-      if (!hasBarrier) {
+      if (!hasBarrier(op)) {
         stretch.push_back(&op);
         continue;
       }
       auto loop = dyn_cast<scf::ForOp>(op);
-      if (!loop || loop.getNumResults())
+      if (!loop)
         return op.emitError("a barrier inside this op cannot be emulated");
-      if (failed(flush()))
+      // Each iter_arg gets a slot per thread: the stretch before the loop
+      // stores the initial values, the loop body's last stretch the
+      // yielded ones, and every stretch in and after the loop reads them.
+      SmallVector<std::pair<Value, Value>> inits, yields;
+      auto yield = cast<scf::YieldOp>(loop.getBody()->getTerminator());
+      for (auto [init, arg, result, next] :
+           llvm::zip(loop.getInitArgs(), loop.getRegionIterArgs(),
+                     loop.getResults(), yield.getOperands())) {
+        Value slot = newSlot(init.getType());
+        inits.emplace_back(init, slot);
+        yields.emplace_back(next, slot);
+        slots.emplace_back(arg, slot);
+      }
+      if (failed(flush(inits)))
         return failure();
       // The bounds are the same for every thread (as barriers in the loop
       // require); pure ones computed from thread ids are recomputed here.
@@ -240,14 +519,35 @@ struct WhittleEmulateGPULaunchesPass
           mapping.lookupOrDefault(loop.getStep()));
       mapping.map(loop.getInductionVar(), emulated.getInductionVar());
       OpBuilder lb(emulated.getBody()->getTerminator());
-      if (failed(emulateBlock(lb, *loop.getBody(), mapping)))
+      if (failed(emulateBlock(lb, *loop.getBody(), mapping, yields)))
         return failure();
+      // After the loop the slots hold its results.
+      for (auto &[value, slot] : slots)
+        for (auto [arg, result] :
+             llvm::zip(loop.getRegionIterArgs(), loop.getResults()))
+          if (value == arg)
+            value = result;
     }
-    return flush();
+    return flush({}, /*last=*/true);
+  }
+
+  /// A per-thread slot of `type`, on the heap (a fragment slot of every
+  /// thread is large): freed after the launch.
+  Value newSlot(Type type) {
+    Value slot = memref::AllocOp::create(slotBuilder, current.getLoc(),
+                                         MemRefType::get({threadCount}, type));
+    heapSlots.push_back(slot);
+    return slot;
   }
 
   gpu::LaunchOp current;
+  SmallVector<Value> heapSlots;
   Value zero, one;
+  /// Where the per-thread slots of loop-carried values are allocated, and
+  /// how many threads a block has.
+  OpBuilder slotBuilder{(MLIRContext *)nullptr};
+  int64_t threadCount = 1;
+  SmallVector<std::pair<Value, Value>> slots;
   SmallVector<std::pair<BlockArgument, Value>> privateBuffers;
 
   void runOnOperation() override {

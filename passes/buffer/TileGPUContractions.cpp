@@ -45,6 +45,8 @@ constexpr int64_t kThreads = 256;
 /// Threads per tile row and column: a thread's outputs are spaced by this.
 constexpr int64_t kThreadGrid = 16;
 constexpr int64_t kTileK = 16;
+/// The tile (M and N) of the tensor-core kernel: 8 warps of 16 x 32.
+constexpr int64_t kTensorTile = 64;
 
 /// A contraction out = out + x * y in the shape the kernel handles.
 struct Contraction {
@@ -97,6 +99,19 @@ FailureOr<Contraction> matchContraction(linalg::LinalgOp op) {
   return c;
 }
 
+/// `v` rounded to tf32's 10 mantissa bits, to nearest with ties away from
+/// zero (what cvt.rna.tf32.f32 does): the tensor cores ignore the low 13
+/// bits of an f32 operand, which would otherwise truncate.
+Value roundToTF32(OpBuilder &b, Location loc, Value v) {
+  Type i32 = b.getI32Type();
+  Value bits = arith::BitcastOp::create(b, loc, i32, v);
+  Value half = arith::ConstantIntOp::create(b, loc, i32, 0x1000);
+  Value mask = arith::ConstantIntOp::create(b, loc, i32, ~int64_t(0x1fff));
+  Value rounded = arith::AndIOp::create(
+      b, loc, arith::AddIOp::create(b, loc, bits, half), mask);
+  return arith::BitcastOp::create(b, loc, b.getF32Type(), rounded);
+}
+
 struct WhittleTileGPUContractionsPass
     : whittle::impl::WhittleTileGPUContractionsBase<
           WhittleTileGPUContractionsPass> {
@@ -140,25 +155,44 @@ struct WhittleTileGPUContractionsPass
         std::min(staticM.value_or(INT64_MAX), staticN.value_or(INT64_MAX));
     while (perThread > 1 && smaller < perThread * kThreadGrid)
       perThread /= 2;
+    // Tensor cores on request, always with 64 x 64 tiles: each of the 8
+    // warps computes two 16 x 16 fragments.
+    bool tensorCores = precision != "fp32";
+    if (tensorCores)
+      perThread = kTensorTile / kThreadGrid;
     int64_t tile = perThread * kThreadGrid;
+    MLIRContext *ctx = b.getContext();
+    Type f32 = b.getF32Type();
+    Type staged =
+        precision == "fp16" && tensorCores ? Type(b.getF16Type()) : f32;
+    int64_t mmaK = precision == "fp16" ? 16 : 8;
 
     Value gridX = b.createOrFold<arith::CeilDivUIOp>(loc, n, cst(b, tile));
     Value gridY = b.createOrFold<arith::CeilDivUIOp>(loc, m, cst(b, tile));
-    MLIRContext *ctx = b.getContext();
-    Type f32 = b.getF32Type();
     auto workgroup =
         gpu::AddressSpaceAttr::get(ctx, gpu::AddressSpace::Workgroup);
     auto priv = gpu::AddressSpaceAttr::get(ctx, gpu::AddressSpace::Private);
-    Type tileType = MemRefType::get({kTileK, tile}, f32, nullptr, workgroup);
-    Type accType = MemRefType::get({perThread * perThread}, f32, nullptr, priv);
+    // With FMAs x is staged transposed ([k][row]: a thread's reads of a k
+    // step are spread over rows); fragments load x row-major ([row][k]).
+    SmallVector<int64_t> xShape = {kTileK, tile};
+    if (tensorCores)
+      xShape = {tile, kTileK};
+    SmallVector<Type> sharedTypes = {
+        MemRefType::get(xShape, staged, nullptr, workgroup),
+        MemRefType::get({kTileK, tile}, staged, nullptr, workgroup)};
+    SmallVector<Type> privateTypes;
+    if (tensorCores)
+      sharedTypes.push_back(
+          MemRefType::get({tile, tile}, f32, nullptr, workgroup));
+    else
+      privateTypes.push_back(
+          MemRefType::get({perThread * perThread}, f32, nullptr, priv));
     auto launch = gpu::LaunchOp::create(
         b, loc, gridX, gridY, batch, cst(b, kThreads), cst(b, 1), cst(b, 1),
         /*dynamicSharedMemorySize=*/nullptr, /*asyncTokenType=*/nullptr,
-        /*asyncDependencies=*/{}, TypeRange{tileType, tileType},
-        TypeRange{accType});
+        /*asyncDependencies=*/{}, sharedTypes, privateTypes);
     Value xTile = launch.getWorkgroupAttributions()[0];
     Value yTile = launch.getWorkgroupAttributions()[1];
-    Value acc = launch.getPrivateAttributions()[0];
 
     OpBuilder kb = OpBuilder::atBlockBegin(&launch.getBody().front());
     auto terminator = gpu::TerminatorOp::create(kb, loc);
@@ -181,113 +215,206 @@ struct WhittleTileGPUContractionsPass
                                    bound);
     };
 
-    // Output (i, j) of this thread: the point of the iteration space, and
-    // whether it exists.
-    auto outputPoint = [&](OpBuilder &ob, int64_t i, int64_t j,
-                           DenseMap<unsigned, Value> &dims) {
-      Value row = arith::AddIOp::create(
-          ob, loc, rowBase,
-          arith::AddIOp::create(ob, loc, threadRow, cst(ob, i * kThreadGrid)));
-      Value col = arith::AddIOp::create(
-          ob, loc, colBase,
-          arith::AddIOp::create(ob, loc, threadCol, cst(ob, j * kThreadGrid)));
+    // The point of the iteration space of output (rowBase + row, colBase +
+    // col), and whether it exists.
+    auto pointOf = [&](OpBuilder &ob, Value tileRow, Value tileCol,
+                       DenseMap<unsigned, Value> &dims) {
+      Value row = arith::AddIOp::create(ob, loc, rowBase, tileRow);
+      Value col = arith::AddIOp::create(ob, loc, colBase, tileCol);
       dims = batchValues;
       delinearize(ob, loc, row, c.mDims, sizes, dims);
       delinearize(ob, loc, col, c.nDims, sizes, dims);
       return arith::AndIOp::create(ob, loc, lessThan(ob, row, m),
                                    lessThan(ob, col, n));
     };
-
-    // The accumulators start from the output's current value.
-    for (int64_t i = 0; i < perThread; ++i)
-      for (int64_t j = 0; j < perThread; ++j) {
-        DenseMap<unsigned, Value> dims;
-        Value exists = outputPoint(kb, i, j, dims);
-        Value init = guarded(kb, loc, exists, [&](OpBuilder &tb) {
-          return memref::LoadOp::create(tb, loc, out,
-                                        indicesAt(tb, loc, outMap, dims));
-        });
-        memref::StoreOp::create(kb, loc, init, acc,
-                                ValueRange{cst(kb, i * perThread + j)});
-      }
-
-    auto kLoop = scf::ForOp::create(kb, loc, cst(kb, 0), k, cst(kb, kTileK));
-    OpBuilder lb = OpBuilder::atBlockBegin(kLoop.getBody());
-    lb.setInsertionPoint(kLoop.getBody()->getTerminator());
-    Value k0 = kLoop.getInductionVar();
-    // Stage x[rows, k0 : k0 + BK] as xTile[k][row] (consecutive threads
-    // read consecutive k) and y[k0 : k0 + BK, cols] as yTile[k][col].
-    auto stage = [&](const BodySlice &factor, ArrayRef<unsigned> dims,
-                     Value extent, Value base, Value stagedTile,
-                     bool kFastest) {
-      for (int64_t r = 0; r < perThread; ++r) {
-        Value e = arith::AddIOp::create(lb, loc, tid, cst(lb, r * kThreads));
-        Value kk, along;
-        if (kFastest) {
-          kk = arith::RemUIOp::create(lb, loc, e, cst(lb, kTileK));
-          along = arith::DivUIOp::create(lb, loc, e, cst(lb, kTileK));
-        } else {
-          along = arith::RemUIOp::create(lb, loc, e, cst(lb, tile));
-          kk = arith::DivUIOp::create(lb, loc, e, cst(lb, tile));
-        }
-        Value index = arith::AddIOp::create(lb, loc, base, along);
-        Value kIndex = arith::AddIOp::create(lb, loc, k0, kk);
-        Value inside = arith::AndIOp::create(
-            lb, loc, lessThan(lb, index, extent), lessThan(lb, kIndex, k));
-        Value v = guarded(lb, loc, inside, [&](OpBuilder &tb) {
-          DenseMap<unsigned, Value> point = batchValues;
-          delinearize(tb, loc, index, dims, sizes, point);
-          delinearize(tb, loc, kIndex, c.kDims, sizes, point);
-          return evaluateSlice(tb, loc, op, factor, point);
-        });
-        memref::StoreOp::create(lb, loc, v, stagedTile, ValueRange{kk, along});
-      }
+    // Output (i, j) of this thread.
+    auto outputPoint = [&](OpBuilder &ob, int64_t i, int64_t j,
+                           DenseMap<unsigned, Value> &dims) {
+      return pointOf(
+          ob,
+          arith::AddIOp::create(ob, loc, threadRow, cst(ob, i * kThreadGrid)),
+          arith::AddIOp::create(ob, loc, threadCol, cst(ob, j * kThreadGrid)),
+          dims);
     };
-    stage(c.x, c.mDims, m, rowBase, xTile, /*kFastest=*/true);
-    stage(c.y, c.nDims, n, colBase, yTile, /*kFastest=*/false);
-    gpu::BarrierOp::create(lb, loc);
-    // The accumulators stay in registers (iter_args) across the slice; private
-    // memory only carries them from one slice to the next.
-    SmallVector<Value> sums;
-    for (int64_t slot = 0; slot < perThread * perThread; ++slot)
-      sums.push_back(memref::LoadOp::create(lb, loc, acc, cst(lb, slot)));
-    auto inner = scf::ForOp::create(
-        lb, loc, cst(lb, 0), cst(lb, kTileK), cst(lb, 1), sums,
-        [&](OpBuilder &ib, Location l, Value kk, ValueRange carried) {
-          SmallVector<Value> xs, ys, next;
-          for (int64_t i = 0; i < perThread; ++i) {
-            Value row = arith::AddIOp::create(ib, l, threadRow,
-                                              cst(ib, i * kThreadGrid));
-            xs.push_back(
-                memref::LoadOp::create(ib, l, xTile, ValueRange{kk, row}));
-            Value col = arith::AddIOp::create(ib, l, threadCol,
-                                              cst(ib, i * kThreadGrid));
-            ys.push_back(
-                memref::LoadOp::create(ib, l, yTile, ValueRange{kk, col}));
-          }
-          for (int64_t i = 0; i < perThread; ++i)
-            for (int64_t j = 0; j < perThread; ++j)
-              next.push_back(math::FmaOp::create(ib, l, xs[i], ys[j],
-                                                 carried[i * perThread + j]));
-          scf::YieldOp::create(ib, l, next);
-        });
-    for (int64_t slot = 0; slot < perThread * perThread; ++slot)
-      memref::StoreOp::create(lb, loc, inner.getResult(slot), acc,
-                              cst(lb, slot));
-    // The next slices overwrite the tiles only once every thread is done.
-    gpu::BarrierOp::create(lb, loc);
 
-    for (int64_t i = 0; i < perThread; ++i)
-      for (int64_t j = 0; j < perThread; ++j) {
+    // With FMAs the accumulators start from the output's current value;
+    // fragments start from zero and the output is added at the end.
+    Value acc;
+    SmallVector<Value> loopInits;
+    auto fragmentType = [&](int64_t rows, int64_t cols, Type elt,
+                            StringRef kind) {
+      return gpu::MMAMatrixType::get({rows, cols}, elt, kind);
+    };
+    gpu::MMAMatrixType accType = fragmentType(16, 16, f32, "COp");
+    if (tensorCores) {
+      Value zero = arith::ConstantOp::create(kb, loc, kb.getF32FloatAttr(0));
+      for (int f = 0; f < 2; ++f)
+        loopInits.push_back(
+            gpu::SubgroupMmaConstantMatrixOp::create(kb, loc, accType, zero));
+    } else {
+      acc = launch.getPrivateAttributions()[0];
+      for (int64_t i = 0; i < perThread; ++i)
+        for (int64_t j = 0; j < perThread; ++j) {
+          DenseMap<unsigned, Value> dims;
+          Value exists = outputPoint(kb, i, j, dims);
+          Value init = guarded(kb, loc, exists, [&](OpBuilder &tb) {
+            return memref::LoadOp::create(tb, loc, out,
+                                          indicesAt(tb, loc, outMap, dims));
+          });
+          memref::StoreOp::create(kb, loc, init, acc,
+                                  ValueRange{cst(kb, i * perThread + j)});
+        }
+    }
+
+    // This warp's fragments: row warp / 2, columns 2 (warp % 2) + {0, 1}.
+    Value warp = arith::DivUIOp::create(kb, loc, tid, cst(kb, 32));
+    Value fragmentRow = arith::MulIOp::create(
+        kb, loc, arith::DivUIOp::create(kb, loc, warp, cst(kb, 2)),
+        cst(kb, 16));
+    Value fragmentCol = arith::MulIOp::create(
+        kb, loc, arith::RemUIOp::create(kb, loc, warp, cst(kb, 2)),
+        cst(kb, 32));
+
+    auto kLoop = scf::ForOp::create(
+        kb, loc, cst(kb, 0), k, cst(kb, kTileK), loopInits,
+        [&](OpBuilder &lb, Location, Value k0, ValueRange carried) {
+          // Stage x[rows, k0 : k0 + BK] and y[k0 : k0 + BK, cols].
+          auto stage = [&](const BodySlice &factor, ArrayRef<unsigned> dims,
+                           Value extent, Value base, Value stagedTile,
+                           bool kFastest) {
+            for (int64_t r = 0; r < kTileK * tile / kThreads; ++r) {
+              Value e =
+                  arith::AddIOp::create(lb, loc, tid, cst(lb, r * kThreads));
+              Value kk, along;
+              if (kFastest) {
+                kk = arith::RemUIOp::create(lb, loc, e, cst(lb, kTileK));
+                along = arith::DivUIOp::create(lb, loc, e, cst(lb, kTileK));
+              } else {
+                along = arith::RemUIOp::create(lb, loc, e, cst(lb, tile));
+                kk = arith::DivUIOp::create(lb, loc, e, cst(lb, tile));
+              }
+              Value index = arith::AddIOp::create(lb, loc, base, along);
+              Value kIndex = arith::AddIOp::create(lb, loc, k0, kk);
+              Value inside =
+                  arith::AndIOp::create(lb, loc, lessThan(lb, index, extent),
+                                        lessThan(lb, kIndex, k));
+              Value v = guarded(lb, loc, inside, [&](OpBuilder &tb) {
+                DenseMap<unsigned, Value> point = batchValues;
+                delinearize(tb, loc, index, dims, sizes, point);
+                delinearize(tb, loc, kIndex, c.kDims, sizes, point);
+                return evaluateSlice(tb, loc, op, factor, point);
+              });
+              if (staged != f32)
+                v = arith::TruncFOp::create(lb, loc, staged, v);
+              else if (tensorCores)
+                v = roundToTF32(lb, loc, v);
+              SmallVector<Value> at = {kk, along};
+              if (stagedTile == xTile && tensorCores)
+                at = {along, kk};
+              memref::StoreOp::create(lb, loc, v, stagedTile, at);
+            }
+          };
+          stage(c.x, c.mDims, m, rowBase, xTile, /*kFastest=*/true);
+          stage(c.y, c.nDims, n, colBase, yTile, /*kFastest=*/false);
+          gpu::BarrierOp::create(lb, loc);
+          SmallVector<Value> results;
+          if (tensorCores) {
+            results.assign(carried.begin(), carried.end());
+            auto lead = lb.getIndexAttr(kTileK);
+            auto leadY = lb.getIndexAttr(tile);
+            for (int64_t ks = 0; ks < kTileK; ks += mmaK) {
+              Value a = gpu::SubgroupMmaLoadMatrixOp::create(
+                  lb, loc, fragmentType(16, mmaK, staged, "AOp"), xTile,
+                  ValueRange{fragmentRow, cst(lb, ks)}, lead, nullptr);
+              for (int f = 0; f < 2; ++f) {
+                Value col = arith::AddIOp::create(lb, loc, fragmentCol,
+                                                  cst(lb, 16 * f));
+                Value bFragment = gpu::SubgroupMmaLoadMatrixOp::create(
+                    lb, loc, fragmentType(mmaK, 16, staged, "BOp"), yTile,
+                    ValueRange{cst(lb, ks), col}, leadY, nullptr);
+                results[f] = gpu::SubgroupMmaComputeOp::create(
+                    lb, loc, accType, a, bFragment, results[f], nullptr,
+                    nullptr);
+              }
+            }
+          } else {
+            // The accumulators stay in registers (iter_args) across the
+            // slice; private memory carries them to the next slice.
+            SmallVector<Value> sums;
+            for (int64_t slot = 0; slot < perThread * perThread; ++slot)
+              sums.push_back(
+                  memref::LoadOp::create(lb, loc, acc, cst(lb, slot)));
+            auto inner = scf::ForOp::create(
+                lb, loc, cst(lb, 0), cst(lb, kTileK), cst(lb, 1), sums,
+                [&](OpBuilder &ib, Location l, Value kk, ValueRange partial) {
+                  SmallVector<Value> xs, ys, next;
+                  for (int64_t i = 0; i < perThread; ++i) {
+                    Value row = arith::AddIOp::create(ib, l, threadRow,
+                                                      cst(ib, i * kThreadGrid));
+                    xs.push_back(memref::LoadOp::create(ib, l, xTile,
+                                                        ValueRange{kk, row}));
+                    Value col = arith::AddIOp::create(ib, l, threadCol,
+                                                      cst(ib, i * kThreadGrid));
+                    ys.push_back(memref::LoadOp::create(ib, l, yTile,
+                                                        ValueRange{kk, col}));
+                  }
+                  for (int64_t i = 0; i < perThread; ++i)
+                    for (int64_t j = 0; j < perThread; ++j)
+                      next.push_back(math::FmaOp::create(
+                          ib, l, xs[i], ys[j], partial[i * perThread + j]));
+                  scf::YieldOp::create(ib, l, next);
+                });
+            for (int64_t slot = 0; slot < perThread * perThread; ++slot)
+              memref::StoreOp::create(lb, loc, inner.getResult(slot), acc,
+                                      cst(lb, slot));
+          }
+          // The next slices overwrite the tiles only once every thread is
+          // done with these.
+          gpu::BarrierOp::create(lb, loc);
+          scf::YieldOp::create(lb, loc, results);
+        });
+
+    if (tensorCores) {
+      // The fragments go through shared memory to the threads that add
+      // them to the output (any output layout, partial tiles masked).
+      Value cTile = launch.getWorkgroupAttributions()[2];
+      for (int f = 0; f < 2; ++f) {
+        Value col =
+            arith::AddIOp::create(kb, loc, fragmentCol, cst(kb, 16 * f));
+        gpu::SubgroupMmaStoreMatrixOp::create(
+            kb, loc, kLoop.getResult(f), cTile, ValueRange{fragmentRow, col},
+            kb.getIndexAttr(tile), nullptr);
+      }
+      gpu::BarrierOp::create(kb, loc);
+      for (int64_t r = 0; r < tile * tile / kThreads; ++r) {
+        Value e = arith::AddIOp::create(kb, loc, tid, cst(kb, r * kThreads));
+        Value row = arith::DivUIOp::create(kb, loc, e, cst(kb, tile));
+        Value col = arith::RemUIOp::create(kb, loc, e, cst(kb, tile));
         DenseMap<unsigned, Value> dims;
-        Value exists = outputPoint(kb, i, j, dims);
+        Value exists = pointOf(kb, row, col, dims);
         auto ifOp = scf::IfOp::create(kb, loc, exists, /*withElse=*/false);
         OpBuilder tb = ifOp.getThenBodyBuilder();
-        Value result = memref::LoadOp::create(
-            tb, loc, acc, ValueRange{cst(tb, i * perThread + j)});
-        memref::StoreOp::create(tb, loc, result, out,
-                                indicesAt(tb, loc, outMap, dims));
+        SmallVector<Value> index = indicesAt(tb, loc, outMap, dims);
+        Value sum =
+            memref::LoadOp::create(tb, loc, cTile, ValueRange{row, col});
+        Value init = memref::LoadOp::create(tb, loc, out, index);
+        memref::StoreOp::create(
+            tb, loc, arith::AddFOp::create(tb, loc, init, sum), out, index);
       }
+      ++numTensorCore;
+    } else {
+      for (int64_t i = 0; i < perThread; ++i)
+        for (int64_t j = 0; j < perThread; ++j) {
+          DenseMap<unsigned, Value> dims;
+          Value exists = outputPoint(kb, i, j, dims);
+          auto ifOp = scf::IfOp::create(kb, loc, exists, /*withElse=*/false);
+          OpBuilder tb = ifOp.getThenBodyBuilder();
+          Value result = memref::LoadOp::create(
+              tb, loc, acc, ValueRange{cst(tb, i * perThread + j)});
+          memref::StoreOp::create(tb, loc, result, out,
+                                  indicesAt(tb, loc, outMap, dims));
+        }
+    }
     op->erase();
     ++numTiled;
   }

@@ -62,6 +62,12 @@ static cl::opt<bool> gpuEmulate(
              "the kernel launches as loops on the host (a CPU library, to "
              "check the GPU mapping without a GPU)"),
     cl::init(false));
+static cl::opt<std::string> gpuPrecision(
+    "gpu-precision", cl::cat(compileCategory),
+    cl::desc("With --target=nvptx: the contractions' arithmetic: fp32 (exact "
+             "FMAs), tf32 (tensor cores, sm_80+) or fp16 (tensor cores); "
+             "both tensor-core forms accumulate in f32"),
+    cl::value_desc("fp32|tf32|fp16"), cl::init("fp32"));
 static cl::list<std::string>
     inputShapes("input-shape", cl::cat(compileCategory),
                 cl::desc("Fix an input's shape: NAME=1x128; one dim may be a "
@@ -245,6 +251,7 @@ int main(int argc, char **argv) {
   options.emit = emitKind;
   options.cudaPath = cudaPath;
   options.gpuEmulate = gpuEmulate;
+  options.gpuPrecision = gpuPrecision;
   options.emitWeights = emitWeights;
   options.target = targetName;
   options.cpu = cpuName;

@@ -32,6 +32,8 @@ struct CompileOptions {
   /// GPU targets: compile through the GPU backend but emulate the launches
   /// on the CPU (a CPU library; for testing the GPU mapping without a GPU).
   bool gpuEmulate = false;
+  /// GPU targets: fp32 (exact FMAs), tf32 or fp16 (tensor cores).
+  std::string gpuPrecision = "fp32";
   /// NAME=1x128 overrides of input shapes (ONNX inputs only).
   std::vector<std::string> inputShapes;
   /// NAME=FILE: graph inputs replaced by constants (ONNX inputs only).

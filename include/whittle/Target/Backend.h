@@ -105,6 +105,9 @@ struct BackendOptions {
   /// GPU targets, for testing without a GPU: run the kernels' launches as
   /// loops on the host, producing a CPU library.
   bool emulateGPU = false;
+  /// GPU targets: the contractions' arithmetic, fp32 (exact FMAs), tf32 or
+  /// fp16 (tensor cores, f32 accumulation).
+  std::string gpuPrecision = "fp32";
 };
 
 /// Adds the passes from linalg/tensor/arith/math on tensors (the output of

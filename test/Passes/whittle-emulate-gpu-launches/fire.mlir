@@ -87,3 +87,26 @@ func.func @stretches(%a: memref<4xf32>) {
   }
   return
 }
+
+// A value that cannot be recomputed (a load) crosses a barrier in a
+// per-thread slot (as a loop's result, a fragment kept in registers on a
+// GPU, does): stored where it is computed, loaded where it is used.
+// CHECK-LABEL: func.func @slots
+// CHECK: %[[SLOT:.*]] = memref.alloc() : memref<4xf32>
+// CHECK: %[[V:.*]] = memref.load %arg0[%{{.*}}]
+// CHECK: memref.store %[[V]], %[[SLOT]]
+// CHECK: %[[W:.*]] = memref.load %[[SLOT]]
+// CHECK: memref.store %[[W]], %arg0[%{{.*}}]
+// CHECK: memref.dealloc %[[SLOT]]
+func.func @slots(%a: memref<4xf32>) {
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %c4, %sy = %c1, %sz = %c1) {
+    %v = memref.load %a[%tx] : memref<4xf32>
+    gpu.barrier
+    memref.store %v, %a[%tx] : memref<4xf32>
+    gpu.terminator
+  }
+  return
+}

@@ -25,17 +25,20 @@ func.func @conditional_barrier(%a: memref<4xf32>, %c: i1) {
 
 // -----
 
-// A value loaded before a barrier and used after it would have to be kept
-// per thread.
-func.func @load_crosses_barrier(%a: memref<4xf32>) {
+// A loop around a barrier must run the same trips in every thread; one
+// whose trip count each thread loads is not emulated.
+func.func @loaded_trip_count(%a: memref<4xf32>, %n: memref<4xindex>) {
+  %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
   %c4 = arith.constant 4 : index
   // expected-error @below {{a value computed before a barrier is used after it; the launch cannot be emulated}}
   gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
              threads(%tx, %ty, %tz) in (%sx = %c4, %sy = %c1, %sz = %c1) {
-    %v = memref.load %a[%tx] : memref<4xf32>
-    gpu.barrier
-    memref.store %v, %a[%tx] : memref<4xf32>
+    // expected-note @below {{the value}}
+    %trips = memref.load %n[%tx] : memref<4xindex>
+    scf.for %i = %c0 to %trips step %c1 {
+      gpu.barrier
+    }
     gpu.terminator
   }
   return

@@ -5,10 +5,19 @@
 // keys. The operands are small multiples of 1/4, so every order of
 // summation gives the exact result, and each output is compared with
 // plain loops.
+// The same with tensor cores (tf32, fp16), which the 64 x 64 tiles of
+// @wide take (the emulation keeps tf32's 10 mantissa bits and fp16's
+// rounding; quarters are exact in both).
 // RUN: whittle-opt --whittle-tile-gpu-contractions --whittle-emulate-gpu-launches %s | %lower_vectors_to_llvm | %mlir_runner | FileCheck %s
+// RUN: whittle-opt --whittle-tile-gpu-contractions=precision=tf32 --whittle-emulate-gpu-launches %s | %lower_vectors_to_llvm | %mlir_runner | FileCheck %s
+// RUN: whittle-opt --whittle-tile-gpu-contractions=precision=fp16 --whittle-emulate-gpu-launches %s | %lower_vectors_to_llvm | %mlir_runner | FileCheck %s
+// RUN: whittle-opt --whittle-tile-gpu-contractions=precision=fp16 %s | FileCheck %s --check-prefix=FP16
+// FP16: func.func @wide
+// FP16: gpu.subgroup_mma_compute {{.*}} : !gpu.mma_matrix<16x16xf16, "AOp">, !gpu.mma_matrix<16x16xf16, "BOp"> -> !gpu.mma_matrix<16x16xf32, "COp">
 // CHECK: matmul mismatches 0
 // CHECK: prologue mismatches 0
 // CHECK: batched mismatches 0
+// CHECK: wide mismatches 0
 
 #x = affine_map<(d0, d1, d2, d3) -> (d0, d1, d3)>
 #mean = affine_map<(d0, d1, d2, d3) -> (d0, d1, 0)>
@@ -43,6 +52,11 @@ func.func @batched(%q: memref<2x3x9x5xf32>, %k: memref<2x3x11x5xf32>, %s: memref
     %r = arith.addf %acc, %p : f32
     linalg.yield %r : f32
   }
+  return
+}
+
+func.func @wide(%a: memref<70x23xf32>, %b: memref<23x130xf32>, %c: memref<70x130xf32>) {
+  linalg.matmul ins(%a, %b : memref<70x23xf32>, memref<23x130xf32>) outs(%c : memref<70x130xf32>)
   return
 }
 
@@ -218,5 +232,42 @@ func.func @main() {
   %n2 = call @mismatches(%ds, %drs) : (memref<?xf32>, memref<?xf32>) -> i64
   vector.print str "batched mismatches "
   vector.print %n2 : i64
+
+  // wide: c = -1 + a b with 64 x 64 tiles.
+  %c70 = arith.constant 70 : index
+  %c130 = arith.constant 130 : index
+  %wa = memref.alloc() : memref<70x23xf32>
+  %wb = memref.alloc() : memref<23x130xf32>
+  %wc = memref.alloc() : memref<70x130xf32>
+  %wr = memref.alloc() : memref<70x130xf32>
+  %fwa = memref.collapse_shape %wa [[0, 1]] : memref<70x23xf32> into memref<1610xf32>
+  %fwb = memref.collapse_shape %wb [[0, 1]] : memref<23x130xf32> into memref<2990xf32>
+  %fwc = memref.collapse_shape %wc [[0, 1]] : memref<70x130xf32> into memref<9100xf32>
+  %fwr = memref.collapse_shape %wr [[0, 1]] : memref<70x130xf32> into memref<9100xf32>
+  %dwa = memref.cast %fwa : memref<1610xf32> to memref<?xf32>
+  %dwb = memref.cast %fwb : memref<2990xf32> to memref<?xf32>
+  %dwc = memref.cast %fwc : memref<9100xf32> to memref<?xf32>
+  %dwr = memref.cast %fwr : memref<9100xf32> to memref<?xf32>
+  call @fill(%dwa, %c2) : (memref<?xf32>, index) -> ()
+  call @fill(%dwb, %c9) : (memref<?xf32>, index) -> ()
+  %fm1 = arith.constant -1.0 : f32
+  linalg.fill ins(%fm1 : f32) outs(%wc : memref<70x130xf32>)
+  linalg.fill ins(%fm1 : f32) outs(%wr : memref<70x130xf32>)
+  call @wide(%wa, %wb, %wc) : (memref<70x23xf32>, memref<23x130xf32>, memref<70x130xf32>) -> ()
+  scf.for %i = %c0 to %c70 step %c1 {
+    scf.for %j = %c0 to %c130 step %c1 {
+      scf.for %l = %c0 to %c23 step %c1 {
+        %wx = memref.load %wa[%i, %l] : memref<70x23xf32>
+        %wy = memref.load %wb[%l, %j] : memref<23x130xf32>
+        %wacc = memref.load %wr[%i, %j] : memref<70x130xf32>
+        %wp = arith.mulf %wx, %wy : f32
+        %wt = arith.addf %wacc, %wp : f32
+        memref.store %wt, %wr[%i, %j] : memref<70x130xf32>
+      }
+    }
+  }
+  %n3 = call @mismatches(%dwc, %dwr) : (memref<?xf32>, memref<?xf32>) -> i64
+  vector.print str "wide mismatches "
+  vector.print %n3 : i64
   return
 }
