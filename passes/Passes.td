@@ -645,6 +645,33 @@ def WhittleMapLoopsToGPU : Pass<"whittle-map-loops-to-gpu", "mlir::ModuleOp"> {
                            "mlir::arith::ArithDialect", "mlir::memref::MemRefDialect"];
 }
 
+def WhittleMapAttentionToGPU
+    : Pass<"whittle-map-attention-to-gpu", "mlir::ModuleOp"> {
+  let summary = "Run whittle.attention as a flash-style GPU kernel";
+  let description = [{
+    For a GPU target, on tensors before bufferization. Each
+    `whittle.attention` with f32 static shapes (and no decode position)
+    becomes a `gpu.launch` of one block per (64-query block, query head,
+    batch) and one thread per query row: per block of up to 64 keys (fewer
+    where the head dims would overflow 32 KiB of shared memory; causal:
+    only up to the block's last diagonal) the threads stage the key and
+    value rows in workgroup memory, and each row computes its scores
+    (mask added through its broadcast shape, -inf past the end or above
+    the diagonal), updates its running maximum and sum and rescales its
+    private output accumulator (online softmax). The score matrix never
+    exists. Grouped-query heads read key/value head h / (Hq / Hkv). The
+    operands enter through `bufferization.to_buffer` (any layout), the
+    result leaves through `bufferization.to_tensor` of a new buffer.
+  }];
+  let statistics = [
+    Statistic<"numMapped", "mapped", "Attentions run as GPU flash kernels">
+  ];
+  let dependentDialects = ["mlir::gpu::GPUDialect", "mlir::scf::SCFDialect",
+                           "mlir::arith::ArithDialect", "mlir::math::MathDialect",
+                           "mlir::memref::MemRefDialect",
+                           "mlir::bufferization::BufferizationDialect"];
+}
+
 def WhittleTileGPUContractions
     : Pass<"whittle-tile-gpu-contractions", "mlir::ModuleOp"> {
   let summary = "Run linalg contractions as shared-memory tiled GPU kernels";

@@ -51,7 +51,9 @@ void whittle::buildLoweringPipeline(OpPassManager &pm,
   // The streaming attention and 4-bit kernels are written for CPU vector
   // registers; a GPU gets the plain forms.
   bool cpuKernels = options.vectorize && !options.target.isGPU();
-  conversion.streamingAttention = cpuKernels && options.streamingAttention;
+  // A GPU gets its own attention kernel (whittle-map-attention-to-gpu).
+  conversion.streamingAttention =
+      (cpuKernels || options.target.isGPU()) && options.streamingAttention;
   conversion.vectorKernelRegisters =
       cpuKernels ? options.target.numVectorRegisters *
                        options.target.vectorWidthBits / 512

@@ -101,6 +101,8 @@ static void addOutlineParallelLoops(OpPassManager &pm,
 static void buildGPUBackendPipeline(OpPassManager &pm,
                                     const BackendOptions &options) {
   const TargetInfo &target = options.target;
+  if (options.streamingAttention)
+    pm.addPass(createWhittleMapAttentionToGPU());
   pm.addPass(createLinalgElementwiseOpFusionPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());

@@ -12,6 +12,7 @@ causal diagonal; the masks cover key padding, a full [Tq, Tk] additive mask
 and rows whose leading key blocks are entirely hidden by -inf.
 
     attention_kernel.py --work DIR [--bin-dir build/bin] [--kernel streaming|reference]
+                        [--compile-arg=ARG ...]
 """
 import argparse
 import json
@@ -161,6 +162,9 @@ def main():
                    "(default: found on PATH)")
     p.add_argument("--kernel", default="streaming", choices=["streaming", "reference"])
     p.add_argument("--only", nargs="*", help="case names to run")
+    p.add_argument("--compile-arg", action="append", default=[],
+                   help="extra whittle-compile argument (repeatable), e.g. "
+                        "--compile-arg=--target=nvptx --compile-arg=--gpu-emulate")
     args = p.parse_args()
     tool = (lambda n: os.path.join(args.bin_dir, n)) if args.bin_dir else (lambda n: n)
     compile_bin, run_bin = tool("whittle-compile"), tool("whittle-run")
@@ -173,7 +177,8 @@ def main():
         so = os.path.join(d, "model.so")
         report = os.path.join(d, "report.json")
         c = subprocess.run([compile_bin, os.path.join(d, "model.onnx"), "-o", so,
-                            f"--report={report}", f"--attention-kernel={args.kernel}"],
+                            f"--report={report}", f"--attention-kernel={args.kernel}"]
+                           + args.compile_arg,
                            capture_output=True, text=True)
         if c.returncode != 0:
             print(f"{name}: compile failed\n{c.stderr}")
