@@ -112,74 +112,90 @@ Value roundToTF32(OpBuilder &b, Location loc, Value v) {
   return arith::BitcastOp::create(b, loc, b.getF32Type(), rounded);
 }
 
-struct WhittleTileGPUContractionsPass
-    : whittle::impl::WhittleTileGPUContractionsBase<
-          WhittleTileGPUContractionsPass> {
-  using Base::Base;
+/// `then` where `cond` holds, else 0.0.
+Value guarded(OpBuilder &b, Location loc, Value cond,
+              function_ref<Value(OpBuilder &)> then) {
+  auto ifOp = scf::IfOp::create(
+      b, loc, cond,
+      [&](OpBuilder &tb, Location l) { scf::YieldOp::create(tb, l, then(tb)); },
+      [&](OpBuilder &eb, Location l) {
+        Value zero = arith::ConstantOp::create(eb, l, eb.getF32FloatAttr(0.0f));
+        scf::YieldOp::create(eb, l, zero);
+      });
+  return ifOp.getResult(0);
+}
 
-  /// `then` where `cond` holds, else 0.0.
-  static Value guarded(OpBuilder &b, Location loc, Value cond,
-                       function_ref<Value(OpBuilder &)> then) {
-    auto ifOp = scf::IfOp::create(
-        b, loc, cond,
-        [&](OpBuilder &tb, Location l) {
-          scf::YieldOp::create(tb, l, then(tb));
-        },
-        [&](OpBuilder &eb, Location l) {
-          Value zero =
-              arith::ConstantOp::create(eb, l, eb.getF32FloatAttr(0.0f));
-          scf::YieldOp::create(eb, l, zero);
-        });
-    return ifOp.getResult(0);
+/// Builds the launch of one contraction: the grid and tiles, the staging of
+/// x and y slices, and either the FMA or the tensor-core accumulation with
+/// its epilogue.
+class ContractionKernel {
+public:
+  ContractionKernel(linalg::LinalgOp op, const Contraction &c,
+                    StringRef precision)
+      : op(op), c(c), loc(op.getLoc()), b(op), f32(b.getF32Type()) {
+    sizes = loopSizes(b, loc, op);
+    m = productOf(b, loc, c.mDims, sizes);
+    n = productOf(b, loc, c.nDims, sizes);
+    k = productOf(b, loc, c.kDims, sizes);
+    // T x T outputs per thread; smaller tiles for small matrices so that
+    // fewer threads idle. Tensor cores always take 64 x 64 tiles: each of
+    // the 8 warps computes two 16 x 16 fragments.
+    tensorCores = precision != "fp32";
+    int64_t smaller = std::min(getConstantIntValue(m).value_or(INT64_MAX),
+                               getConstantIntValue(n).value_or(INT64_MAX));
+    while (!tensorCores && perThread > 1 && smaller < perThread * kThreadGrid)
+      perThread /= 2;
+    tile = perThread * kThreadGrid;
+    staged = precision == "fp16" ? Type(b.getF16Type()) : f32;
+    roundTF32 = precision == "tf32";
+    mmaK = precision == "fp16" ? 16 : 8;
   }
 
-  void tile(linalg::LinalgOp op, Contraction &c) {
-    OpBuilder b(op);
-    Location loc = op.getLoc();
-    SmallVector<Value> sizes = loopSizes(b, loc, op);
-    auto cst = [&](OpBuilder &ob, int64_t v) -> Value {
-      return arith::ConstantIndexOp::create(ob, loc, v);
-    };
-    auto product = [&](ArrayRef<unsigned> dims) {
-      return productOf(b, loc, dims, sizes);
-    };
-    Value m = product(c.mDims), n = product(c.nDims), k = product(c.kDims),
-          batch = product(c.batchDims);
-
-    // T x T outputs per thread; smaller tiles for small matrices so that
-    // fewer threads idle.
-    int64_t perThread = 4;
-    std::optional<int64_t> staticM = getConstantIntValue(m),
-                           staticN = getConstantIntValue(n);
-    int64_t smaller =
-        std::min(staticM.value_or(INT64_MAX), staticN.value_or(INT64_MAX));
-    while (perThread > 1 && smaller < perThread * kThreadGrid)
-      perThread /= 2;
-    // Tensor cores on request, always with 64 x 64 tiles: each of the 8
-    // warps computes two 16 x 16 fragments.
-    bool tensorCores = precision != "fp32";
+  void build() {
+    createLaunch();
+    SmallVector<Value> inits = tensorCores ? zeroFragments() : loadOutputs();
+    auto kLoop = scf::ForOp::create(
+        kb, loc, cst(kb, 0), k, cst(kb, kTileK), inits,
+        [&](OpBuilder &lb, Location, Value k0, ValueRange carried) {
+          stage(lb, k0, c.x, c.mDims, m, rowBase, xTile, /*kFastest=*/true);
+          stage(lb, k0, c.y, c.nDims, n, colBase, yTile, /*kFastest=*/false);
+          gpu::BarrierOp::create(lb, loc);
+          SmallVector<Value> results = tensorCores
+                                           ? multiplyFragments(lb, carried)
+                                           : multiplyWithFMAs(lb);
+          // The next slices overwrite the tiles only once every thread is
+          // done with these.
+          gpu::BarrierOp::create(lb, loc);
+          scf::YieldOp::create(lb, loc, results);
+        });
     if (tensorCores)
-      perThread = kTensorTile / kThreadGrid;
-    int64_t tile = perThread * kThreadGrid;
-    MLIRContext *ctx = b.getContext();
-    Type f32 = b.getF32Type();
-    Type staged =
-        precision == "fp16" && tensorCores ? Type(b.getF16Type()) : f32;
-    int64_t mmaK = precision == "fp16" ? 16 : 8;
+      addFragmentsToOutput(kLoop.getResults());
+    else
+      storeOutputs();
+  }
 
-    Value gridX = b.createOrFold<arith::CeilDivUIOp>(loc, n, cst(b, tile));
-    Value gridY = b.createOrFold<arith::CeilDivUIOp>(loc, m, cst(b, tile));
+private:
+  Value cst(OpBuilder &ob, int64_t v) {
+    return arith::ConstantIndexOp::create(ob, loc, v);
+  }
+  Value lessThan(OpBuilder &ob, Value a, Value bound) {
+    return arith::CmpIOp::create(ob, loc, arith::CmpIPredicate::ult, a, bound);
+  }
+
+  void createLaunch() {
+    MLIRContext *ctx = b.getContext();
     auto workgroup =
         gpu::AddressSpaceAttr::get(ctx, gpu::AddressSpace::Workgroup);
     auto priv = gpu::AddressSpaceAttr::get(ctx, gpu::AddressSpace::Private);
+    Type stagedType = tensorCores ? staged : f32;
     // With FMAs x is staged transposed ([k][row]: a thread's reads of a k
     // step are spread over rows); fragments load x row-major ([row][k]).
     SmallVector<int64_t> xShape = {kTileK, tile};
     if (tensorCores)
       xShape = {tile, kTileK};
     SmallVector<Type> sharedTypes = {
-        MemRefType::get(xShape, staged, nullptr, workgroup),
-        MemRefType::get({kTileK, tile}, staged, nullptr, workgroup)};
+        MemRefType::get(xShape, stagedType, nullptr, workgroup),
+        MemRefType::get({kTileK, tile}, stagedType, nullptr, workgroup)};
     SmallVector<Type> privateTypes;
     if (tensorCores)
       sharedTypes.push_back(
@@ -187,242 +203,261 @@ struct WhittleTileGPUContractionsPass
     else
       privateTypes.push_back(
           MemRefType::get({perThread * perThread}, f32, nullptr, priv));
-    auto launch = gpu::LaunchOp::create(
+    Value gridX = b.createOrFold<arith::CeilDivUIOp>(loc, n, cst(b, tile));
+    Value gridY = b.createOrFold<arith::CeilDivUIOp>(loc, m, cst(b, tile));
+    Value batch = productOf(b, loc, c.batchDims, sizes);
+    launch = gpu::LaunchOp::create(
         b, loc, gridX, gridY, batch, cst(b, kThreads), cst(b, 1), cst(b, 1),
         /*dynamicSharedMemorySize=*/nullptr, /*asyncTokenType=*/nullptr,
         /*asyncDependencies=*/{}, sharedTypes, privateTypes);
-    Value xTile = launch.getWorkgroupAttributions()[0];
-    Value yTile = launch.getWorkgroupAttributions()[1];
+    xTile = launch.getWorkgroupAttributions()[0];
+    yTile = launch.getWorkgroupAttributions()[1];
 
-    OpBuilder kb = OpBuilder::atBlockBegin(&launch.getBody().front());
+    kb = OpBuilder::atBlockBegin(&launch.getBody().front());
     auto terminator = gpu::TerminatorOp::create(kb, loc);
     kb.setInsertionPoint(terminator);
-    Value tid = launch.getThreadIds().x;
-    Value rowBase =
+    tid = launch.getThreadIds().x;
+    rowBase =
         arith::MulIOp::create(kb, loc, launch.getBlockIds().y, cst(kb, tile));
-    Value colBase =
+    colBase =
         arith::MulIOp::create(kb, loc, launch.getBlockIds().x, cst(kb, tile));
-    DenseMap<unsigned, Value> batchValues;
     delinearize(kb, loc, launch.getBlockIds().z, c.batchDims, sizes,
                 batchValues);
-    Value grid = cst(kb, kThreadGrid);
-    Value threadRow = arith::DivUIOp::create(kb, loc, tid, grid);
-    Value threadCol = arith::RemUIOp::create(kb, loc, tid, grid);
-    AffineMap outMap = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
-    Value out = op.getDpsInitOperand(0)->get();
-    auto lessThan = [&](OpBuilder &ob, Value a, Value bound) {
-      return arith::CmpIOp::create(ob, loc, arith::CmpIPredicate::ult, a,
-                                   bound);
-    };
+    threadRow = arith::DivUIOp::create(kb, loc, tid, cst(kb, kThreadGrid));
+    threadCol = arith::RemUIOp::create(kb, loc, tid, cst(kb, kThreadGrid));
+    outMap = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
+    out = op.getDpsInitOperand(0)->get();
+  }
 
-    // The point of the iteration space of output (rowBase + row, colBase +
-    // col), and whether it exists.
-    auto pointOf = [&](OpBuilder &ob, Value tileRow, Value tileCol,
-                       DenseMap<unsigned, Value> &dims) {
-      Value row = arith::AddIOp::create(ob, loc, rowBase, tileRow);
-      Value col = arith::AddIOp::create(ob, loc, colBase, tileCol);
-      dims = batchValues;
-      delinearize(ob, loc, row, c.mDims, sizes, dims);
-      delinearize(ob, loc, col, c.nDims, sizes, dims);
-      return arith::AndIOp::create(ob, loc, lessThan(ob, row, m),
-                                   lessThan(ob, col, n));
-    };
-    // Output (i, j) of this thread.
-    auto outputPoint = [&](OpBuilder &ob, int64_t i, int64_t j,
-                           DenseMap<unsigned, Value> &dims) {
-      return pointOf(
-          ob,
-          arith::AddIOp::create(ob, loc, threadRow, cst(ob, i * kThreadGrid)),
-          arith::AddIOp::create(ob, loc, threadCol, cst(ob, j * kThreadGrid)),
-          dims);
-    };
+  /// The point of the iteration space of output (rowBase + row, colBase +
+  /// col), into `dims`, and whether it exists.
+  Value pointOf(OpBuilder &ob, Value tileRow, Value tileCol,
+                DenseMap<unsigned, Value> &dims) {
+    Value row = arith::AddIOp::create(ob, loc, rowBase, tileRow);
+    Value col = arith::AddIOp::create(ob, loc, colBase, tileCol);
+    dims = batchValues;
+    delinearize(ob, loc, row, c.mDims, sizes, dims);
+    delinearize(ob, loc, col, c.nDims, sizes, dims);
+    return arith::AndIOp::create(ob, loc, lessThan(ob, row, m),
+                                 lessThan(ob, col, n));
+  }
 
-    // With FMAs the accumulators start from the output's current value;
-    // fragments start from zero and the output is added at the end.
-    Value acc;
-    SmallVector<Value> loopInits;
-    auto fragmentType = [&](int64_t rows, int64_t cols, Type elt,
-                            StringRef kind) {
-      return gpu::MMAMatrixType::get({rows, cols}, elt, kind);
-    };
-    gpu::MMAMatrixType accType = fragmentType(16, 16, f32, "COp");
-    if (tensorCores) {
-      Value zero = arith::ConstantOp::create(kb, loc, kb.getF32FloatAttr(0));
-      for (int f = 0; f < 2; ++f)
-        loopInits.push_back(
-            gpu::SubgroupMmaConstantMatrixOp::create(kb, loc, accType, zero));
-    } else {
-      acc = launch.getPrivateAttributions()[0];
-      for (int64_t i = 0; i < perThread; ++i)
-        for (int64_t j = 0; j < perThread; ++j) {
-          DenseMap<unsigned, Value> dims;
-          Value exists = outputPoint(kb, i, j, dims);
-          Value init = guarded(kb, loc, exists, [&](OpBuilder &tb) {
-            return memref::LoadOp::create(tb, loc, out,
-                                          indicesAt(tb, loc, outMap, dims));
-          });
-          memref::StoreOp::create(kb, loc, init, acc,
-                                  ValueRange{cst(kb, i * perThread + j)});
-        }
-    }
+  /// This thread's output (i, j) of its T x T block.
+  Value outputPoint(OpBuilder &ob, int64_t i, int64_t j,
+                    DenseMap<unsigned, Value> &dims) {
+    return pointOf(
+        ob, arith::AddIOp::create(ob, loc, threadRow, cst(ob, i * kThreadGrid)),
+        arith::AddIOp::create(ob, loc, threadCol, cst(ob, j * kThreadGrid)),
+        dims);
+  }
 
-    // This warp's fragments: row warp / 2, columns 2 (warp % 2) + {0, 1}.
+  /// FMAs: the accumulators start from the output's current value, kept in
+  /// private memory between slices.
+  SmallVector<Value> loadOutputs() {
+    acc = launch.getPrivateAttributions()[0];
+    for (int64_t i = 0; i < perThread; ++i)
+      for (int64_t j = 0; j < perThread; ++j) {
+        DenseMap<unsigned, Value> dims;
+        Value exists = outputPoint(kb, i, j, dims);
+        Value init = guarded(kb, loc, exists, [&](OpBuilder &tb) {
+          return memref::LoadOp::create(tb, loc, out,
+                                        indicesAt(tb, loc, outMap, dims));
+        });
+        memref::StoreOp::create(kb, loc, init, acc,
+                                ValueRange{cst(kb, i * perThread + j)});
+      }
+    return {};
+  }
+
+  /// Tensor cores: two zero fragments per warp (the output is added at the
+  /// end), and where this warp's fragments sit: row warp / 2, columns
+  /// 2 (warp % 2) + {0, 1}.
+  SmallVector<Value> zeroFragments() {
     Value warp = arith::DivUIOp::create(kb, loc, tid, cst(kb, 32));
-    Value fragmentRow = arith::MulIOp::create(
+    fragmentRow = arith::MulIOp::create(
         kb, loc, arith::DivUIOp::create(kb, loc, warp, cst(kb, 2)),
         cst(kb, 16));
-    Value fragmentCol = arith::MulIOp::create(
+    fragmentCol = arith::MulIOp::create(
         kb, loc, arith::RemUIOp::create(kb, loc, warp, cst(kb, 2)),
         cst(kb, 32));
+    Value zero = arith::ConstantOp::create(kb, loc, kb.getF32FloatAttr(0));
+    auto zeros =
+        gpu::SubgroupMmaConstantMatrixOp::create(kb, loc, accType(), zero);
+    return {zeros, zeros};
+  }
 
-    auto kLoop = scf::ForOp::create(
-        kb, loc, cst(kb, 0), k, cst(kb, kTileK), loopInits,
-        [&](OpBuilder &lb, Location, Value k0, ValueRange carried) {
-          // Stage x[rows, k0 : k0 + BK] and y[k0 : k0 + BK, cols].
-          auto stage = [&](const BodySlice &factor, ArrayRef<unsigned> dims,
-                           Value extent, Value base, Value stagedTile,
-                           bool kFastest) {
-            for (int64_t r = 0; r < kTileK * tile / kThreads; ++r) {
-              Value e =
-                  arith::AddIOp::create(lb, loc, tid, cst(lb, r * kThreads));
-              Value kk, along;
-              if (kFastest) {
-                kk = arith::RemUIOp::create(lb, loc, e, cst(lb, kTileK));
-                along = arith::DivUIOp::create(lb, loc, e, cst(lb, kTileK));
-              } else {
-                along = arith::RemUIOp::create(lb, loc, e, cst(lb, tile));
-                kk = arith::DivUIOp::create(lb, loc, e, cst(lb, tile));
-              }
-              Value index = arith::AddIOp::create(lb, loc, base, along);
-              Value kIndex = arith::AddIOp::create(lb, loc, k0, kk);
-              Value inside =
-                  arith::AndIOp::create(lb, loc, lessThan(lb, index, extent),
-                                        lessThan(lb, kIndex, k));
-              Value v = guarded(lb, loc, inside, [&](OpBuilder &tb) {
-                DenseMap<unsigned, Value> point = batchValues;
-                delinearize(tb, loc, index, dims, sizes, point);
-                delinearize(tb, loc, kIndex, c.kDims, sizes, point);
-                return evaluateSlice(tb, loc, op, factor, point);
-              });
-              if (staged != f32)
-                v = arith::TruncFOp::create(lb, loc, staged, v);
-              else if (tensorCores)
-                v = roundToTF32(lb, loc, v);
-              SmallVector<Value> at = {kk, along};
-              if (stagedTile == xTile && tensorCores)
-                at = {along, kk};
-              memref::StoreOp::create(lb, loc, v, stagedTile, at);
-            }
-          };
-          stage(c.x, c.mDims, m, rowBase, xTile, /*kFastest=*/true);
-          stage(c.y, c.nDims, n, colBase, yTile, /*kFastest=*/false);
-          gpu::BarrierOp::create(lb, loc);
-          SmallVector<Value> results;
-          if (tensorCores) {
-            results.assign(carried.begin(), carried.end());
-            auto lead = lb.getIndexAttr(kTileK);
-            auto leadY = lb.getIndexAttr(tile);
-            for (int64_t ks = 0; ks < kTileK; ks += mmaK) {
-              Value a = gpu::SubgroupMmaLoadMatrixOp::create(
-                  lb, loc, fragmentType(16, mmaK, staged, "AOp"), xTile,
-                  ValueRange{fragmentRow, cst(lb, ks)}, lead, nullptr);
-              for (int f = 0; f < 2; ++f) {
-                Value col = arith::AddIOp::create(lb, loc, fragmentCol,
-                                                  cst(lb, 16 * f));
-                Value bFragment = gpu::SubgroupMmaLoadMatrixOp::create(
-                    lb, loc, fragmentType(mmaK, 16, staged, "BOp"), yTile,
-                    ValueRange{cst(lb, ks), col}, leadY, nullptr);
-                results[f] = gpu::SubgroupMmaComputeOp::create(
-                    lb, loc, accType, a, bFragment, results[f], nullptr,
-                    nullptr);
-              }
-            }
-          } else {
-            // The accumulators stay in registers (iter_args) across the
-            // slice; private memory carries them to the next slice.
-            SmallVector<Value> sums;
-            for (int64_t slot = 0; slot < perThread * perThread; ++slot)
-              sums.push_back(
-                  memref::LoadOp::create(lb, loc, acc, cst(lb, slot)));
-            auto inner = scf::ForOp::create(
-                lb, loc, cst(lb, 0), cst(lb, kTileK), cst(lb, 1), sums,
-                [&](OpBuilder &ib, Location l, Value kk, ValueRange partial) {
-                  SmallVector<Value> xs, ys, next;
-                  for (int64_t i = 0; i < perThread; ++i) {
-                    Value row = arith::AddIOp::create(ib, l, threadRow,
-                                                      cst(ib, i * kThreadGrid));
-                    xs.push_back(memref::LoadOp::create(ib, l, xTile,
-                                                        ValueRange{kk, row}));
-                    Value col = arith::AddIOp::create(ib, l, threadCol,
-                                                      cst(ib, i * kThreadGrid));
-                    ys.push_back(memref::LoadOp::create(ib, l, yTile,
-                                                        ValueRange{kk, col}));
-                  }
-                  for (int64_t i = 0; i < perThread; ++i)
-                    for (int64_t j = 0; j < perThread; ++j)
-                      next.push_back(math::FmaOp::create(
-                          ib, l, xs[i], ys[j], partial[i * perThread + j]));
-                  scf::YieldOp::create(ib, l, next);
-                });
-            for (int64_t slot = 0; slot < perThread * perThread; ++slot)
-              memref::StoreOp::create(lb, loc, inner.getResult(slot), acc,
-                                      cst(lb, slot));
+  gpu::MMAMatrixType fragmentType(int64_t rows, int64_t cols, Type elt,
+                                  StringRef kind) {
+    return gpu::MMAMatrixType::get({rows, cols}, elt, kind);
+  }
+  gpu::MMAMatrixType accType() { return fragmentType(16, 16, f32, "COp"); }
+
+  /// Stages x[rows, k0 : k0 + BK] (or y[k0 : k0 + BK, cols]) into `tile`,
+  /// evaluating the factor's computation per element; zeros outside.
+  void stage(OpBuilder &lb, Value k0, const BodySlice &factor,
+             ArrayRef<unsigned> dims, Value extent, Value base,
+             Value stagedTile, bool kFastest) {
+    for (int64_t r = 0; r < kTileK * tile / kThreads; ++r) {
+      Value e = arith::AddIOp::create(lb, loc, tid, cst(lb, r * kThreads));
+      Value kk, along;
+      if (kFastest) {
+        kk = arith::RemUIOp::create(lb, loc, e, cst(lb, kTileK));
+        along = arith::DivUIOp::create(lb, loc, e, cst(lb, kTileK));
+      } else {
+        along = arith::RemUIOp::create(lb, loc, e, cst(lb, tile));
+        kk = arith::DivUIOp::create(lb, loc, e, cst(lb, tile));
+      }
+      Value index = arith::AddIOp::create(lb, loc, base, along);
+      Value kIndex = arith::AddIOp::create(lb, loc, k0, kk);
+      Value inside = arith::AndIOp::create(lb, loc, lessThan(lb, index, extent),
+                                           lessThan(lb, kIndex, k));
+      Value v = guarded(lb, loc, inside, [&](OpBuilder &tb) {
+        DenseMap<unsigned, Value> point = batchValues;
+        delinearize(tb, loc, index, dims, sizes, point);
+        delinearize(tb, loc, kIndex, c.kDims, sizes, point);
+        return evaluateSlice(tb, loc, op, factor, point);
+      });
+      if (tensorCores && staged != f32)
+        v = arith::TruncFOp::create(lb, loc, staged, v);
+      else if (tensorCores && roundTF32)
+        v = roundToTF32(lb, loc, v);
+      SmallVector<Value> at = {kk, along};
+      if (stagedTile == xTile && tensorCores)
+        at = {along, kk};
+      memref::StoreOp::create(lb, loc, v, stagedTile, at);
+    }
+  }
+
+  /// One slice with FMAs: the accumulators stay in registers (iter_args)
+  /// across it and in private memory between slices.
+  SmallVector<Value> multiplyWithFMAs(OpBuilder &lb) {
+    SmallVector<Value> sums;
+    for (int64_t slot = 0; slot < perThread * perThread; ++slot)
+      sums.push_back(memref::LoadOp::create(lb, loc, acc, cst(lb, slot)));
+    auto inner = scf::ForOp::create(
+        lb, loc, cst(lb, 0), cst(lb, kTileK), cst(lb, 1), sums,
+        [&](OpBuilder &ib, Location l, Value kk, ValueRange partial) {
+          SmallVector<Value> xs, ys, next;
+          for (int64_t i = 0; i < perThread; ++i) {
+            Value row = arith::AddIOp::create(ib, l, threadRow,
+                                              cst(ib, i * kThreadGrid));
+            xs.push_back(
+                memref::LoadOp::create(ib, l, xTile, ValueRange{kk, row}));
+            Value col = arith::AddIOp::create(ib, l, threadCol,
+                                              cst(ib, i * kThreadGrid));
+            ys.push_back(
+                memref::LoadOp::create(ib, l, yTile, ValueRange{kk, col}));
           }
-          // The next slices overwrite the tiles only once every thread is
-          // done with these.
-          gpu::BarrierOp::create(lb, loc);
-          scf::YieldOp::create(lb, loc, results);
+          for (int64_t i = 0; i < perThread; ++i)
+            for (int64_t j = 0; j < perThread; ++j)
+              next.push_back(math::FmaOp::create(ib, l, xs[i], ys[j],
+                                                 partial[i * perThread + j]));
+          scf::YieldOp::create(ib, l, next);
         });
+    for (int64_t slot = 0; slot < perThread * perThread; ++slot)
+      memref::StoreOp::create(lb, loc, inner.getResult(slot), acc,
+                              cst(lb, slot));
+    return {};
+  }
 
-    if (tensorCores) {
-      // The fragments go through shared memory to the threads that add
-      // them to the output (any output layout, partial tiles masked).
-      Value cTile = launch.getWorkgroupAttributions()[2];
+  /// One slice on tensor cores: this warp's two fragments accumulate
+  /// BK / mmaK products.
+  SmallVector<Value> multiplyFragments(OpBuilder &lb, ValueRange carried) {
+    SmallVector<Value> results(carried.begin(), carried.end());
+    for (int64_t ks = 0; ks < kTileK; ks += mmaK) {
+      Value a = gpu::SubgroupMmaLoadMatrixOp::create(
+          lb, loc, fragmentType(16, mmaK, staged, "AOp"), xTile,
+          ValueRange{fragmentRow, cst(lb, ks)}, lb.getIndexAttr(kTileK),
+          nullptr);
       for (int f = 0; f < 2; ++f) {
         Value col =
-            arith::AddIOp::create(kb, loc, fragmentCol, cst(kb, 16 * f));
-        gpu::SubgroupMmaStoreMatrixOp::create(
-            kb, loc, kLoop.getResult(f), cTile, ValueRange{fragmentRow, col},
-            kb.getIndexAttr(tile), nullptr);
+            arith::AddIOp::create(lb, loc, fragmentCol, cst(lb, 16 * f));
+        Value bFragment = gpu::SubgroupMmaLoadMatrixOp::create(
+            lb, loc, fragmentType(mmaK, 16, staged, "BOp"), yTile,
+            ValueRange{cst(lb, ks), col}, lb.getIndexAttr(tile), nullptr);
+        results[f] = gpu::SubgroupMmaComputeOp::create(
+            lb, loc, accType(), a, bFragment, results[f], nullptr, nullptr);
       }
-      gpu::BarrierOp::create(kb, loc);
-      for (int64_t r = 0; r < tile * tile / kThreads; ++r) {
-        Value e = arith::AddIOp::create(kb, loc, tid, cst(kb, r * kThreads));
-        Value row = arith::DivUIOp::create(kb, loc, e, cst(kb, tile));
-        Value col = arith::RemUIOp::create(kb, loc, e, cst(kb, tile));
+    }
+    return results;
+  }
+
+  void storeOutputs() {
+    for (int64_t i = 0; i < perThread; ++i)
+      for (int64_t j = 0; j < perThread; ++j) {
         DenseMap<unsigned, Value> dims;
-        Value exists = pointOf(kb, row, col, dims);
+        Value exists = outputPoint(kb, i, j, dims);
         auto ifOp = scf::IfOp::create(kb, loc, exists, /*withElse=*/false);
         OpBuilder tb = ifOp.getThenBodyBuilder();
-        SmallVector<Value> index = indicesAt(tb, loc, outMap, dims);
-        Value sum =
-            memref::LoadOp::create(tb, loc, cTile, ValueRange{row, col});
-        Value init = memref::LoadOp::create(tb, loc, out, index);
-        memref::StoreOp::create(
-            tb, loc, arith::AddFOp::create(tb, loc, init, sum), out, index);
+        Value result = memref::LoadOp::create(
+            tb, loc, acc, ValueRange{cst(tb, i * perThread + j)});
+        memref::StoreOp::create(tb, loc, result, out,
+                                indicesAt(tb, loc, outMap, dims));
       }
-      ++numTensorCore;
-    } else {
-      for (int64_t i = 0; i < perThread; ++i)
-        for (int64_t j = 0; j < perThread; ++j) {
-          DenseMap<unsigned, Value> dims;
-          Value exists = outputPoint(kb, i, j, dims);
-          auto ifOp = scf::IfOp::create(kb, loc, exists, /*withElse=*/false);
-          OpBuilder tb = ifOp.getThenBodyBuilder();
-          Value result = memref::LoadOp::create(
-              tb, loc, acc, ValueRange{cst(tb, i * perThread + j)});
-          memref::StoreOp::create(tb, loc, result, out,
-                                  indicesAt(tb, loc, outMap, dims));
-        }
-    }
-    op->erase();
-    ++numTiled;
   }
+
+  /// The fragments go through shared memory to the threads that add them
+  /// to the output (any output layout, partial tiles masked).
+  void addFragmentsToOutput(ValueRange fragments) {
+    Value cTile = launch.getWorkgroupAttributions()[2];
+    for (int f = 0; f < 2; ++f) {
+      Value col = arith::AddIOp::create(kb, loc, fragmentCol, cst(kb, 16 * f));
+      gpu::SubgroupMmaStoreMatrixOp::create(kb, loc, fragments[f], cTile,
+                                            ValueRange{fragmentRow, col},
+                                            kb.getIndexAttr(tile), nullptr);
+    }
+    gpu::BarrierOp::create(kb, loc);
+    for (int64_t r = 0; r < tile * tile / kThreads; ++r) {
+      Value e = arith::AddIOp::create(kb, loc, tid, cst(kb, r * kThreads));
+      Value row = arith::DivUIOp::create(kb, loc, e, cst(kb, tile));
+      Value col = arith::RemUIOp::create(kb, loc, e, cst(kb, tile));
+      DenseMap<unsigned, Value> dims;
+      Value exists = pointOf(kb, row, col, dims);
+      auto ifOp = scf::IfOp::create(kb, loc, exists, /*withElse=*/false);
+      OpBuilder tb = ifOp.getThenBodyBuilder();
+      SmallVector<Value> index = indicesAt(tb, loc, outMap, dims);
+      Value sum = memref::LoadOp::create(tb, loc, cTile, ValueRange{row, col});
+      Value init = memref::LoadOp::create(tb, loc, out, index);
+      memref::StoreOp::create(
+          tb, loc, arith::AddFOp::create(tb, loc, init, sum), out, index);
+    }
+  }
+
+  linalg::LinalgOp op;
+  const Contraction &c;
+  Location loc;
+  OpBuilder b;
+  Type f32;
+  SmallVector<Value> sizes;
+  Value m, n, k;
+  bool tensorCores;
+  int64_t perThread = 4, tile, mmaK;
+  Type staged;
+  bool roundTF32;
+
+  gpu::LaunchOp launch;
+  OpBuilder kb{(MLIRContext *)nullptr};
+  Value xTile, yTile, acc, tid, rowBase, colBase, threadRow, threadCol;
+  Value fragmentRow, fragmentCol, out;
+  AffineMap outMap;
+  DenseMap<unsigned, Value> batchValues;
+};
+
+struct WhittleTileGPUContractionsPass
+    : whittle::impl::WhittleTileGPUContractionsBase<
+          WhittleTileGPUContractionsPass> {
+  using Base::Base;
 
   void runOnOperation() override {
     for (auto &[op, c] :
-         matchTopLevelLinalgOps(getOperation(), matchContraction))
-      tile(op, c);
+         matchTopLevelLinalgOps(getOperation(), matchContraction)) {
+      ContractionKernel kernel(op, c, precision);
+      kernel.build();
+      if (precision != "fp32")
+        ++numTensorCore;
+      op->erase();
+      ++numTiled;
+    }
   }
 };
 
