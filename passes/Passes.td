@@ -689,8 +689,11 @@ def WhittleTileGPUContractions
     stores coalesced) in private registers with FMAs. Several M, N, K or
     batch dimensions are linearized. Matrix-vector products and
     contractions of other element types keep the thread-per-output path.
-    With `precision` tf32 or fp16 the tiles (always 64 x 64) run on tensor
-    cores instead: the slices are staged in that precision (fp16 rounded, tf32
+    With `precision` bf16 each warp runs `nvvm.mma.sync` m16n8k16 on four
+    n8 tiles, its A and B registers gathered from the shared tiles by the
+    PTX fragment layout, and its f32 accumulators reach the output through
+    a shared tile. With `precision` tf32 or fp16 the tiles (always 64 x 64)
+    run on tensor cores instead: the slices are staged in that precision (fp16 rounded, tf32
     as f32 whose low mantissa bits the hardware ignores), each of the 8
     warps accumulates two 16 x 16 f32 fragments with
     `gpu.subgroup_mma_compute` (WMMA, `wmma.mma.sync` in PTX), and the
@@ -699,7 +702,7 @@ def WhittleTileGPUContractions
   }];
   let options = [
     Option<"precision", "precision", "std::string", "\"fp32\"",
-           "fp32 (exact FMAs), tf32 or fp16 (tensor cores, f32 accumulation)">
+           "fp32 (exact FMAs), tf32, fp16 or bf16 (tensor cores, f32 accumulation)">
   ];
   let statistics = [
     Statistic<"numTiled", "tiled", "Contractions tiled through shared memory">,
@@ -707,7 +710,8 @@ def WhittleTileGPUContractions
   ];
   let dependentDialects = ["mlir::gpu::GPUDialect", "mlir::scf::SCFDialect",
                            "mlir::arith::ArithDialect", "mlir::math::MathDialect",
-                           "mlir::memref::MemRefDialect"];
+                           "mlir::memref::MemRefDialect",
+                           "mlir::LLVM::LLVMDialect", "mlir::NVVM::NVVMDialect"];
 }
 
 def WhittleTileGPUReductions

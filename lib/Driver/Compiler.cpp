@@ -284,19 +284,17 @@ LogicalResult whittle::compileModel(const CompileOptions &options,
       return reportError("a bounded --input-shape (?N) is not supported for "
                          "target '" +
                          target->name + "' yet");
-    if (options.gpuPrecision == "bf16")
-      return reportError("--gpu-precision=bf16 is not supported yet (tensor "
-                         "cores run tf32 or fp16)");
     if (options.gpuPrecision != "fp32" && options.gpuPrecision != "tf32" &&
-        options.gpuPrecision != "fp16")
+        options.gpuPrecision != "fp16" && options.gpuPrecision != "bf16")
       return reportError("unknown --gpu-precision '" + options.gpuPrecision +
-                         "' (expected fp32, tf32 or fp16)");
+                         "' (expected fp32, tf32, fp16 or bf16)");
     int chip = 0;
     StringRef(target->gpuChip).drop_front(3).getAsInteger(10, chip);
-    if (options.gpuPrecision == "tf32" && chip < 80)
-      return reportError("--gpu-precision=tf32 needs sm_80 or newer (target "
-                         "is " +
-                         target->gpuChip + ")");
+    if ((options.gpuPrecision == "tf32" || options.gpuPrecision == "bf16") &&
+        chip < 80)
+      return reportError("--gpu-precision=" + options.gpuPrecision +
+                         " needs sm_80 or newer (target is " + target->gpuChip +
+                         ")");
     if (!options.gpuEmulate) {
       FailureOr<std::string> found = findCudaToolkit(options.cudaPath);
       if (failed(found))

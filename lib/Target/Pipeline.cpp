@@ -4,6 +4,7 @@
 #include "whittle/Target/Backend.h"
 
 #include "mlir/Conversion/Passes.h"
+#include "mlir/Dialect/Arith/Transforms/Passes.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -128,6 +129,11 @@ static void buildGPUBackendPipeline(OpPassManager &pm,
     addOutlineParallelLoops(pm, functions, /*minWork=*/INT64_MAX);
     pm.addPass(createCanonicalizerPass());
     pm.addPass(createCSEPass());
+    // bf16 conversions in integer arithmetic (an x86 library cannot count
+    // on a runtime routine for them).
+    arith::ArithExpandOpsPassOptions expand;
+    expand.includeBf16 = true;
+    pm.addPass(arith::createArithExpandOpsPass(expand));
     // Emulated tensor-core fragments are vectors.
     addHostLowering(pm, /*vectorize=*/true);
     return;

@@ -18,6 +18,8 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -25,6 +27,8 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
+
+#include <functional>
 
 namespace whittle {
 #define GEN_PASS_DEF_WHITTLEEMULATEGPULAUNCHES
@@ -311,6 +315,8 @@ struct WhittleEmulateGPULaunchesPass
     for (Value slot : heapSlots)
       memref::DeallocOp::create(b, loc, slot);
     heapSlots.clear();
+    mmaSlots.clear();
+    fromSlot.clear();
     privateBuffers.clear();
     slots.clear();
     if (failed(result))
@@ -374,6 +380,8 @@ struct WhittleEmulateGPULaunchesPass
     for (auto [value, slot] : slots)
       mapping.map(value, memref::LoadOp::create(inner, loc, slot, linear));
     for (Operation *op : ops) {
+      if (fromSlot.contains(op))
+        continue; // Its value was loaded from a slot above.
       for (Value operand : op->getOperands())
         if (failed(rematerialize(inner, operand, mapping)))
           return failure();
@@ -432,11 +440,33 @@ struct WhittleEmulateGPULaunchesPass
     SmallVector<std::pair<Value, Value>> pending(storesAtEnd);
     // So does a value that a later stretch uses and cannot recompute (a
     // load, a loop; a fragment kept in registers across a barrier).
+    // Barriers and warp-collective mma.sync ops end a stretch.
     auto hasBarrier = [](Operation &op) {
       bool found = false;
-      op.walk([&](gpu::BarrierOp) { found = true; });
+      op.walk([&](Operation *inner) {
+        found |= isa<gpu::BarrierOp, NVVM::MmaOp>(inner);
+      });
       return found;
     };
+    // An mma.sync's results reach its lanes through per-thread slots.
+    for (auto mma : body.getOps<NVVM::MmaOp>()) {
+      for (Operation *user : mma->getUsers()) {
+        auto extract = dyn_cast<LLVM::ExtractValueOp>(user);
+        if (!extract || extract.getPosition().size() != 1)
+          return mma.emitError("only element reads of an mma.sync's result "
+                               "can be emulated");
+      }
+      SmallVector<Value> results;
+      for (int i = 0; i < 4; ++i)
+        results.push_back(newSlot(Float32Type::get(mma.getContext())));
+      mmaSlots[mma] = results;
+      for (Operation *user : mma->getUsers()) {
+        auto extract = cast<LLVM::ExtractValueOp>(user);
+        slots.emplace_back(extract.getResult(),
+                           results[extract.getPosition()[0]]);
+        fromSlot.insert(extract);
+      }
+    }
     DenseMap<Operation *, int> stretchOf;
     int id = 0;
     for (Operation &op : body.without_terminator()) {
@@ -448,13 +478,22 @@ struct WhittleEmulateGPULaunchesPass
     for (Operation &op : body.without_terminator()) {
       if (hasBarrier(op) || (isPure(&op) && op.getNumRegions() == 0))
         continue;
-      for (Value result : op.getResults()) {
-        bool crosses = llvm::any_of(result.getUsers(), [&](Operation *user) {
+      // Used in another stretch, directly or through pure ops (which that
+      // stretch recomputes from this value).
+      int mine = stretchOf.lookup(&op);
+      std::function<bool(Value)> crosses = [&](Value v) {
+        return llvm::any_of(v.getUsers(), [&](Operation *user) {
           Operation *top = body.findAncestorOpInBlock(*user);
-          return top && stretchOf.count(top) &&
-                 stretchOf.lookup(top) != stretchOf.lookup(&op);
+          if (!top || !stretchOf.count(top))
+            return false;
+          if (stretchOf.lookup(top) != mine)
+            return true;
+          return isPure(user) && user->getNumRegions() == 0 &&
+                 llvm::any_of(user->getResults(), crosses);
         });
-        if (!crosses)
+      };
+      for (Value result : op.getResults()) {
+        if (!crosses(result))
           continue;
         Value slot = newSlot(result.getType());
         pending.emplace_back(result, slot);
@@ -482,6 +521,11 @@ struct WhittleEmulateGPULaunchesPass
     for (Operation &op : body.without_terminator()) {
       if (isa<gpu::BarrierOp>(op)) {
         if (failed(flush({})))
+          return failure();
+        continue;
+      }
+      if (auto mma = dyn_cast<NVVM::MmaOp>(op)) {
+        if (failed(flush({})) || failed(emulateMma(b, mma, mapping)))
           return failure();
         continue;
       }
@@ -540,7 +584,176 @@ struct WhittleEmulateGPULaunchesPass
     return slot;
   }
 
+  /// Emulates a warp-collective `nvvm.mma.sync` m16n8k16 with bf16 inputs
+  /// and f32 accumulators, per the PTX ISA's fragment layouts (lane l,
+  /// group g = l / 4, t = l % 4): A register i holds A[g + 8 (i % 2)]
+  /// [2t + 8 (i / 2) + {0, 1}], B register i holds B[2t + 8 i + {0, 1}][g],
+  /// C and D element i is [g + 8 (i / 2)][2t + i % 2]. Per warp: the lanes'
+  /// registers (recomputed, or read from their slots) are gathered into
+  /// the matrices, D = A B + C, and each lane's D elements go to the slots.
+  LogicalResult emulateMma(OpBuilder &b, NVVM::MmaOp mma,
+                           const IRMapping &outer) {
+    Location loc = mma.getLoc();
+    auto shape = mma.getShape();
+    if (shape.getM() != 16 || shape.getN() != 8 || shape.getK() != 16 ||
+        mma.getOperandA().size() != 4 || mma.getOperandB().size() != 2 ||
+        mma.getOperandC().size() != 4 || !mma.getMultiplicandAPtxType() ||
+        *mma.getMultiplicandAPtxType() != NVVM::MMATypes::bf16 ||
+        mma.getLayoutA() != NVVM::MMALayout::row ||
+        mma.getLayoutB() != NVVM::MMALayout::col)
+      return mma.emitError("only mma.sync m16n8k16 row.col with bf16 "
+                           "inputs and f32 accumulators can be emulated");
+    gpu::KernelDim3 block = current.getBlockSizeOperandValues();
+    if (threadCount % 32 || getConstantIntValue(block.y) != 1 ||
+        getConstantIntValue(block.z) != 1)
+      return mma.emitError("an mma.sync in a block that is not whole warps "
+                           "along x cannot be emulated");
+    Type f32 = b.getF32Type(), i32 = b.getI32Type();
+    auto cst = [&](OpBuilder &ob, int64_t v) -> Value {
+      return arith::ConstantIndexOp::create(ob, loc, v);
+    };
+    auto vectorOf = [&](int64_t n) { return VectorType::get({n}, f32); };
+    auto zeros = [&](OpBuilder &ob, int64_t n) -> Value {
+      return arith::ConstantOp::create(
+          ob, loc, DenseElementsAttr::get(vectorOf(n), 0.0f));
+    };
+    // The f32 value of the low or high bf16 half of an i32 register.
+    auto half = [&](OpBuilder &ob, Value reg, bool high) -> Value {
+      if (high)
+        reg = arith::ShRUIOp::create(
+            ob, loc, reg, arith::ConstantIntOp::create(ob, loc, i32, 16));
+      Value bits = arith::TruncIOp::create(ob, loc, ob.getI16Type(), reg);
+      Value value = arith::BitcastOp::create(ob, loc, ob.getBF16Type(), bits);
+      return arith::ExtFOp::create(ob, loc, f32, value);
+    };
+    auto insert = [&](OpBuilder &ob, Value x, Value into, Value row, Value col,
+                      int64_t cols) -> Value {
+      Value pos = arith::AddIOp::create(
+          ob, loc, arith::MulIOp::create(ob, loc, row, cst(ob, cols)), col);
+      return vector::InsertOp::create(ob, loc, x, into,
+                                      ArrayRef<OpFoldResult>{pos});
+    };
+    // Lane `lane` of warp `warp`: its thread's mapping, slots loaded.
+    auto laneContext = [&](OpBuilder &ob, Value warp, Value lane,
+                           IRMapping &laneMapping) {
+      Value linear = arith::AddIOp::create(
+          ob, loc, arith::MulIOp::create(ob, loc, warp, cst(ob, 32)), lane);
+      gpu::KernelDim3 ids = current.getThreadIds();
+      laneMapping.map(ids.x, linear);
+      laneMapping.map(ids.y, zero);
+      laneMapping.map(ids.z, zero);
+      for (auto [value, slot] : slots)
+        laneMapping.map(value, memref::LoadOp::create(ob, loc, slot, linear));
+      return linear;
+    };
+    auto warps =
+        scf::ForOp::create(b, loc, zero, cst(b, threadCount / 32), one);
+    OpBuilder wb = OpBuilder::atBlockBegin(warps.getBody());
+    wb.setInsertionPoint(warps.getBody()->getTerminator());
+    Value warp = warps.getInductionVar();
+    // Gather A (16 x 16), B (16 x 8) and C (16 x 8) from the 32 lanes.
+    LogicalResult status = success();
+    auto gather = scf::ForOp::create(
+        wb, loc, zero, cst(wb, 32), one,
+        ValueRange{zeros(wb, 256), zeros(wb, 128), zeros(wb, 128)},
+        [&](OpBuilder &lb, Location, Value lane, ValueRange m) {
+          IRMapping laneMapping = outer;
+          laneContext(lb, warp, lane, laneMapping);
+          auto operand = [&](Value v) {
+            if (failed(rematerialize(lb, v, laneMapping)))
+              status = failure();
+            return laneMapping.lookupOrDefault(v);
+          };
+          Value g = arith::DivUIOp::create(lb, loc, lane, cst(lb, 4));
+          Value t2 = arith::MulIOp::create(
+              lb, loc, arith::RemUIOp::create(lb, loc, lane, cst(lb, 4)),
+              cst(lb, 2));
+          auto plus = [&](Value v, int64_t c) -> Value {
+            return arith::AddIOp::create(lb, loc, v, cst(lb, c));
+          };
+          Value a = m[0], bm = m[1], c = m[2];
+          for (int64_t i = 0; i < 4; ++i) {
+            Value reg = operand(mma.getOperandA()[i]);
+            Value row = plus(g, 8 * (i % 2)), col = plus(t2, 8 * (i / 2));
+            a = insert(lb, half(lb, reg, false), a, row, col, 16);
+            a = insert(lb, half(lb, reg, true), a, row, plus(col, 1), 16);
+          }
+          for (int64_t i = 0; i < 2; ++i) {
+            Value reg = operand(mma.getOperandB()[i]);
+            Value row = plus(t2, 8 * i);
+            bm = insert(lb, half(lb, reg, false), bm, row, g, 8);
+            bm = insert(lb, half(lb, reg, true), bm, plus(row, 1), g, 8);
+          }
+          for (int64_t i = 0; i < 4; ++i)
+            c = insert(lb, operand(mma.getOperandC()[i]), c,
+                       plus(g, 8 * (i / 2)), plus(t2, i % 2), 8);
+          scf::YieldOp::create(lb, loc, ValueRange{a, bm, c});
+        });
+    if (failed(status))
+      return failure();
+    Value a = gather.getResult(0), bm = gather.getResult(1);
+    // D = A B + C.
+    auto rows = scf::ForOp::create(
+        wb, loc, zero, cst(wb, 16), one, ValueRange{gather.getResult(2)},
+        [&](OpBuilder &rb, Location, Value r, ValueRange rowCarried) {
+          auto cols = scf::ForOp::create(
+              rb, loc, zero, cst(rb, 8), one, rowCarried,
+              [&](OpBuilder &cb, Location, Value col, ValueRange d) {
+                Value at = arith::AddIOp::create(
+                    cb, loc, arith::MulIOp::create(cb, loc, r, cst(cb, 8)),
+                    col);
+                Value init = vector::ExtractOp::create(
+                    cb, loc, d[0], ArrayRef<OpFoldResult>{at});
+                auto dot = scf::ForOp::create(
+                    cb, loc, zero, cst(cb, 16), one, ValueRange{init},
+                    [&](OpBuilder &kb, Location, Value kk, ValueRange sum) {
+                      Value ai = arith::AddIOp::create(
+                          kb, loc,
+                          arith::MulIOp::create(kb, loc, r, cst(kb, 16)), kk);
+                      Value bi = arith::AddIOp::create(
+                          kb, loc,
+                          arith::MulIOp::create(kb, loc, kk, cst(kb, 8)), col);
+                      Value x = vector::ExtractOp::create(
+                          kb, loc, a, ArrayRef<OpFoldResult>{ai});
+                      Value y = vector::ExtractOp::create(
+                          kb, loc, bm, ArrayRef<OpFoldResult>{bi});
+                      scf::YieldOp::create(kb, loc,
+                                           ValueRange{math::FmaOp::create(
+                                               kb, loc, x, y, sum[0])});
+                    });
+                scf::YieldOp::create(cb, loc,
+                                     ValueRange{vector::InsertOp::create(
+                                         cb, loc, dot.getResult(0), d[0],
+                                         ArrayRef<OpFoldResult>{at})});
+              });
+          scf::YieldOp::create(rb, loc, cols.getResults());
+        });
+    Value d = rows.getResult(0);
+    // Scatter each lane's D elements to its slots.
+    auto scatter = scf::ForOp::create(wb, loc, zero, cst(wb, 32), one);
+    OpBuilder sb = OpBuilder::atBlockBegin(scatter.getBody());
+    sb.setInsertionPoint(scatter.getBody()->getTerminator());
+    Value lane = scatter.getInductionVar();
+    Value linear = arith::AddIOp::create(
+        sb, loc, arith::MulIOp::create(sb, loc, warp, cst(sb, 32)), lane);
+    Value g = arith::DivUIOp::create(sb, loc, lane, cst(sb, 4));
+    Value t2 = arith::MulIOp::create(
+        sb, loc, arith::RemUIOp::create(sb, loc, lane, cst(sb, 4)), cst(sb, 2));
+    for (int64_t i = 0; i < 4; ++i) {
+      Value row = arith::AddIOp::create(sb, loc, g, cst(sb, 8 * (i / 2)));
+      Value col = arith::AddIOp::create(sb, loc, t2, cst(sb, i % 2));
+      Value pos = arith::AddIOp::create(
+          sb, loc, arith::MulIOp::create(sb, loc, row, cst(sb, 8)), col);
+      Value x =
+          vector::ExtractOp::create(sb, loc, d, ArrayRef<OpFoldResult>{pos});
+      memref::StoreOp::create(sb, loc, x, mmaSlots[mma][i], linear);
+    }
+    return success();
+  }
+
   gpu::LaunchOp current;
+  DenseMap<Operation *, SmallVector<Value>> mmaSlots;
+  llvm::SmallPtrSet<Operation *, 8> fromSlot;
   SmallVector<Value> heapSlots;
   Value zero, one;
   /// Where the per-thread slots of loop-carried values are allocated, and

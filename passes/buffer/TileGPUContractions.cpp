@@ -22,6 +22,8 @@
 #include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -47,6 +49,8 @@ constexpr int64_t kThreadGrid = 16;
 constexpr int64_t kTileK = 16;
 /// The tile (M and N) of the tensor-core kernel: 8 warps of 16 x 32.
 constexpr int64_t kTensorTile = 64;
+/// mma.sync's n8 tiles per warp (its 16 x 32 part of the tile).
+constexpr int64_t kNTiles = 4;
 
 /// A contraction out = out + x * y in the shape the kernel handles.
 struct Contraction {
@@ -146,32 +150,41 @@ public:
     while (!tensorCores && perThread > 1 && smaller < perThread * kThreadGrid)
       perThread /= 2;
     tile = perThread * kThreadGrid;
-    staged = precision == "fp16" ? Type(b.getF16Type()) : f32;
+    staged = precision == "fp16"   ? Type(b.getF16Type())
+             : precision == "bf16" ? Type(b.getBF16Type())
+                                   : f32;
     roundTF32 = precision == "tf32";
-    mmaK = precision == "fp16" ? 16 : 8;
+    // bf16 has no WMMA form in MLIR: mma.sync with explicit fragments.
+    mmaSync = precision == "bf16";
+    mmaK = precision == "tf32" ? 8 : 16;
   }
 
   void build() {
     createLaunch();
-    SmallVector<Value> inits = tensorCores ? zeroFragments() : loadOutputs();
+    SmallVector<Value> inits = !tensorCores ? loadOutputs()
+                               : mmaSync    ? zeroAccumulators()
+                                            : zeroFragments();
     auto kLoop = scf::ForOp::create(
         kb, loc, cst(kb, 0), k, cst(kb, kTileK), inits,
         [&](OpBuilder &lb, Location, Value k0, ValueRange carried) {
           stage(lb, k0, c.x, c.mDims, m, rowBase, xTile, /*kFastest=*/true);
           stage(lb, k0, c.y, c.nDims, n, colBase, yTile, /*kFastest=*/false);
           gpu::BarrierOp::create(lb, loc);
-          SmallVector<Value> results = tensorCores
-                                           ? multiplyFragments(lb, carried)
-                                           : multiplyWithFMAs(lb);
+          SmallVector<Value> results = !tensorCores ? multiplyWithFMAs(lb)
+                                       : mmaSync
+                                           ? multiplyWithMmaSync(lb, carried)
+                                           : multiplyFragments(lb, carried);
           // The next slices overwrite the tiles only once every thread is
           // done with these.
           gpu::BarrierOp::create(lb, loc);
           scf::YieldOp::create(lb, loc, results);
         });
-    if (tensorCores)
-      addFragmentsToOutput(kLoop.getResults());
-    else
+    if (!tensorCores)
       storeOutputs();
+    else if (mmaSync)
+      addAccumulatorsToOutput(kLoop.getResults());
+    else
+      addFragmentsToOutput(kLoop.getResults());
   }
 
 private:
@@ -273,17 +286,81 @@ private:
   /// end), and where this warp's fragments sit: row warp / 2, columns
   /// 2 (warp % 2) + {0, 1}.
   SmallVector<Value> zeroFragments() {
-    Value warp = arith::DivUIOp::create(kb, loc, tid, cst(kb, 32));
-    fragmentRow = arith::MulIOp::create(
-        kb, loc, arith::DivUIOp::create(kb, loc, warp, cst(kb, 2)),
-        cst(kb, 16));
-    fragmentCol = arith::MulIOp::create(
-        kb, loc, arith::RemUIOp::create(kb, loc, warp, cst(kb, 2)),
-        cst(kb, 32));
+    placeWarp();
     Value zero = arith::ConstantOp::create(kb, loc, kb.getF32FloatAttr(0));
     auto zeros =
         gpu::SubgroupMmaConstantMatrixOp::create(kb, loc, accType(), zero);
     return {zeros, zeros};
+  }
+
+  /// mma.sync: 4 n8 tiles x 4 f32 accumulators per lane, zero at first;
+  /// the lane's group g = lane / 4 and 2t (t = lane % 4) place its
+  /// fragment elements.
+  SmallVector<Value> zeroAccumulators() {
+    placeWarp();
+    Value lane = arith::RemUIOp::create(kb, loc, tid, cst(kb, 32));
+    laneGroup = arith::DivUIOp::create(kb, loc, lane, cst(kb, 4));
+    laneTwice = arith::MulIOp::create(
+        kb, loc, arith::RemUIOp::create(kb, loc, lane, cst(kb, 4)), cst(kb, 2));
+    Value zero = arith::ConstantOp::create(kb, loc, kb.getF32FloatAttr(0));
+    return SmallVector<Value>(4 * kNTiles, zero);
+  }
+
+  /// Two bf16 values as the i32 register mma.sync takes (low half first).
+  Value pack(OpBuilder &ob, Value low, Value high) {
+    Type i16 = ob.getI16Type(), i32 = ob.getI32Type();
+    auto widen = [&](Value v) {
+      return arith::ExtUIOp::create(ob, loc, i32,
+                                    arith::BitcastOp::create(ob, loc, i16, v));
+    };
+    Value shifted = arith::ShLIOp::create(
+        ob, loc, widen(high), arith::ConstantIntOp::create(ob, loc, i32, 16));
+    return arith::OrIOp::create(ob, loc, shifted, widen(low));
+  }
+
+  /// One slice with mma.sync m16n8k16 (bf16 in, f32 accumulation): A's
+  /// registers hold rows g / g + 8 and columns 2t / 2t + 8 (+1) of the
+  /// warp's 16 x 16 slice, B's rows 2t / 2t + 8 (+1) of column g of each n8
+  /// tile.
+  SmallVector<Value> multiplyWithMmaSync(OpBuilder &lb, ValueRange carried) {
+    auto at = [&](Value tileValue, Value row, int64_t rowOffset, Value col,
+                  int64_t colOffset) {
+      Value r = arith::AddIOp::create(lb, loc, row, cst(lb, rowOffset));
+      Value c = arith::AddIOp::create(lb, loc, col, cst(lb, colOffset));
+      return memref::LoadOp::create(lb, loc, tileValue, ValueRange{r, c})
+          .getResult();
+    };
+    Value aRow = arith::AddIOp::create(lb, loc, fragmentRow, laneGroup);
+    SmallVector<Value> a;
+    for (int64_t i = 0; i < 4; ++i) {
+      int64_t dr = 8 * (i % 2), dc = 8 * (i / 2);
+      a.push_back(pack(lb, at(xTile, aRow, dr, laneTwice, dc),
+                       at(xTile, aRow, dr, laneTwice, dc + 1)));
+    }
+    Type f32Type = f32;
+    auto resultType = LLVM::LLVMStructType::getLiteral(
+        lb.getContext(), {f32Type, f32Type, f32Type, f32Type});
+    SmallVector<Value> results;
+    for (int64_t q = 0; q < kNTiles; ++q) {
+      Value bCol = arith::AddIOp::create(
+          lb, loc, fragmentCol,
+          arith::AddIOp::create(lb, loc, laneGroup, cst(lb, 8 * q)));
+      SmallVector<Value> bRegs;
+      for (int64_t i = 0; i < 2; ++i)
+        bRegs.push_back(pack(lb, at(yTile, laneTwice, 8 * i, bCol, 0),
+                             at(yTile, laneTwice, 8 * i + 1, bCol, 0)));
+      auto mma = NVVM::MmaOp::create(
+          lb, loc, resultType, a, bRegs, carried.slice(4 * q, 4),
+          ArrayRef<int64_t>{16, 8, 16}, std::nullopt, std::nullopt,
+          std::array<NVVM::MMATypes, 2>{NVVM::MMATypes::bf16,
+                                        NVVM::MMATypes::bf16},
+          std::array<NVVM::MMALayout, 2>{NVVM::MMALayout::row,
+                                         NVVM::MMALayout::col});
+      for (int64_t i = 0; i < 4; ++i)
+        results.push_back(
+            LLVM::ExtractValueOp::create(lb, loc, mma, ArrayRef<int64_t>{i}));
+    }
+    return results;
   }
 
   gpu::MMAMatrixType fragmentType(int64_t rows, int64_t cols, Type elt,
@@ -291,6 +368,18 @@ private:
     return gpu::MMAMatrixType::get({rows, cols}, elt, kind);
   }
   gpu::MMAMatrixType accType() { return fragmentType(16, 16, f32, "COp"); }
+
+  /// Where this warp's 16 x 32 part of the tile starts: row 16 (warp / 2),
+  /// column 32 (warp % 2).
+  void placeWarp() {
+    Value warp = arith::DivUIOp::create(kb, loc, tid, cst(kb, 32));
+    fragmentRow = arith::MulIOp::create(
+        kb, loc, arith::DivUIOp::create(kb, loc, warp, cst(kb, 2)),
+        cst(kb, 16));
+    fragmentCol = arith::MulIOp::create(
+        kb, loc, arith::RemUIOp::create(kb, loc, warp, cst(kb, 2)),
+        cst(kb, 32));
+  }
 
   /// Stages x[rows, k0 : k0 + BK] (or y[k0 : k0 + BK, cols]) into `tile`,
   /// evaluating the factor's computation per element; zeros outside.
@@ -406,6 +495,29 @@ private:
                                             ValueRange{fragmentRow, col},
                                             kb.getIndexAttr(tile), nullptr);
     }
+    addSharedTileToOutput(cTile);
+  }
+
+  /// mma.sync accumulators: this lane's d0..d3 of n-tile q sit at rows
+  /// g, g, g + 8, g + 8 and columns 2t, 2t + 1, 2t, 2t + 1 of the tile.
+  void addAccumulatorsToOutput(ValueRange accumulators) {
+    Value cTile = launch.getWorkgroupAttributions()[2];
+    for (int64_t q = 0; q < kNTiles; ++q)
+      for (int64_t i = 0; i < 4; ++i) {
+        Value row = arith::AddIOp::create(
+            kb, loc, fragmentRow,
+            arith::AddIOp::create(kb, loc, laneGroup, cst(kb, 8 * (i / 2))));
+        Value col = arith::AddIOp::create(
+            kb, loc, fragmentCol,
+            arith::AddIOp::create(kb, loc, laneTwice, cst(kb, 8 * q + i % 2)));
+        memref::StoreOp::create(kb, loc, accumulators[4 * q + i], cTile,
+                                ValueRange{row, col});
+      }
+    addSharedTileToOutput(cTile);
+  }
+
+  /// Each thread adds its share of the shared f32 tile to the output.
+  void addSharedTileToOutput(Value cTile) {
     gpu::BarrierOp::create(kb, loc);
     for (int64_t r = 0; r < tile * tile / kThreads; ++r) {
       Value e = arith::AddIOp::create(kb, loc, tid, cst(kb, r * kThreads));
@@ -433,12 +545,12 @@ private:
   bool tensorCores;
   int64_t perThread = 4, tile, mmaK;
   Type staged;
-  bool roundTF32;
+  bool roundTF32, mmaSync;
 
   gpu::LaunchOp launch;
   OpBuilder kb{(MLIRContext *)nullptr};
   Value xTile, yTile, acc, tid, rowBase, colBase, threadRow, threadCol;
-  Value fragmentRow, fragmentCol, out;
+  Value fragmentRow, fragmentCol, laneGroup, laneTwice, out;
   AffineMap outMap;
   DenseMap<unsigned, Value> batchValues;
 };

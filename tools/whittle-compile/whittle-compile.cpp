@@ -65,9 +65,9 @@ static cl::opt<bool> gpuEmulate(
 static cl::opt<std::string> gpuPrecision(
     "gpu-precision", cl::cat(compileCategory),
     cl::desc("With --target=nvptx: the contractions' arithmetic: fp32 (exact "
-             "FMAs), tf32 (tensor cores, sm_80+) or fp16 (tensor cores); "
-             "both tensor-core forms accumulate in f32"),
-    cl::value_desc("fp32|tf32|fp16"), cl::init("fp32"));
+             "FMAs), or on tensor cores tf32 (sm_80+), fp16 or bf16 (sm_80+), "
+             "all accumulating in f32"),
+    cl::value_desc("fp32|tf32|fp16|bf16"), cl::init("fp32"));
 static cl::list<std::string>
     inputShapes("input-shape", cl::cat(compileCategory),
                 cl::desc("Fix an input's shape: NAME=1x128; one dim may be a "

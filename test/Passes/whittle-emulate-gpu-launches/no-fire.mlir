@@ -43,3 +43,20 @@ func.func @loaded_trip_count(%a: memref<4xf32>, %n: memref<4xindex>) {
   }
   return
 }
+
+// -----
+
+// Only the mma.sync form the kernels use (m16n8k16, bf16, f32) is emulated.
+func.func @other_mma(%a: vector<2xf16>, %c: vector<2xf16>) {
+  %c1 = arith.constant 1 : index
+  %c32 = arith.constant 32 : index
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %c32, %sy = %c1, %sz = %c1) {
+    gpu.barrier
+    // expected-error @below {{only mma.sync m16n8k16 row.col with bf16 inputs and f32 accumulators can be emulated}}
+    %d = nvvm.mma.sync A[%a, %a] B[%a] C[%c, %c] {layoutA = #nvvm.mma_layout<row>, layoutB = #nvvm.mma_layout<col>, shape = #nvvm.shape<m = 16, n = 8, k = 8>} : (vector<2xf16>, vector<2xf16>, vector<2xf16>) -> !llvm.struct<(vector<2xf16>, vector<2xf16>)>
+    %e = llvm.extractvalue %d[0] : !llvm.struct<(vector<2xf16>, vector<2xf16>)>
+    gpu.terminator
+  }
+  return
+}

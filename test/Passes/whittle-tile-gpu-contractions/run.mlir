@@ -5,12 +5,16 @@
 // keys. The operands are small multiples of 1/4, so every order of
 // summation gives the exact result, and each output is compared with
 // plain loops.
-// The same with tensor cores (tf32, fp16), which the 64 x 64 tiles of
-// @wide take (the emulation keeps tf32's 10 mantissa bits and fp16's
-// rounding; quarters are exact in both).
+// The same on tensor cores (tf32, fp16 through WMMA, bf16 through mma.sync
+// with its lane fragments gathered per warp in the emulation; tiles are
+// always 64 x 64 there; quarters are exact in all three formats).
 // RUN: whittle-opt --whittle-tile-gpu-contractions --whittle-emulate-gpu-launches %s | %lower_vectors_to_llvm | %mlir_runner | FileCheck %s
 // RUN: whittle-opt --whittle-tile-gpu-contractions=precision=tf32 --whittle-emulate-gpu-launches %s | %lower_vectors_to_llvm | %mlir_runner | FileCheck %s
 // RUN: whittle-opt --whittle-tile-gpu-contractions=precision=fp16 --whittle-emulate-gpu-launches %s | %lower_vectors_to_llvm | %mlir_runner | FileCheck %s
+// RUN: whittle-opt --whittle-tile-gpu-contractions=precision=bf16 --whittle-emulate-gpu-launches %s | %lower_vectors_to_llvm | %mlir_runner | FileCheck %s
+// RUN: whittle-opt --whittle-tile-gpu-contractions=precision=bf16 %s | FileCheck %s --check-prefix=BF16
+// BF16: func.func @matmul
+// BF16-COUNT-4: nvvm.mma.sync A[{{.*}}] B[{{.*}}] C[{{.*}}] {layoutA = #nvvm.mma_layout<row>, layoutB = #nvvm.mma_layout<col>, multiplicandAPtxType = #nvvm.mma_type<bf16>, multiplicandBPtxType = #nvvm.mma_type<bf16>, shape = #nvvm.shape<m = 16, n = 8, k = 16>}
 // RUN: whittle-opt --whittle-tile-gpu-contractions=precision=fp16 %s | FileCheck %s --check-prefix=FP16
 // FP16: func.func @wide
 // FP16: gpu.subgroup_mma_compute {{.*}} : !gpu.mma_matrix<16x16xf16, "AOp">, !gpu.mma_matrix<16x16xf16, "BOp"> -> !gpu.mma_matrix<16x16xf32, "COp">
