@@ -123,6 +123,32 @@ static const onnx::NodeProto *findInvalidNode(const onnx::GraphProto &graph,
   return nullptr;
 }
 
+/// The first Gemm below opset 7 (top-level graph) whose A or B has no
+/// declared rank-2 shape: libonnx 1.12's Gemm 6 -> 7 adapter indexes both
+/// shapes without checking their rank.
+static const onnx::NodeProto *
+findGemmWithoutShapes(const onnx::GraphProto &graph, int64_t opset) {
+  if (opset >= 7)
+    return nullptr;
+  llvm::StringMap<int> ranks;
+  for (const onnx::ValueInfoProto &v : graph.input())
+    if (v.type().tensor_type().has_shape())
+      ranks[v.name()] = v.type().tensor_type().shape().dim_size();
+  for (const onnx::ValueInfoProto &v : graph.value_info())
+    if (v.type().tensor_type().has_shape())
+      ranks[v.name()] = v.type().tensor_type().shape().dim_size();
+  for (const onnx::TensorProto &t : graph.initializer())
+    ranks[t.name()] = t.dims_size();
+  for (const onnx::NodeProto &node : graph.node()) {
+    if (!isDefaultDomain(node.domain()) || node.op_type() != "Gemm")
+      continue;
+    for (int i = 0; i < 2; ++i)
+      if (node.input_size() <= i || ranks.lookup(node.input(i)) != 2)
+        return &node;
+  }
+  return nullptr;
+}
+
 /// Whether a Softmax, LogSoftmax or Hardmax node (subgraphs included) has an
 /// axis other than the last, for which the 12 -> 13 adapter needs the
 /// input's rank (old semantics: flatten at axis).
@@ -207,6 +233,14 @@ LogicalResult whittle::import::upgradeToMinOpset(onnx::ModelProto &model,
              << "node '" << name << "' (" << n->op_type()
              << "): cannot be upgraded from opset " << opset << " to "
              << kMinOpset << ": " << error;
+    }
+    if (const onnx::NodeProto *n = findGemmWithoutShapes(graph, opset)) {
+      std::string name = n->name().empty() ? n->op_type() : n->name();
+      return emitError(NameLoc::get(StringAttr::get(&ctx, name), fileLoc))
+             << "node '" << name << "' (Gemm): cannot be upgraded from opset "
+             << opset << " to " << kMinOpset
+             << ": the upgrade needs A and B declared with rank-2 shapes "
+                "(graph inputs, value_info or initializers)";
     }
   }
   // Shape tensors stay: shape inference reads their values.
