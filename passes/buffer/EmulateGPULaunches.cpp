@@ -71,6 +71,39 @@ Value forEachElement(
   return outer.getResult(0);
 }
 
+/// C + A B for row-major flattened f32 matrices A (rows x depth), B
+/// (depth x cols) and C (rows x cols), in FMAs over the depth.
+Value multiplyAccumulate(OpBuilder &b, Location loc, Value a, Value bv, Value c,
+                         int64_t rows, int64_t cols, int64_t depth) {
+  return forEachElement(
+      b, loc, rows, cols, c, [&](OpBuilder &eb, Value r, Value col, Value d) {
+        auto cst = [&](int64_t x) -> Value {
+          return arith::ConstantIndexOp::create(eb, loc, x);
+        };
+        Value at = arith::AddIOp::create(
+            eb, loc, arith::MulIOp::create(eb, loc, r, cst(cols)), col);
+        Value sum =
+            vector::ExtractOp::create(eb, loc, d, ArrayRef<OpFoldResult>{at});
+        auto loop = scf::ForOp::create(
+            eb, loc, cst(0), cst(depth), cst(1), ValueRange{sum},
+            [&](OpBuilder &kb, Location l, Value k, ValueRange acc) {
+              Value ai = arith::AddIOp::create(
+                  kb, l, arith::MulIOp::create(kb, l, r, cst(depth)), k);
+              Value bi = arith::AddIOp::create(
+                  kb, l, arith::MulIOp::create(kb, l, k, cst(cols)), col);
+              Value x = vector::ExtractOp::create(kb, l, a,
+                                                  ArrayRef<OpFoldResult>{ai});
+              Value y = vector::ExtractOp::create(kb, l, bv,
+                                                  ArrayRef<OpFoldResult>{bi});
+              scf::YieldOp::create(
+                  kb, l, ValueRange{math::FmaOp::create(kb, l, x, y, acc[0])});
+            });
+        return vector::InsertOp::create(eb, loc, loop.getResult(0), d,
+                                        ArrayRef<OpFoldResult>{at})
+            .getResult();
+      });
+}
+
 /// Rewrites the gpu.subgroup_mma_* ops of `launch` (and the loop-carried
 /// fragments) into their per-thread emulated form. Operands of a tf32
 /// product (f32 A and B fragments) keep only the 10 mantissa bits the
@@ -165,36 +198,8 @@ LogicalResult emulateWarpMatrices(gpu::LaunchOp launch) {
         return compute.emitError("transposed fragments cannot be emulated");
       int64_t rows = cType.getShape()[0], cols = cType.getShape()[1],
               depth = aType.getShape()[1];
-      Value a = compute.getOpA(), bv = compute.getOpB();
-      Value v = forEachElement(
-          b, loc, rows, cols, compute.getOpC(),
-          [&](OpBuilder &eb, Value r, Value c, Value result) {
-            auto cst = [&](int64_t x) -> Value {
-              return arith::ConstantIndexOp::create(eb, loc, x);
-            };
-            Value at = arith::AddIOp::create(
-                eb, loc, arith::MulIOp::create(eb, loc, r, cst(cols)), c);
-            Value sum = vector::ExtractOp::create(eb, loc, result,
-                                                  ArrayRef<OpFoldResult>{at});
-            auto loop = scf::ForOp::create(
-                eb, loc, cst(0), cst(depth), cst(1), ValueRange{sum},
-                [&](OpBuilder &kb, Location l, Value k, ValueRange acc) {
-                  Value ai = arith::AddIOp::create(
-                      kb, l, arith::MulIOp::create(kb, l, r, cst(depth)), k);
-                  Value bi = arith::AddIOp::create(
-                      kb, l, arith::MulIOp::create(kb, l, k, cst(cols)), c);
-                  Value x = vector::ExtractOp::create(
-                      kb, l, a, ArrayRef<OpFoldResult>{ai});
-                  Value y = vector::ExtractOp::create(
-                      kb, l, bv, ArrayRef<OpFoldResult>{bi});
-                  scf::YieldOp::create(
-                      kb, l,
-                      ValueRange{math::FmaOp::create(kb, l, x, y, acc[0])});
-                });
-            return vector::InsertOp::create(eb, loc, loop.getResult(0), result,
-                                            ArrayRef<OpFoldResult>{at})
-                .getResult();
-          });
+      Value v = multiplyAccumulate(b, loc, compute.getOpA(), compute.getOpB(),
+                                   compute.getOpC(), rows, cols, depth);
       compute.getRes().replaceAllUsesWith(v);
     } else {
       auto store = cast<gpu::SubgroupMmaStoreMatrixOp>(op);
@@ -691,44 +696,10 @@ struct WhittleEmulateGPULaunchesPass
         });
     if (failed(status))
       return failure();
-    Value a = gather.getResult(0), bm = gather.getResult(1);
     // D = A B + C.
-    auto rows = scf::ForOp::create(
-        wb, loc, zero, cst(wb, 16), one, ValueRange{gather.getResult(2)},
-        [&](OpBuilder &rb, Location, Value r, ValueRange rowCarried) {
-          auto cols = scf::ForOp::create(
-              rb, loc, zero, cst(rb, 8), one, rowCarried,
-              [&](OpBuilder &cb, Location, Value col, ValueRange d) {
-                Value at = arith::AddIOp::create(
-                    cb, loc, arith::MulIOp::create(cb, loc, r, cst(cb, 8)),
-                    col);
-                Value init = vector::ExtractOp::create(
-                    cb, loc, d[0], ArrayRef<OpFoldResult>{at});
-                auto dot = scf::ForOp::create(
-                    cb, loc, zero, cst(cb, 16), one, ValueRange{init},
-                    [&](OpBuilder &kb, Location, Value kk, ValueRange sum) {
-                      Value ai = arith::AddIOp::create(
-                          kb, loc,
-                          arith::MulIOp::create(kb, loc, r, cst(kb, 16)), kk);
-                      Value bi = arith::AddIOp::create(
-                          kb, loc,
-                          arith::MulIOp::create(kb, loc, kk, cst(kb, 8)), col);
-                      Value x = vector::ExtractOp::create(
-                          kb, loc, a, ArrayRef<OpFoldResult>{ai});
-                      Value y = vector::ExtractOp::create(
-                          kb, loc, bm, ArrayRef<OpFoldResult>{bi});
-                      scf::YieldOp::create(kb, loc,
-                                           ValueRange{math::FmaOp::create(
-                                               kb, loc, x, y, sum[0])});
-                    });
-                scf::YieldOp::create(cb, loc,
-                                     ValueRange{vector::InsertOp::create(
-                                         cb, loc, dot.getResult(0), d[0],
-                                         ArrayRef<OpFoldResult>{at})});
-              });
-          scf::YieldOp::create(rb, loc, cols.getResults());
-        });
-    Value d = rows.getResult(0);
+    Value d = multiplyAccumulate(wb, loc, gather.getResult(0),
+                                 gather.getResult(1), gather.getResult(2),
+                                 /*rows=*/16, /*cols=*/8, /*depth=*/16);
     // Scatter each lane's D elements to its slots.
     auto scatter = scf::ForOp::create(wb, loc, zero, cst(wb, 32), one);
     OpBuilder sb = OpBuilder::atBlockBegin(scatter.getBody());
