@@ -76,10 +76,74 @@ def default_cpus(threads):
     return allowed[:max(1, min(threads, len(allowed)))]
 
 
+def write_matmul_case(d, op, x, w, y):
+    """d/model.onnx, one `op` node y = op(x, w) with x an input and w an
+    initializer, and d/test_data_set_0 holding x and the expected y."""
+    import onnx
+    from onnx import helper, numpy_helper
+    import numpy as np
+    from onnx.mapping import NP_TYPE_TO_TENSOR_TYPE
+
+    def onnx_type(dtype):
+        return NP_TYPE_TO_TENSOR_TYPE[np.dtype(dtype)]
+    m, k = x.shape
+    graph = helper.make_graph(
+        [helper.make_node(op, ["x", "w"], ["y"], name="matmul")],
+        f"{op.lower()}_{m}x{k}x{w.shape[1]}",
+        [helper.make_tensor_value_info("x", onnx_type(x.dtype), list(x.shape))],
+        [helper.make_tensor_value_info("y", onnx_type(y.dtype), list(y.shape))],
+        [numpy_helper.from_array(w, "w")])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)],
+                              producer_name="whittle-bench")
+    model.ir_version = 8
+    onnx.checker.check_model(model)
+    data = os.path.join(d, "test_data_set_0")
+    os.makedirs(data, exist_ok=True)
+    for name, arr, fn in (("x", x, "input_0.pb"), ("y", y, "output_0.pb")):
+        with open(os.path.join(data, fn), "wb") as f:
+            f.write(numpy_helper.from_array(arr, name).SerializeToString())
+    onnx.save(model, os.path.join(d, "model.onnx"))
+    return d
+
+
 def pinned(cmd, cpus):
     if cpus and shutil.which("taskset"):
         return ["taskset", "-c", ",".join(map(str, cpus))] + cmd
     return cmd
+
+
+def c_compiler():
+    cc = shutil.which("clang-22") or shutil.which("clang") or shutil.which("cc")
+    if not cc:
+        raise BenchError("no C compiler (clang-22, clang or cc) found")
+    return cc
+
+
+def cpuid_mask_lib(timeout=300):
+    """Builds bench/cpuid_mask.c into results/cpuid_mask.so (a preload library
+    under which a program sees no AVX-512 and no VNNI in CPUID) and checks
+    that it takes effect here; returns its path."""
+    os.makedirs(RESULTS, exist_ok=True)
+    lib = os.path.join(RESULTS, "cpuid_mask.so")
+    run([c_compiler(), "-O2", "-shared", "-fPIC", os.path.join(BENCH, "cpuid_mask.c"),
+         "-o", lib, "-ldl"], timeout, "compiling bench/cpuid_mask.c")
+    probe = os.path.join(RESULTS, "cpuid_probe")
+    with open(probe + ".c", "w") as f:
+        f.write('#include <stdio.h>\nint main(void) { __builtin_cpu_init(); '
+                'printf("%d %d\\n", __builtin_cpu_supports("avx2"), '
+                '__builtin_cpu_supports("avx512f") + __builtin_cpu_supports("avx512vnni")); }\n')
+    run([c_compiler(), "-O1", probe + ".c", "-o", probe], timeout, "compiling the CPUID probe")
+    seen = run(preloaded([probe], lib), timeout, "the CPUID probe").stdout.split()
+    if seen != ["1", "0"]:
+        raise BenchError(f"under {rel(lib)} the CPU still reports AVX-512 or VNNI, or no "
+                         f"AVX2 (avx2, avx512f+vnni = {' '.join(seen)})")
+    run(preloaded(["node", "-e", "process.exit(0)"], lib), timeout,
+        "node under bench/cpuid_mask.c")
+    return lib
+
+
+def preloaded(cmd, lib):
+    return ["env", f"LD_PRELOAD={lib}"] + cmd if lib else cmd
 
 
 def run(cmd, timeout, what, cwd=None):
@@ -181,15 +245,17 @@ def whittle_time(run_bin, so, inputs, threads, iterations, warmup, cpus, timeout
     return float(m.group(1))
 
 
-def ort_time(model, inputs, threads, iterations, warmup, cpus, timeout, output_dir=None):
-    """JSON result of bench/ort_run.js (median_ms, min_ms, p90_ms, ...)."""
+def ort_time(model, inputs, threads, iterations, warmup, cpus, timeout, output_dir=None,
+             preload=None):
+    """JSON result of bench/ort_run.js (median_ms, min_ms, p90_ms, ...);
+    `preload`: a library to LD_PRELOAD (cpuid_mask_lib())."""
     cmd = ["node", os.path.join(BENCH, "ort_run.js"), model, "--threads", str(threads),
            "--iterations", str(iterations), "--warmup", str(warmup)]
     for f in inputs:
         cmd += ["--input", f]
     if output_dir:
         cmd += ["--output-dir", output_dir]
-    p = run(pinned(cmd, cpus), timeout, "ort_run.js")
+    p = run(preloaded(pinned(cmd, cpus), preload), timeout, "ort_run.js")
     lines = [l for l in p.stdout.splitlines() if l.startswith("{")]
     if not lines:
         raise BenchError(f"ort_run.js printed no JSON line:\n{p.stdout[-2000:]}")

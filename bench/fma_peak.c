@@ -1,4 +1,6 @@
-/* fma_peak.c - measures the machine's fp32 FMA throughput (GFLOP/s).
+/* fma_peak.c - measures the machine's fp32 FMA throughput (GFLOP/s), or with
+ * --int8 the throughput of the integer multiply-add sequences of int8 GEMM
+ * kernels (G MAC/s; see the integer variants below).
  *
  * Each thread runs CHAINS independent accumulator chains of vector FMAs
  * (acc = acc * a + b) held in registers, so the loop is bound by FMA
@@ -8,7 +10,7 @@
  * affinity mask.
  *
  * Build:  clang-22 -O2 -march=native -pthread bench/fma_peak.c -o fma_peak
- * Run:    fma_peak [--threads 1,2] [--seconds 0.5] [--json]
+ * Run:    fma_peak [--threads 1,2] [--seconds 0.5] [--json] [--int8]
  * With --json, prints one JSON object per (variant, threads) line.
  */
 #define _GNU_SOURCE
@@ -78,6 +80,60 @@ fma_avx512(int64_t blocks) {
   return _mm512_reduce_add_ps(sum);
 }
 
+/* Integer variants (--int8): the instruction sequences of int8 GEMM kernels,
+ * in 8 or 10 independent accumulator chains, as inline assembly so that no
+ * compiler can hoist or fold them. One MAC is one 8-bit product added into a
+ * sum:
+ *   avx2-s16:  vpmaddwd (s16 x s16 pairs into i32) + vpaddd, 16 MACs per ymm
+ *              pair (exact for any 8-bit operands widened to s16)
+ *   avx2-u8s8: vpmaddubsw (u8 x s8 pairs into saturating i16) + vpmaddwd by
+ *              ones + vpaddd, 32 MACs per ymm triple
+ *   vnni-ymm, vnni-zmm: vpdpbusd (four u8 x s8 products into each i32), 32 /
+ *              64 MACs per instruction */
+#define CLOBBERS                                                               \
+  "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8",      \
+      "xmm9", "xmm10", "xmm11", "xmm12"
+
+/* vpmaddwd into a temporary (three rotate), vpaddd into accumulator i. */
+#define S16(i, t)                                                              \
+  "vpmaddwd %%ymm14, %%ymm15, %%ymm" #t "\n\t"                                 \
+  "vpaddd %%ymm" #t ", %%ymm" #i ", %%ymm" #i "\n\t"
+#define U8S8(i, t)                                                             \
+  "vpmaddubsw %%ymm14, %%ymm15, %%ymm" #t "\n\t"                               \
+  "vpmaddwd %%ymm" #t ", %%ymm13, %%ymm" #t "\n\t"                             \
+  "vpaddd %%ymm" #t ", %%ymm" #i ", %%ymm" #i "\n\t"
+#define DPY(i) "vpdpbusd %%ymm14, %%ymm15, %%ymm" #i "\n\t"
+#define DPZ(i) "vpdpbusd %%zmm14, %%zmm15, %%zmm" #i "\n\t"
+
+__attribute__((noinline)) static float avx2S16(int64_t blocks) {
+  for (int64_t i = 0; i < blocks * INNER; ++i)
+    __asm__ volatile(S16(0, 10) S16(1, 11) S16(2, 12) S16(3, 10) S16(4, 11)
+                         S16(5, 12) S16(6, 10) S16(7, 11)::
+                             : CLOBBERS);
+  return 0;
+}
+__attribute__((noinline)) static float avx2U8S8(int64_t blocks) {
+  for (int64_t i = 0; i < blocks * INNER; ++i)
+    __asm__ volatile(U8S8(0, 10) U8S8(1, 11) U8S8(2, 12) U8S8(3, 10) U8S8(4, 11)
+                         U8S8(5, 12) U8S8(6, 10) U8S8(7, 11)::
+                             : CLOBBERS);
+  return 0;
+}
+__attribute__((noinline)) static float vnniYmm(int64_t blocks) {
+  for (int64_t i = 0; i < blocks * INNER; ++i)
+    __asm__ volatile(DPY(0) DPY(1) DPY(2) DPY(3) DPY(4) DPY(5) DPY(6) DPY(7)
+                         DPY(8) DPY(9)::
+                             : CLOBBERS);
+  return 0;
+}
+__attribute__((noinline)) static float vnniZmm(int64_t blocks) {
+  for (int64_t i = 0; i < blocks * INNER; ++i)
+    __asm__ volatile(DPZ(0) DPZ(1) DPZ(2) DPZ(3) DPZ(4) DPZ(5) DPZ(6) DPZ(7)
+                         DPZ(8) DPZ(9)::
+                             : CLOBBERS);
+  return 0;
+}
+
 typedef float (*kernel_fn)(int64_t);
 
 struct variant {
@@ -85,6 +141,8 @@ struct variant {
   kernel_fn fn;
   int lanes;
   int supported;
+  /* Operations (fp32 flops, or int8 MACs) per block of one thread. */
+  double perBlock;
 };
 
 struct job {
@@ -131,15 +189,13 @@ static double run(const struct variant *v, int threads, const int *cpus,
       slowest = jobs[t].seconds;
   }
   pthread_barrier_destroy(&barrier);
-  double flops =
-      2.0 * v->lanes * CHAINS * (double)INNER * (double)blocks * threads;
-  return flops / slowest / 1e9;
+  return v->perBlock * (double)blocks * threads / slowest / 1e9;
 }
 
 int main(int argc, char **argv) {
   int thread_counts[16] = {1, 2}, num_counts = 2;
   double seconds = 0.5;
-  int json = 0;
+  int json = 0, int8 = 0;
   for (int i = 1; i < argc; ++i) {
     if (!strcmp(argv[i], "--threads") && i + 1 < argc) {
       num_counts = 0;
@@ -150,8 +206,11 @@ int main(int argc, char **argv) {
       seconds = atof(argv[++i]);
     } else if (!strcmp(argv[i], "--json")) {
       json = 1;
+    } else if (!strcmp(argv[i], "--int8")) {
+      int8 = 1;
     } else {
-      fprintf(stderr, "usage: %s [--threads 1,2] [--seconds S] [--json]\n",
+      fprintf(stderr,
+              "usage: %s [--threads 1,2] [--seconds S] [--json] [--int8]\n",
               argv[0]);
       return 2;
     }
@@ -167,17 +226,33 @@ int main(int argc, char **argv) {
         cpus[ncpus++] = c;
 
   __builtin_cpu_init();
-  struct variant variants[] = {
+  const double fmaBlock = 2.0 * CHAINS * INNER;
+  struct variant fpVariants[] = {
       {"avx2", fma_avx2, 8,
-       __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")},
-      {"avx512", fma_avx512, 16, __builtin_cpu_supports("avx512f")},
+       __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"),
+       8 * fmaBlock},
+      {"avx512", fma_avx512, 16, __builtin_cpu_supports("avx512f"),
+       16 * fmaBlock},
   };
+  int avx2 = __builtin_cpu_supports("avx2");
+  int vnni = __builtin_cpu_supports("avx512vnni") &&
+             __builtin_cpu_supports("avx512vl");
+  struct variant intVariants[] = {
+      {"avx2-s16", avx2S16, 8, avx2, 8 * 16.0 * INNER},
+      {"avx2-u8s8", avx2U8S8, 8, avx2, 8 * 32.0 * INNER},
+      {"vnni-ymm", vnniYmm, 8, vnni, 10 * 32.0 * INNER},
+      {"vnni-zmm", vnniZmm, 16, vnni, 10 * 64.0 * INNER},
+  };
+  struct variant *variants = int8 ? intVariants : fpVariants;
+  size_t numVariants = int8 ? sizeof intVariants / sizeof intVariants[0]
+                            : sizeof fpVariants / sizeof fpVariants[0];
+  const char *unit = int8 ? "G MAC/s" : "GFLOP/s";
 
-  for (size_t vi = 0; vi < sizeof variants / sizeof variants[0]; ++vi) {
+  for (size_t vi = 0; vi < numVariants; ++vi) {
     const struct variant *v = &variants[vi];
     if (!v->supported) {
       if (!json)
-        printf("%-7s not supported by this CPU\n", v->name);
+        printf("%-9s not supported by this CPU\n", v->name);
       continue;
     }
     /* Calibrate blocks so that one run takes about `seconds`. */
@@ -203,17 +278,16 @@ int main(int argc, char **argv) {
         if (g > best)
           best = g;
       }
+      const char *key = int8 ? "gmacs" : "gflops";
       if (json)
-        printf(
-            "{\"variant\": \"%s\", \"lanes\": %d, \"threads\": %d, "
-            "\"pinned\": %s, \"gflops\": %.2f, \"gflops_per_thread\": %.2f}\n",
-            v->name, v->lanes, threads, pin ? "true" : "false", best,
-            best / threads);
+        printf("{\"variant\": \"%s\", \"lanes\": %d, \"threads\": %d, "
+               "\"pinned\": %s, \"%s\": %.2f, \"%s_per_thread\": %.2f}\n",
+               v->name, v->lanes, threads, pin ? "true" : "false", key, best,
+               key, best / threads);
       else
-        printf("%-7s %2d thread%s: %8.1f GFLOP/s (%.1f per thread, %d chains, "
-               "best of 3)\n",
-               v->name, threads, threads == 1 ? " " : "s", best, best / threads,
-               CHAINS);
+        printf("%-9s %2d thread%s: %8.1f %s (%.1f per thread, best of 3)\n",
+               v->name, threads, threads == 1 ? " " : "s", best, unit,
+               best / threads);
     }
   }
   return 0;

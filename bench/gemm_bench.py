@@ -34,32 +34,13 @@ CASES = [(128, 768, 3072), (128, 3072, 768), (128, 768, 768)]  # (M, K, N)
 
 def make_matmul_model(m, k, n, d):
     """d/model.onnx + d/test_data_set_0/{input_0,output_0}.pb; returns d."""
-    import onnx
-    from onnx import TensorProto, helper, numpy_helper
-    path = os.path.join(d, "model.onnx")
-    if os.path.isfile(path):
+    if os.path.isfile(os.path.join(d, "model.onnx")):
         return d
     rng = np.random.default_rng(m * 1000003 + k * 1009 + n)
     w = (rng.standard_normal((k, n)) / np.sqrt(k)).astype(np.float32)
     x = rng.standard_normal((m, k)).astype(np.float32)
-    graph = helper.make_graph(
-        [helper.make_node("MatMul", ["x", "w"], ["y"], name="matmul")],
-        f"matmul_{m}x{k}x{n}",
-        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [m, k])],
-        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [m, n])],
-        [numpy_helper.from_array(w, "w")])
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)],
-                              producer_name="whittle-bench")
-    model.ir_version = 8
-    onnx.checker.check_model(model)
-    data = os.path.join(d, "test_data_set_0")
-    os.makedirs(data, exist_ok=True)
     y = (x.astype(np.float64) @ w.astype(np.float64)).astype(np.float32)
-    for name, arr, fn in (("x", x, "input_0.pb"), ("y", y, "output_0.pb")):
-        with open(os.path.join(data, fn), "wb") as f:
-            f.write(numpy_helper.from_array(arr, name).SerializeToString())
-    onnx.save(model, path)
-    return d
+    return B.write_matmul_case(d, "MatMul", x, w, y)
 
 
 def fma_peak(threads, cpus, seconds, timeout):

@@ -16,6 +16,10 @@ quantization.rel_error on the model's test data. Whittle (whittle-run) and
 ONNX Runtime (bench/ort_run.js, optimizations 'all') run alternately, --reps
 times each, with the same thread count; the table gives the median of the
 per-rep medians. Prints the CPU and a markdown table.
+
+--isa avx2 measures what a CPU without VNNI runs, on this one: Whittle
+compiles with --mcpu=x86-64-v3 (AVX2) and ONNX Runtime runs under
+bench/cpuid_mask.c, which hides AVX-512 and VNNI from its CPUID checks.
 """
 import argparse
 import json
@@ -30,6 +34,8 @@ SRC = os.path.normpath(os.path.join(HERE, ".."))
 sys.path.insert(0, os.path.join(SRC, "test", "e2e"))
 import onnx  # noqa: E402
 from check_quantized_ort import rewrite  # noqa: E402
+sys.path.insert(0, HERE)
+import benchlib as B  # noqa: E402
 
 BIN = os.path.join(SRC, "build", "bin")
 
@@ -54,9 +60,10 @@ def whittle_ms(lib, threads, iterations):
     return float(out.strip().splitlines()[-1].split()[2])
 
 
-def ort_ms(model, data, threads, iterations):
-    out = run(["node", os.path.join(HERE, "ort_run.js"), model, "--test-data", data,
-               "--threads", str(threads), "--iterations", str(iterations)], capture=True)
+def ort_ms(model, data, threads, iterations, preload=None):
+    out = run(B.preloaded(["node", os.path.join(HERE, "ort_run.js"), model, "--test-data",
+                           data, "--threads", str(threads), "--iterations", str(iterations)],
+                          preload), capture=True)
     return json.loads(out.strip().splitlines()[-1])["median_ms"]
 
 
@@ -68,7 +75,12 @@ def main():
     p.add_argument("--reps", type=int, default=3)
     p.add_argument("--forms", nargs="+", default=["weight-only", "nbits4"])
     p.add_argument("--work", default="/tmp/whittle-quantized-bench")
+    p.add_argument("--isa", choices=["native", "avx2"], default="native",
+                   help="avx2: Whittle for x86-64-v3, ONNX Runtime with AVX-512 and VNNI "
+                        "hidden (bench/cpuid_mask.c)")
     args = p.parse_args()
+    preload = B.cpuid_mask_lib() if args.isa == "avx2" else None
+    isa_flags = ["--mcpu=x86-64-v3"] if args.isa == "avx2" else []
     model_dir = os.path.join(args.work, args.model)
     if not os.path.exists(os.path.join(model_dir, "model.onnx")):
         run(["/usr/bin/python3", os.path.join(SRC, "test", "models", "make_models.py"),
@@ -87,9 +99,9 @@ def main():
             model, count, _ = rewrite(onnx.load(onnx_path), form)
             onnx_path = os.path.join(args.work, f"{args.model}.{form}.onnx")
             onnx.save(model, onnx_path)
-        lib = os.path.join(args.work, f"{args.model}.{form}.so")
+        lib = os.path.join(args.work, f"{args.model}.{form}{'.avx2' if preload else ''}.so")
         run([os.path.join(BIN, "whittle-compile"), onnx_path, "-o", lib] + flags +
-            extra)
+            isa_flags + extra)
         if form in COMPILE_FORMS:
             with open(report) as f:
                 error = json.load(f)["quantization"]["rel_error"]
@@ -97,7 +109,7 @@ def main():
         for _ in range(args.reps):
             ours.append(whittle_ms(lib, args.threads, args.iterations))
             peer.append(ort_ms(onnx_path, os.path.join(model_dir, "test_data_set_0"),
-                               args.threads, args.iterations))
+                               args.threads, args.iterations, preload))
         # Ratios per repetition (each pair ran back to back), then their
         # median: the host's load drifts between repetitions.
         ratio = statistics.median(o / q for o, q in zip(ours, peer))
@@ -110,7 +122,8 @@ def main():
     isa = [f for f in ("avx2", "avx512f", "avx512_vnni", "avx_vnni")
            if f in cpu.split()]
     print(f"CPU: {model_name[0] if model_name else '?'} ({', '.join(isa)}), "
-          f"{args.threads} threads")
+          f"{args.threads} threads" + (": AVX2 only (Whittle --mcpu=x86-64-v3, ONNX Runtime "
+                                       "under bench/cpuid_mask.c)" if preload else ""))
     print(f"| {args.model} form | library | vs fp32 | Whittle ms | vs fp32 | "
           f"ONNX Runtime ms | Whittle / ORT | rel. error |")
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
