@@ -25,7 +25,6 @@ it ("wrong": outputs that differ, "max err": the largest difference).
 import argparse
 import json
 import os
-import shlex
 import subprocess
 import sys
 
