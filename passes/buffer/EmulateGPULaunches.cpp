@@ -14,6 +14,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "MmaSyncLayout.h"
 #include "whittle/Passes/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -623,6 +624,15 @@ struct WhittleEmulateGPULaunchesPass
           ob, loc, DenseElementsAttr::get(vectorOf(n), 0.0f));
     };
     // The f32 value of the low or high bf16 half of an i32 register.
+    // Where element `e` of `lane`'s share of `operand` sits.
+    auto laneCoord = [&](OpBuilder &ob, Value lane,
+                         whittle::mma::Operand operand, int64_t e) {
+      Value origin = cst(ob, 0);
+      return whittle::mma::emitElementCoord(
+          ob, loc, arith::DivUIOp::create(ob, loc, lane, cst(ob, 4)),
+          arith::RemUIOp::create(ob, loc, lane, cst(ob, 4)), operand, e, origin,
+          origin);
+    };
     auto half = [&](OpBuilder &ob, Value reg, bool high) -> Value {
       if (high)
         reg = arith::ShRUIOp::create(
@@ -669,29 +679,22 @@ struct WhittleEmulateGPULaunchesPass
               status = failure();
             return laneMapping.lookupOrDefault(v);
           };
-          Value g = arith::DivUIOp::create(lb, loc, lane, cst(lb, 4));
-          Value t2 = arith::MulIOp::create(
-              lb, loc, arith::RemUIOp::create(lb, loc, lane, cst(lb, 4)),
-              cst(lb, 2));
-          auto plus = [&](Value v, int64_t c) -> Value {
-            return arith::AddIOp::create(lb, loc, v, cst(lb, c));
-          };
+          // Each operand's elements where MmaSyncLayout.h places them.
           Value a = m[0], bm = m[1], c = m[2];
-          for (int64_t i = 0; i < 4; ++i) {
-            Value reg = operand(mma.getOperandA()[i]);
-            Value row = plus(g, 8 * (i % 2)), col = plus(t2, 8 * (i / 2));
-            a = insert(lb, half(lb, reg, false), a, row, col, 16);
-            a = insert(lb, half(lb, reg, true), a, row, plus(col, 1), 16);
+          for (int64_t e = 0; e < 8; ++e) {
+            auto [row, col] = laneCoord(lb, lane, whittle::mma::Operand::A, e);
+            a = insert(lb, half(lb, operand(mma.getOperandA()[e / 2]), e % 2),
+                       a, row, col, 16);
           }
-          for (int64_t i = 0; i < 2; ++i) {
-            Value reg = operand(mma.getOperandB()[i]);
-            Value row = plus(t2, 8 * i);
-            bm = insert(lb, half(lb, reg, false), bm, row, g, 8);
-            bm = insert(lb, half(lb, reg, true), bm, plus(row, 1), g, 8);
+          for (int64_t e = 0; e < 4; ++e) {
+            auto [row, col] = laneCoord(lb, lane, whittle::mma::Operand::B, e);
+            bm = insert(lb, half(lb, operand(mma.getOperandB()[e / 2]), e % 2),
+                        bm, row, col, 8);
           }
-          for (int64_t i = 0; i < 4; ++i)
-            c = insert(lb, operand(mma.getOperandC()[i]), c,
-                       plus(g, 8 * (i / 2)), plus(t2, i % 2), 8);
+          for (int64_t e = 0; e < 4; ++e) {
+            auto [row, col] = laneCoord(lb, lane, whittle::mma::Operand::C, e);
+            c = insert(lb, operand(mma.getOperandC()[e]), c, row, col, 8);
+          }
           scf::YieldOp::create(lb, loc, ValueRange{a, bm, c});
         });
     if (failed(status))
@@ -707,12 +710,8 @@ struct WhittleEmulateGPULaunchesPass
     Value lane = scatter.getInductionVar();
     Value linear = arith::AddIOp::create(
         sb, loc, arith::MulIOp::create(sb, loc, warp, cst(sb, 32)), lane);
-    Value g = arith::DivUIOp::create(sb, loc, lane, cst(sb, 4));
-    Value t2 = arith::MulIOp::create(
-        sb, loc, arith::RemUIOp::create(sb, loc, lane, cst(sb, 4)), cst(sb, 2));
     for (int64_t i = 0; i < 4; ++i) {
-      Value row = arith::AddIOp::create(sb, loc, g, cst(sb, 8 * (i / 2)));
-      Value col = arith::AddIOp::create(sb, loc, t2, cst(sb, i % 2));
+      auto [row, col] = laneCoord(sb, lane, whittle::mma::Operand::C, i);
       Value pos = arith::AddIOp::create(
           sb, loc, arith::MulIOp::create(sb, loc, row, cst(sb, 8)), col);
       Value x =

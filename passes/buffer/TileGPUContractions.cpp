@@ -15,6 +15,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "LinalgBodySlice.h"
+#include "MmaSyncLayout.h"
 
 #include "whittle/Passes/Passes.h"
 
@@ -294,16 +295,24 @@ private:
   }
 
   /// mma.sync: 4 n8 tiles x 4 f32 accumulators per lane, zero at first;
-  /// the lane's group g = lane / 4 and 2t (t = lane % 4) place its
-  /// fragment elements.
+  /// the lane's group g = lane / 4 and t = lane % 4 place its fragment
+  /// elements (MmaSyncLayout.h).
   SmallVector<Value> zeroAccumulators() {
     placeWarp();
     Value lane = arith::RemUIOp::create(kb, loc, tid, cst(kb, 32));
     laneGroup = arith::DivUIOp::create(kb, loc, lane, cst(kb, 4));
-    laneTwice = arith::MulIOp::create(
-        kb, loc, arith::RemUIOp::create(kb, loc, lane, cst(kb, 4)), cst(kb, 2));
+    laneThread = arith::RemUIOp::create(kb, loc, lane, cst(kb, 4));
     Value zero = arith::ConstantOp::create(kb, loc, kb.getF32FloatAttr(0));
     return SmallVector<Value>(4 * kNTiles, zero);
+  }
+
+  /// Row and column of element `element` of this lane's `operand`, offset
+  /// by (rowBase, colBase).
+  std::pair<Value, Value> laneCoord(OpBuilder &ob, mma::Operand operand,
+                                    int64_t element, Value rowBase,
+                                    Value colBase) {
+    return mma::emitElementCoord(ob, loc, laneGroup, laneThread, operand,
+                                 element, rowBase, colBase);
   }
 
   /// Two bf16 values as the i32 register mma.sync takes (low half first).
@@ -318,38 +327,33 @@ private:
     return arith::OrIOp::create(ob, loc, shifted, widen(low));
   }
 
-  /// One slice with mma.sync m16n8k16 (bf16 in, f32 accumulation): A's
-  /// registers hold rows g / g + 8 and columns 2t / 2t + 8 (+1) of the
-  /// warp's 16 x 16 slice, B's rows 2t / 2t + 8 (+1) of column g of each n8
-  /// tile.
+  /// One slice with mma.sync m16n8k16 (bf16 in, f32 accumulation): each
+  /// lane loads its registers' elements of the warp's 16 x 16 slice of x
+  /// and of each n8 tile of y where MmaSyncLayout.h places them.
   SmallVector<Value> multiplyWithMmaSync(OpBuilder &lb, ValueRange carried) {
-    auto at = [&](Value tileValue, Value row, int64_t rowOffset, Value col,
-                  int64_t colOffset) {
-      Value r = arith::AddIOp::create(lb, loc, row, cst(lb, rowOffset));
-      Value c = arith::AddIOp::create(lb, loc, col, cst(lb, colOffset));
-      return memref::LoadOp::create(lb, loc, tileValue, ValueRange{r, c})
-          .getResult();
+    auto registers = [&](mma::Operand operand, Value tileValue, Value rowBase,
+                         Value colBase) {
+      SmallVector<Value> elements, packed;
+      for (int64_t e = 0; e < mma::numElements(operand); ++e) {
+        auto [row, col] = laneCoord(lb, operand, e, rowBase, colBase);
+        elements.push_back(
+            memref::LoadOp::create(lb, loc, tileValue, ValueRange{row, col}));
+      }
+      for (size_t e = 0; e < elements.size(); e += 2)
+        packed.push_back(pack(lb, elements[e], elements[e + 1]));
+      return packed;
     };
-    Value aRow = arith::AddIOp::create(lb, loc, fragmentRow, laneGroup);
-    SmallVector<Value> a;
-    for (int64_t i = 0; i < 4; ++i) {
-      int64_t dr = 8 * (i % 2), dc = 8 * (i / 2);
-      a.push_back(pack(lb, at(xTile, aRow, dr, laneTwice, dc),
-                       at(xTile, aRow, dr, laneTwice, dc + 1)));
-    }
+    SmallVector<Value> a =
+        registers(mma::Operand::A, xTile, fragmentRow, cst(lb, 0));
     Type f32Type = f32;
     auto resultType = LLVM::LLVMStructType::getLiteral(
         lb.getContext(), {f32Type, f32Type, f32Type, f32Type});
     SmallVector<Value> results;
     for (int64_t q = 0; q < kNTiles; ++q) {
-      Value bCol = arith::AddIOp::create(
-          lb, loc, fragmentCol,
-          arith::AddIOp::create(lb, loc, laneGroup, cst(lb, 8 * q)));
-      SmallVector<Value> bRegs;
-      for (int64_t i = 0; i < 2; ++i)
-        bRegs.push_back(pack(lb, at(yTile, laneTwice, 8 * i, bCol, 0),
-                             at(yTile, laneTwice, 8 * i + 1, bCol, 0)));
-      auto mma = NVVM::MmaOp::create(
+      SmallVector<Value> bRegs = registers(
+          mma::Operand::B, yTile, cst(lb, 0),
+          arith::AddIOp::create(lb, loc, fragmentCol, cst(lb, 8 * q)));
+      auto mmaOp = NVVM::MmaOp::create(
           lb, loc, resultType, a, bRegs, carried.slice(4 * q, 4),
           ArrayRef<int64_t>{16, 8, 16}, std::nullopt, std::nullopt,
           std::array<NVVM::MMATypes, 2>{NVVM::MMATypes::bf16,
@@ -358,7 +362,7 @@ private:
                                          NVVM::MMALayout::col});
       for (int64_t i = 0; i < 4; ++i)
         results.push_back(
-            LLVM::ExtractValueOp::create(lb, loc, mma, ArrayRef<int64_t>{i}));
+            LLVM::ExtractValueOp::create(lb, loc, mmaOp, ArrayRef<int64_t>{i}));
     }
     return results;
   }
@@ -498,21 +502,20 @@ private:
     addSharedTileToOutput(cTile);
   }
 
-  /// mma.sync accumulators: this lane's d0..d3 of n-tile q sit at rows
-  /// g, g, g + 8, g + 8 and columns 2t, 2t + 1, 2t, 2t + 1 of the tile.
+  /// mma.sync accumulators: this lane's d0..d3 of n-tile q go where
+  /// MmaSyncLayout.h places C's elements in that tile.
   void addAccumulatorsToOutput(ValueRange accumulators) {
     Value cTile = launch.getWorkgroupAttributions()[2];
-    for (int64_t q = 0; q < kNTiles; ++q)
+    for (int64_t q = 0; q < kNTiles; ++q) {
+      Value tileCol =
+          arith::AddIOp::create(kb, loc, fragmentCol, cst(kb, 8 * q));
       for (int64_t i = 0; i < 4; ++i) {
-        Value row = arith::AddIOp::create(
-            kb, loc, fragmentRow,
-            arith::AddIOp::create(kb, loc, laneGroup, cst(kb, 8 * (i / 2))));
-        Value col = arith::AddIOp::create(
-            kb, loc, fragmentCol,
-            arith::AddIOp::create(kb, loc, laneTwice, cst(kb, 8 * q + i % 2)));
+        auto [row, col] =
+            laneCoord(kb, mma::Operand::C, i, fragmentRow, tileCol);
         memref::StoreOp::create(kb, loc, accumulators[4 * q + i], cTile,
                                 ValueRange{row, col});
       }
+    }
     addSharedTileToOutput(cTile);
   }
 
@@ -550,7 +553,7 @@ private:
   gpu::LaunchOp launch;
   OpBuilder kb{(MLIRContext *)nullptr};
   Value xTile, yTile, acc, tid, rowBase, colBase, threadRow, threadCol;
-  Value fragmentRow, fragmentCol, laneGroup, laneTwice, out;
+  Value fragmentRow, fragmentCol, laneGroup, laneThread, out;
   AffineMap outMap;
   DenseMap<unsigned, Value> batchValues;
 };
