@@ -1,7 +1,9 @@
 //===- FoldQuantization.cpp - dequantize(W) -> matmul => quantized_matmul -===//
 //
 // Weight-only and static QDQ graphs spell an int8 layer as a dequantize of
-// a constant integer weight feeding a float matmul. Folding the dequantize
+// a constant integer weight feeding a float matmul (quantization-aware
+// training exports spell the weight as a quantize of the float weight, and
+// PyTorch's may transpose it after the dequantize). Folding the dequantize
 // into whittle.quantized_matmul keeps the weight integer through lowering,
 // where integer kernels take it; what each dequantized element is does not
 // change. Where the activations are themselves dequantized 8-bit codes
@@ -10,12 +12,16 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "WeightData.h"
+
 #include "whittle/Dialect/Whittle.h"
 #include "whittle/Passes/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+#include <cmath>
 
 namespace whittle {
 #define GEN_PASS_DEF_WHITTLEFOLDQUANTIZATION
@@ -49,6 +55,130 @@ DequantizeOp constantWeightDequantize(Value rhs) {
   return dq;
 }
 
+/// `v` without the reshapes in front of it (they keep the row-major order).
+Value throughReshapes(Value v) {
+  while (auto reshape = v.getDefiningOp<ReshapeOp>())
+    v = reshape.getInput();
+  return v;
+}
+
+/// Fake-quantized weights (QAT exports: QuantizeLinear of a float weight,
+/// then DequantizeLinear) quantize a constant: the codes are computed here,
+/// as ONNX's QuantizeLinear defines them (the f32 quotient rounded half to
+/// even, plus the zero point, saturated), so that the dequantize of the
+/// integer weight folds like any other.
+struct QuantizeConstant : OpRewritePattern<QuantizeOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(QuantizeOp op,
+                                PatternRewriter &rewriter) const override {
+    auto type = cast<RankedTensorType>(op.getResult().getType());
+    auto inputType = cast<RankedTensorType>(op.getInput().getType());
+    if (type.getElementTypeBitWidth() != 8 || !type.hasStaticShape() ||
+        !inputType.getElementType().isF32())
+      return rewriter.notifyMatchFailure(op, "not an f32 -> 8-bit quantize");
+    auto x = readFloatConstant(throughReshapes(op.getInput()));
+    auto scale = readFloatConstant(throughReshapes(op.getScale()));
+    auto zeroPoint = readIntegerConstant(throughReshapes(op.getZeroPoint()));
+    if (!x || !scale || !zeroPoint)
+      return rewriter.notifyMatchFailure(op, "operands are not constants");
+    // Parameters broadcast against the input (aligned at the last dim).
+    ArrayRef<int64_t> shape = type.getShape();
+    auto paramIndex = [&](Value param, int64_t flat) {
+      ArrayRef<int64_t> pshape = cast<ShapedType>(param.getType()).getShape();
+      int64_t index = 0, stride = 1;
+      for (int64_t d = int64_t(shape.size()) - 1,
+                   p = int64_t(pshape.size()) - 1;
+           d >= 0; --d, --p) {
+        int64_t coord = flat % shape[d];
+        flat /= shape[d];
+        if (p >= 0) {
+          if (pshape[p] != 1)
+            index += coord * stride;
+          stride *= pshape[p];
+        }
+      }
+      return index;
+    };
+    bool isUnsigned = type.getElementType().isUnsignedInteger();
+    double lo = isUnsigned ? 0 : -128, hi = isUnsigned ? 255 : 127;
+    SmallVector<int64_t> codes(x->size());
+    for (int64_t i = 0, e = x->size(); i < e; ++i) {
+      float quotient =
+          float((*x)[i]) / float((*scale)[paramIndex(op.getScale(), i)]);
+      double q = double(std::nearbyint(quotient)) +
+                 double((*zeroPoint)[paramIndex(op.getZeroPoint(), i)]);
+      codes[i] = int64_t(std::clamp(q, lo, hi));
+    }
+    rewriter.replaceOp(op, makeInt8Constant(rewriter, op.getLoc(), type, codes,
+                                            "quantized_weight"));
+    return success();
+  }
+};
+
+/// dequantize(W)ᵀ as dequantize(Wᵀ) for `dq` = dequantize(W, s, z) of a
+/// constant 2-D 8-bit weight with parameters per tensor, per row or per
+/// column: the codes transposed into a new constant, the parameters'
+/// shapes swapped. Null when `dq` is not of that form or has other users
+/// (whose weight would then be stored twice).
+Value transposedDequantize(PatternRewriter &rewriter, DequantizeOp dq) {
+  if (!dq || !dq->hasOneUse() || dq.getBlockSize())
+    return {};
+  auto type = cast<RankedTensorType>(dq.getInput().getType());
+  std::optional<SmallVector<int64_t>> codes =
+      readIntegerConstant(throughReshapes(dq.getInput()));
+  if (type.getRank() != 2 || type.getElementTypeBitWidth() != 8 || !codes)
+    return {};
+  int64_t rows = type.getDimSize(0), cols = type.getDimSize(1);
+  SmallVector<Value> params;
+  for (Value param : {dq.getScale(), dq.getZeroPoint()}) {
+    auto ptype = cast<RankedTensorType>(param.getType());
+    if (ptype.getNumElements() == 1) {
+      params.push_back(param);
+      continue;
+    }
+    if (ptype.getRank() != 2 ||
+        (ptype.getDimSize(0) != 1 && ptype.getDimSize(1) != 1))
+      return {};
+    params.push_back(
+        ReshapeOp::create(rewriter, dq.getLoc(), param,
+                          rewriter.getDenseI64ArrayAttr(
+                              {ptype.getDimSize(1), ptype.getDimSize(0)})));
+  }
+  SmallVector<int64_t> transposed(codes->size());
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t c = 0; c < cols; ++c)
+      transposed[c * rows + r] = (*codes)[r * cols + c];
+  Value weight = makeInt8Constant(
+      rewriter, dq.getLoc(),
+      RankedTensorType::get({cols, rows}, type.getElementType()), transposed,
+      "transposed_weight");
+  return DequantizeOp::create(rewriter, dq.getLoc(), weight, params[0],
+                              params[1]);
+}
+
+/// matmul(x, transpose(dequantize(W))) (PyTorch's export of a fake-
+/// quantized Linear on 3-D activations): the transpose moves into the
+/// constant codes.
+struct TransposeDequantizedWeight : OpRewritePattern<TransposeOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(TransposeOp op,
+                                PatternRewriter &rewriter) const override {
+    if (op.getPerm() != ArrayRef<int64_t>{1, 0} ||
+        !llvm::all_of(op->getUsers(), [](Operation *user) {
+          return isa<MatMulOp, GemmOp>(user);
+        }))
+      return rewriter.notifyMatchFailure(op, "not a matmul weight transpose");
+    Value replacement =
+        transposedDequantize(rewriter, constantWeightDequantize(op.getInput()));
+    if (!replacement)
+      return rewriter.notifyMatchFailure(op, "no dequantized constant weight");
+    rewriter.replaceOp(op, replacement);
+    return success();
+  }
+};
+
 struct FoldDequantizedWeightIntoMatMul : OpRewritePattern<MatMulOp> {
   FoldDequantizedWeightIntoMatMul(MLIRContext *ctx, llvm::Statistic &folded)
       : OpRewritePattern(ctx), folded(folded) {}
@@ -75,6 +205,18 @@ struct FoldDequantizedWeightIntoGemm : OpRewritePattern<GemmOp> {
   LogicalResult matchAndRewrite(GemmOp op,
                                 PatternRewriter &rewriter) const override {
     DequantizeOp dq = constantWeightDequantize(op.getB());
+    // Gemm(A, dequantize(W), transB) (PyTorch's export of a Linear on 2-D
+    // activations): the transpose moves into the constant codes.
+    if (dq && op.getTransB() && !op.getTransA()) {
+      Value transposed = transposedDequantize(rewriter, dq);
+      if (!transposed)
+        return rewriter.notifyMatchFailure(op, "weight not transposable");
+      rewriter.modifyOpInPlace(op, [&] {
+        op.getBMutable().assign(transposed);
+        op.setTransB(false);
+      });
+      return success();
+    }
     if (!dq || op.getTransA() || op.getTransB() ||
         op.getAlpha().convertToDouble() != 1.0 ||
         (op.getC() && op.getBeta().convertToDouble() != 1.0) ||
@@ -173,6 +315,7 @@ struct WhittleFoldQuantizationPass
     patterns
         .add<FoldDequantizedWeightIntoMatMul, FoldDequantizedWeightIntoGemm>(
             &getContext(), numFolded);
+    patterns.add<QuantizeConstant, TransposeDequantizedWeight>(&getContext());
     patterns.add<FoldQuantizedActivationsIntoIntegerMatMul>(&getContext(),
                                                             numIntegerFolded);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))

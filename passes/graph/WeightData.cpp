@@ -63,3 +63,38 @@ Value whittle::makeF32Constant(OpBuilder &builder, Location loc,
   auto attr = DenseResourceElementsAttr::get(type, name, std::move(blob));
   return ConstantOp::create(builder, loc, attr);
 }
+
+std::optional<SmallVector<int64_t>> whittle::readIntegerConstant(Value v) {
+  ElementsAttr attr;
+  if (!matchPattern(v, m_Constant(&attr)))
+    return std::nullopt;
+  auto type = dyn_cast<IntegerType>(attr.getElementType());
+  if (!type)
+    return std::nullopt;
+  bool isUnsigned = type.isUnsigned();
+  SmallVector<int64_t> values;
+  values.reserve(attr.getNumElements());
+  if (auto dense = dyn_cast<DenseElementsAttr>(attr)) {
+    for (const APInt &x : dense.getValues<APInt>())
+      values.push_back(isUnsigned ? int64_t(x.getZExtValue())
+                                  : x.getSExtValue());
+    return values;
+  }
+  std::optional<ArrayRef<char>> bytes = int8ConstantBytes(attr);
+  if (!bytes)
+    return std::nullopt;
+  for (char c : *bytes)
+    values.push_back(isUnsigned ? int64_t(uint8_t(c)) : int64_t(int8_t(c)));
+  return values;
+}
+
+Value whittle::makeInt8Constant(OpBuilder &builder, Location loc,
+                                RankedTensorType type, ArrayRef<int64_t> values,
+                                StringRef name) {
+  AsmResourceBlob blob = HeapAsmResourceBlob::allocate(values.size(), 64);
+  MutableArrayRef<char> bytes = blob.getMutableData();
+  for (auto [i, x] : llvm::enumerate(values))
+    bytes[i] = char(uint8_t(x));
+  auto attr = DenseResourceElementsAttr::get(type, name, std::move(blob));
+  return ConstantOp::create(builder, loc, attr);
+}

@@ -105,3 +105,53 @@ func.func @matmul_qdq_per_column(%x: tensor<2x5x4xf32>) -> tensor<2x5x3xf32> {
   %y = whittle.matmul %adq, %dq : (tensor<2x5x4xf32>, tensor<4x3xf32>) -> tensor<2x5x3xf32>
   return %y : tensor<2x5x3xf32>
 }
+
+// -----
+
+// Quantization-aware training exports (PyTorch) quantize the float weight
+// and dequantize it again, per output row, and a Gemm takes it transposed:
+// the codes are computed here as QuantizeLinear defines them (0.5 -> 0,
+// 1.5 -> 2, 2.5 -> 2: halves to even; 100 / 0.5 saturates to 127, -200 to
+// -128) and stored transposed, the parameters per column.
+// CHECK-LABEL: func.func @qat_gemm_trans_b
+// CHECK-DAG: %[[S:.*]] = whittle.constant dense<{{\[\[}}1.000000e+00, 1.000000e+00, 5.000000e-01]]> : tensor<1x3xf32>
+// CHECK-DAG: %[[W:.*]] = whittle.constant dense_resource<transposed_weight> : tensor<2x3xi8>
+// CHECK: %[[Y:.*]] = whittle.quantized_matmul %arg0, %[[W]], %[[S]], %{{.*}} : (tensor<4x2xf32>, tensor<2x3xi8>, tensor<1x3xf32>, tensor<1x3xi8>) -> tensor<4x3xf32>
+// CHECK-NOT: whittle.quantize
+// CHECK-NOT: whittle.gemm
+// CHECK: return %[[Y]]
+// CHECK: transposed_weight: "0x4000000000027F02FF80"
+func.func @qat_gemm_trans_b(%x: tensor<4x2xf32>) -> tensor<4x3xf32> {
+  %w = whittle.constant dense<[[0.5, 1.5], [2.5, -1.0], [100.0, -100.0]]> : tensor<3x2xf32>
+  %s = whittle.constant dense<[1.0, 1.0, 0.5]> : tensor<3xf32>
+  %z = whittle.constant dense<0> : tensor<3xi8>
+  %sr = whittle.reshape %s {shape = array<i64: 3, 1>} : (tensor<3xf32>) -> tensor<3x1xf32>
+  %zr = whittle.reshape %z {shape = array<i64: 3, 1>} : (tensor<3xi8>) -> tensor<3x1xi8>
+  %q = whittle.quantize %w, %sr, %zr : (tensor<3x2xf32>, tensor<3x1xf32>, tensor<3x1xi8>) -> tensor<3x2xi8>
+  %dq = whittle.dequantize %q, %sr, %zr : (tensor<3x2xi8>, tensor<3x1xf32>, tensor<3x1xi8>) -> tensor<3x2xf32>
+  %y = whittle.gemm %x, %dq {trans_b = true} : (tensor<4x2xf32>, tensor<3x2xf32>) -> tensor<4x3xf32>
+  return %y : tensor<4x3xf32>
+}
+
+// -----
+
+// The same export on 3-D activations transposes the dequantized weight for
+// a MatMul; unsigned codes with a zero point: 0.25 / 0.5 -> 0 and 0.75 / 0.5
+// -> 2 (halves to even) plus 128, -3 / 0.5 + 128 = 122, 200 / 0.5 + 128
+// saturates to 255.
+// CHECK-LABEL: func.func @qat_matmul_transpose
+// CHECK: %[[W:.*]] = whittle.constant dense_resource<transposed_weight> : tensor<2x2xui8>
+// CHECK: %[[Y:.*]] = whittle.quantized_matmul %arg0, %[[W]], %{{.*}}, %{{.*}} : (tensor<2x3x2xf32>, tensor<2x2xui8>, tensor<f32>, tensor<ui8>) -> tensor<2x3x2xf32>
+// CHECK-NOT: whittle.transpose
+// CHECK: return %[[Y]]
+// CHECK: transposed_weight: "0x40000000807A82FF"
+func.func @qat_matmul_transpose(%x: tensor<2x3x2xf32>) -> tensor<2x3x2xf32> {
+  %w = whittle.constant dense<[[0.25, 0.75], [-3.0, 200.0]]> : tensor<2x2xf32>
+  %s = whittle.constant dense<0.5> : tensor<f32>
+  %z = whittle.constant dense<128> : tensor<ui8>
+  %q = whittle.quantize %w, %s, %z : (tensor<2x2xf32>, tensor<f32>, tensor<ui8>) -> tensor<2x2xui8>
+  %dq = whittle.dequantize %q, %s, %z : (tensor<2x2xui8>, tensor<f32>, tensor<ui8>) -> tensor<2x2xf32>
+  %t = whittle.transpose %dq {perm = array<i64: 1, 0>} : (tensor<2x2xf32>) -> tensor<2x2xf32>
+  %y = whittle.matmul %x, %t : (tensor<2x3x2xf32>, tensor<2x2xf32>) -> tensor<2x3x2xf32>
+  return %y : tensor<2x3x2xf32>
+}

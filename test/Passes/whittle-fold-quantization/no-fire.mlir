@@ -98,3 +98,30 @@ func.func @qdq_scales_along_k(%x: tensor<5x4xf32>) -> (tensor<5x3xf32>, tensor<5
   %y1 = whittle.matmul %tdq, %rdq : (tensor<5x4xf32>, tensor<4x3xf32>) -> tensor<5x3xf32>
   return %y0, %y1 : tensor<5x3xf32>, tensor<5x3xf32>
 }
+
+// -----
+
+// A transposed dequantized weight that is also used as it is (returned
+// here) is not transposed into a second integer copy: the matmul stays on
+// the dequantized float weight. A transpose feeding something other than a
+// matmul stays too.
+// CHECK-LABEL: func.func @transposed_weight_shared
+// CHECK: %[[DQ:.*]] = whittle.dequantize
+// CHECK: %[[T:.*]] = whittle.transpose %[[DQ]]
+// CHECK: whittle.matmul %arg0, %[[T]]
+// CHECK: %[[U:.*]] = whittle.transpose
+// CHECK: whittle.add %[[U]]
+// CHECK-NOT: whittle.quantized_matmul
+func.func @transposed_weight_shared(%x: tensor<3x2xf32>) -> (tensor<3x2xf32>, tensor<2x2xf32>, tensor<2x2xf32>) {
+  %w = whittle.constant dense<[[1, -2], [3, 4]]> : tensor<2x2xi8>
+  %s = whittle.constant dense<0.5> : tensor<f32>
+  %z = whittle.constant dense<0> : tensor<i8>
+  %dq = whittle.dequantize %w, %s, %z : (tensor<2x2xi8>, tensor<f32>, tensor<i8>) -> tensor<2x2xf32>
+  %t = whittle.transpose %dq {perm = array<i64: 1, 0>} : (tensor<2x2xf32>) -> tensor<2x2xf32>
+  %y = whittle.matmul %x, %t : (tensor<3x2xf32>, tensor<2x2xf32>) -> tensor<3x2xf32>
+  %v = whittle.constant dense<[[5, 6], [7, -8]]> : tensor<2x2xi8>
+  %vdq = whittle.dequantize %v, %s, %z : (tensor<2x2xi8>, tensor<f32>, tensor<i8>) -> tensor<2x2xf32>
+  %u = whittle.transpose %vdq {perm = array<i64: 1, 0>} : (tensor<2x2xf32>) -> tensor<2x2xf32>
+  %a = whittle.add %u, %u : (tensor<2x2xf32>, tensor<2x2xf32>) -> tensor<2x2xf32>
+  return %y, %dq, %a : tensor<3x2xf32>, tensor<2x2xf32>, tensor<2x2xf32>
+}
