@@ -108,7 +108,9 @@ struct QuantizeConstant : OpRewritePattern<QuantizeOp> {
           float((*x)[i]) / float((*scale)[paramIndex(op.getScale(), i)]);
       double q = double(std::nearbyint(quotient)) +
                  double((*zeroPoint)[paramIndex(op.getZeroPoint(), i)]);
-      codes[i] = int64_t(std::clamp(q, lo, hi));
+      // A NaN quotient (0 / 0) saturates low, as ONNX Runtime's kernel
+      // (max then min of the SSE quotient) leaves it.
+      codes[i] = std::isnan(q) ? int64_t(lo) : int64_t(std::clamp(q, lo, hi));
     }
     rewriter.replaceOp(op, makeInt8Constant(rewriter, op.getLoc(), type, codes,
                                             "quantized_weight"));
