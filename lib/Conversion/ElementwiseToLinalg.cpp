@@ -339,7 +339,9 @@ Value scalarOp(QuantizeOp op, OpBuilder &b, Location loc, ValueRange args) {
                                       arith::DivFOp::create(b, loc, x, scale));
   q = arith::AddFOp::create(b, loc, q, zeroPoint);
   auto [lo, hi] = integerRange(intType);
-  q = arith::MaximumFOp::create(b, loc, q, scalarConstant(b, loc, f, lo));
+  // maxnum: a NaN quotient saturates low, as ONNX Runtime's kernel gives it
+  // (a NaN converted to an integer would be undefined).
+  q = arith::MaxNumFOp::create(b, loc, q, scalarConstant(b, loc, f, lo));
   q = arith::MinimumFOp::create(b, loc, q, scalarConstant(b, loc, f, hi));
   return convertScalar(b, loc, q, intType);
 }

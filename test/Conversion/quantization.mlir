@@ -13,7 +13,7 @@
 // CHECK: %[[R:.*]] = math.roundeven %[[D]] : f32
 // CHECK: %[[A:.*]] = arith.addf %[[R]], %[[ZF]] : f32
 // CHECK: arith.constant -1.280000e+02 : f32
-// CHECK: arith.maximumf
+// CHECK: arith.maxnumf
 // CHECK: arith.constant 1.270000e+02 : f32
 // CHECK: arith.minimumf
 // CHECK: arith.fptosi %{{.*}} : f32 to i8
