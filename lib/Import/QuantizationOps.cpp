@@ -503,8 +503,8 @@ void whittle::registerQuantizationOps(OpRegistry &r) {
   r.add("com.microsoft", "MatMulNBits", 1, importMatMulNBits, "quantize",
         "bits 4 and 8, constant B, uint8, float32 or no zero points; no "
         "g_idx; any accuracy_level (computed in float32)");
-  const char *qNotes = "integer types; per tensor, per axis or blocked "
-                       "(opset 21)";
+  const char *qNotes = "integer types (INT4 and UINT4 too); per tensor, per "
+                       "axis or blocked (opset 21)";
   for (int64_t since : {13, 19, 21}) {
     r.add("", "QuantizeLinear", since, importQuantizeLinear, "quantize",
           qNotes);

@@ -21,6 +21,10 @@ namespace {
 /// Tensors with more elements than this become dense_resource blobs; smaller
 /// ones stay DenseElementsAttr so that folders can evaluate them.
 constexpr int64_t kMaxDenseElements = 64;
+
+/// ONNX's 4-bit integer types (IR version 10; newer than the protobuf
+/// definitions this is built against, so by number).
+constexpr int32_t kOnnxUint4 = 21, kOnnxInt4 = 22;
 } // namespace
 
 Type whittle::import::convertElementType(MLIRContext &ctx, int32_t type) {
@@ -56,12 +60,18 @@ Type whittle::import::convertElementType(MLIRContext &ctx, int32_t type) {
     return intType(64, false);
   case onnx::TensorProto::UINT64:
     return intType(64, true);
+  case kOnnxInt4:
+    return intType(4, false);
+  case kOnnxUint4:
+    return intType(4, true);
   default:
     return {};
   }
 }
 
 std::string whittle::import::elementTypeName(int32_t type) {
+  if (type == kOnnxInt4 || type == kOnnxUint4)
+    return type == kOnnxInt4 ? "INT4" : "UINT4";
   if (onnx::TensorProto::DataType_IsValid(type))
     return onnx::TensorProto::DataType_Name(
         static_cast<onnx::TensorProto::DataType>(type));
@@ -268,6 +278,41 @@ TensorImporter::convertTensor(const onnx::TensorProto &tensor,
     shape.push_back(d);
   }
   auto type = RankedTensorType::get(shape, elt);
+
+  // 4-bit integers come two to a byte, the first element in the low nibble
+  // (raw or external bytes, or one byte per int32_data entry); they are
+  // kept one to a byte, signed ones sign-extended.
+  if (elt.isInteger(4)) {
+    std::string packedField;
+    ArrayRef<char> packed;
+    if (tensor.data_location() == onnx::TensorProto::EXTERNAL) {
+      auto bytes =
+          externalData(tensor, tensorLoc, "tensor '" + name.str() + "'");
+      if (failed(bytes))
+        return failure();
+      packed = *bytes;
+    } else if (tensor.has_raw_data()) {
+      packed =
+          ArrayRef<char>(tensor.raw_data().data(), tensor.raw_data().size());
+    } else {
+      for (int32_t x : tensor.int32_data())
+        packedField.push_back(char(x));
+      packed = ArrayRef<char>(packedField.data(), packedField.size());
+    }
+    if (packed.size() != size_t((n + 1) / 2)) {
+      emitError(tensorLoc) << "tensor '" << name << "' holds " << packed.size()
+                           << " bytes but its type " << type << " packs into "
+                           << (n + 1) / 2;
+      return failure();
+    }
+    bool isSigned = !elt.isUnsignedInteger();
+    std::vector<char> bytes(n);
+    for (int64_t i = 0; i < n; ++i) {
+      int nibble = (uint8_t(packed[i / 2]) >> (4 * (i % 2))) & 0xF;
+      bytes[i] = char(isSigned && nibble >= 8 ? nibble - 16 : nibble);
+    }
+    return makeElements(type, bytes, /*borrowed=*/false, name, tensorLoc);
+  }
 
   if (tensor.data_location() == onnx::TensorProto::EXTERNAL) {
     auto bytes = externalData(tensor, tensorLoc, "tensor '" + name.str() + "'");

@@ -74,9 +74,11 @@ struct QuantizeConstant : OpRewritePattern<QuantizeOp> {
                                 PatternRewriter &rewriter) const override {
     auto type = cast<RankedTensorType>(op.getResult().getType());
     auto inputType = cast<RankedTensorType>(op.getInput().getType());
-    if (type.getElementTypeBitWidth() != 8 || !type.hasStaticShape() ||
+    unsigned bits = type.getElementTypeBitWidth();
+    if ((bits != 8 && bits != 4) || !type.hasStaticShape() ||
         !inputType.getElementType().isF32())
-      return rewriter.notifyMatchFailure(op, "not an f32 -> 8-bit quantize");
+      return rewriter.notifyMatchFailure(op,
+                                         "not an f32 -> 8- or 4-bit quantize");
     auto x = readFloatConstant(throughReshapes(op.getInput()));
     auto scale = readFloatConstant(throughReshapes(op.getScale()));
     auto zeroPoint = readIntegerConstant(throughReshapes(op.getZeroPoint()));
@@ -101,7 +103,9 @@ struct QuantizeConstant : OpRewritePattern<QuantizeOp> {
       return index;
     };
     bool isUnsigned = type.getElementType().isUnsignedInteger();
-    double lo = isUnsigned ? 0 : -128, hi = isUnsigned ? 255 : 127;
+    double lo = isUnsigned ? 0 : -std::ldexp(1.0, bits - 1),
+           hi = isUnsigned ? std::ldexp(1.0, bits) - 1
+                           : std::ldexp(1.0, bits - 1) - 1;
     SmallVector<int64_t> codes(x->size());
     for (int64_t i = 0, e = x->size(); i < e; ++i) {
       float quotient =
@@ -112,8 +116,8 @@ struct QuantizeConstant : OpRewritePattern<QuantizeOp> {
       // (max then min of the SSE quotient) leaves it.
       codes[i] = std::isnan(q) ? int64_t(lo) : int64_t(std::clamp(q, lo, hi));
     }
-    rewriter.replaceOp(op, makeInt8Constant(rewriter, op.getLoc(), type, codes,
-                                            "quantized_weight"));
+    rewriter.replaceOp(op, makeSmallIntConstant(rewriter, op.getLoc(), type,
+                                                codes, "quantized_weight"));
     return success();
   }
 };
@@ -151,7 +155,7 @@ Value transposedDequantize(PatternRewriter &rewriter, DequantizeOp dq) {
   for (int64_t r = 0; r < rows; ++r)
     for (int64_t c = 0; c < cols; ++c)
       transposed[c * rows + r] = (*codes)[r * cols + c];
-  Value weight = makeInt8Constant(
+  Value weight = makeSmallIntConstant(
       rewriter, dq.getLoc(),
       RankedTensorType::get({cols, rows}, type.getElementType()), transposed,
       "transposed_weight");

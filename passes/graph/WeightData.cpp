@@ -80,17 +80,26 @@ std::optional<SmallVector<int64_t>> whittle::readIntegerConstant(Value v) {
                                   : x.getSExtValue());
     return values;
   }
-  std::optional<ArrayRef<char>> bytes = int8ConstantBytes(attr);
-  if (!bytes)
+  // 8- and 4-bit resources hold one element per byte (4-bit ones in the
+  // low nibble).
+  auto resource = dyn_cast<DenseResourceElementsAttr>(attr);
+  AsmResourceBlob *blob =
+      resource ? resource.getRawHandle().getBlob() : nullptr;
+  unsigned bits = type.getWidth();
+  if (!blob || (bits != 8 && bits != 4) ||
+      blob->getData().size() != size_t(attr.getNumElements()))
     return std::nullopt;
-  for (char c : *bytes)
-    values.push_back(isUnsigned ? int64_t(uint8_t(c)) : int64_t(int8_t(c)));
+  for (char c : blob->getData()) {
+    int64_t v = bits == 8 ? int64_t(uint8_t(c)) : int64_t(uint8_t(c) & 0xF);
+    int64_t half = int64_t(1) << (bits - 1);
+    values.push_back(!isUnsigned && v >= half ? v - 2 * half : v);
+  }
   return values;
 }
 
-Value whittle::makeInt8Constant(OpBuilder &builder, Location loc,
-                                RankedTensorType type, ArrayRef<int64_t> values,
-                                StringRef name) {
+Value whittle::makeSmallIntConstant(OpBuilder &builder, Location loc,
+                                    RankedTensorType type,
+                                    ArrayRef<int64_t> values, StringRef name) {
   AsmResourceBlob blob = HeapAsmResourceBlob::allocate(values.size(), 64);
   MutableArrayRef<char> bytes = blob.getMutableData();
   for (auto [i, x] : llvm::enumerate(values))

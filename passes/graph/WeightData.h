@@ -23,16 +23,17 @@ namespace whittle {
 std::optional<llvm::SmallVector<double>> readFloatConstant(mlir::Value v);
 
 /// The elements of integer constant `v` (a whittle.constant, dense or an
-/// 8-bit resource, splats expanded), signed or unsigned as its type says;
+/// 8- or 4-bit resource of one byte each, splats expanded), signed or
+/// unsigned as its type says;
 /// nullopt otherwise.
 std::optional<llvm::SmallVector<int64_t>> readIntegerConstant(mlir::Value v);
 
-/// A whittle.constant of 8-bit integer `type` holding `values` (in its
-/// range), as a resource blob named after `name`.
-mlir::Value makeInt8Constant(mlir::OpBuilder &builder, mlir::Location loc,
-                             mlir::RankedTensorType type,
-                             llvm::ArrayRef<int64_t> values,
-                             llvm::StringRef name);
+/// A whittle.constant of 8- or 4-bit integer `type` holding `values` (in
+/// its range; one byte each), as a resource blob named after `name`.
+mlir::Value makeSmallIntConstant(mlir::OpBuilder &builder, mlir::Location loc,
+                                 mlir::RankedTensorType type,
+                                 llvm::ArrayRef<int64_t> values,
+                                 llvm::StringRef name);
 
 /// A whittle.constant of f32 `type` holding `values`, as a resource blob
 /// named after `name` (weights stay out of the printed IR).
