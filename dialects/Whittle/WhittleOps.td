@@ -135,6 +135,8 @@ def Whittle_ReciprocalOp : Whittle_UnaryOp<"reciprocal", Whittle_FloatTensor> {
 def Whittle_ExpOp : Whittle_UnaryOp<"exp", Whittle_FloatTensor> { let summary = "Elementwise e^x"; }
 def Whittle_LogOp : Whittle_UnaryOp<"log", Whittle_FloatTensor> { let summary = "Elementwise natural log"; }
 def Whittle_ErfOp : Whittle_UnaryOp<"erf", Whittle_FloatTensor> { let summary = "Elementwise error function"; }
+def Whittle_SinOp : Whittle_UnaryOp<"sin", Whittle_FloatTensor> { let summary = "Elementwise sine"; }
+def Whittle_CosOp : Whittle_UnaryOp<"cos", Whittle_FloatTensor> { let summary = "Elementwise cosine"; }
 def Whittle_TanhOp : Whittle_UnaryOp<"tanh", Whittle_FloatTensor> { let summary = "Elementwise tanh"; }
 def Whittle_SigmoidOp : Whittle_UnaryOp<"sigmoid", Whittle_FloatTensor> { let summary = "Elementwise 1/(1+e^-x)"; }
 def Whittle_ReluOp : Whittle_UnaryOp<"relu", Whittle_IntOrFloatTensor> { let summary = "Elementwise max(x, 0)"; }

@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "LoweringUtils.h"
+#include "SinCos.h"
 
 #include "whittle/Conversion/WhittleToLinalg.h"
 #include "whittle/Dialect/Whittle.h"
@@ -196,6 +197,14 @@ Value scalarOp(LogOp, OpBuilder &b, Location loc, ValueRange args) {
 
 Value scalarOp(ErfOp, OpBuilder &b, Location loc, ValueRange args) {
   return math::ErfOp::create(b, loc, args[0]);
+}
+
+Value scalarOp(SinOp, OpBuilder &b, Location loc, ValueRange args) {
+  return emitSinCos(b, loc, args[0], /*cosine=*/false);
+}
+
+Value scalarOp(CosOp, OpBuilder &b, Location loc, ValueRange args) {
+  return emitSinCos(b, loc, args[0], /*cosine=*/true);
 }
 
 Value scalarOp(TanhOp, OpBuilder &b, Location loc, ValueRange args) {
@@ -522,6 +531,7 @@ void whittle::populateElementwiseToLinalgPatterns(RewritePatternSet &patterns) {
            ElementwiseOpLowering<GreaterEqualOp>, ElementwiseOpLowering<SqrtOp>,
            ElementwiseOpLowering<ReciprocalOp>, ElementwiseOpLowering<ExpOp>,
            ElementwiseOpLowering<LogOp>, ElementwiseOpLowering<ErfOp>,
+           ElementwiseOpLowering<SinOp>, ElementwiseOpLowering<CosOp>,
            ElementwiseOpLowering<TanhOp>, ElementwiseOpLowering<SigmoidOp>,
            ElementwiseOpLowering<ReluOp>, ElementwiseOpLowering<NegOp>,
            ElementwiseOpLowering<AbsOp>, ElementwiseOpLowering<NotOp>,

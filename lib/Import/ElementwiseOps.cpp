@@ -138,6 +138,8 @@ void whittle::registerElementwiseOps(OpRegistry &r) {
   r.add("", "Exp", 13, importUnary<ExpOp>, "exp");
   r.add("", "Log", 13, importUnary<LogOp>, "log");
   r.add("", "Erf", 13, importUnary<ErfOp>, "erf");
+  r.add("", "Sin", 7, importUnary<SinOp>, "sin");
+  r.add("", "Cos", 7, importUnary<CosOp>, "cos");
   r.add("", "Tanh", 13, importUnary<TanhOp>, "tanh");
   r.add("", "Sigmoid", 13, importUnary<SigmoidOp>, "sigmoid");
   r.add("", "Relu", 13, importUnary<ReluOp>, "relu");

@@ -163,8 +163,8 @@ std::optional<AttentionOutput> whittle::traceAttentionOutput(AttentionOp op) {
 /// Elementwise ops that act on each channel on its own.
 static bool isPositionWise(Operation *op) {
   return isa<AddOp, SubOp, MulOp, DivOp, PowOp, MinOp, MaxOp, SqrtOp,
-             ReciprocalOp, ExpOp, LogOp, ErfOp, TanhOp, SigmoidOp, ReluOp,
-             NegOp, AbsOp, GeluOp>(op);
+             ReciprocalOp, ExpOp, LogOp, ErfOp, SinOp, CosOp, TanhOp, SigmoidOp,
+             ReluOp, NegOp, AbsOp, GeluOp>(op);
 }
 
 static bool isScalar(Value v) {

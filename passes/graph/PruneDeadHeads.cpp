@@ -369,6 +369,10 @@ bool outputIsZero(const FeedForward &ffn, const Linear &down, int64_t j) {
         r = std::max(a, b);
       else if (isa<ErfOp>(op))
         r = std::erf(a);
+      else if (isa<SinOp>(op))
+        r = std::sin(a);
+      else if (isa<CosOp>(op))
+        r = std::cos(a);
       else if (isa<TanhOp>(op))
         r = std::tanh(a);
       else if (isa<SigmoidOp>(op))

@@ -19,9 +19,9 @@ using namespace whittle;
 static bool isElementwise(Operation *op) {
   return isa<AddOp, SubOp, MulOp, DivOp, PowOp, MinOp, MaxOp, AndOp, OrOp,
              EqualOp, LessOp, LessEqualOp, GreaterOp, GreaterEqualOp, WhereOp,
-             SqrtOp, ReciprocalOp, ExpOp, LogOp, ErfOp, TanhOp, SigmoidOp,
-             ReluOp, RoundOp, NegOp, AbsOp, NotOp, GeluOp, ClipOp, CastOp,
-             QuantizeOp, DequantizeOp>(op);
+             SqrtOp, ReciprocalOp, ExpOp, LogOp, ErfOp, SinOp, CosOp, TanhOp,
+             SigmoidOp, ReluOp, RoundOp, NegOp, AbsOp, NotOp, GeluOp, ClipOp,
+             CastOp, QuantizeOp, DequantizeOp>(op);
 }
 
 void SequenceRebuilder::begin(func::FuncOp target) {

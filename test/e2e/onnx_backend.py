@@ -22,7 +22,8 @@ data set.
 
 Whittle specializes some operands at compile time: shapes, axes, slice
 bounds, split sizes, clip bounds, Trilu's k, Range's bounds (CONSTANT_OPERANDS
-below). A graph input that feeds such an operand directly is frozen with
+below). A graph input that feeds such an operand, directly or through other
+ops (not through Shape or Size), is frozen with
 `--freeze-input NAME=test_data_set_K/input_J.pb`: it becomes a constant with
 the data set's value and leaves the compiled signature, and whittle-run skips
 its input file (it binds the others by name). Data sets whose frozen values
@@ -200,6 +201,12 @@ def select(test, upgrade=True):
         for i in CONSTANT_OPERANDS.get(n.op_type, ()):
             if i < len(n.input) and n.input[i]:
                 constant_only.add(n.input[i])
+    # What such an operand is computed from is constant too (a window
+    # function's size cast and scaled before Range), except through Shape and
+    # Size, which read only a tensor's shape.
+    for n in reversed(model.graph.node):
+        if n.op_type not in ("Shape", "Size") and any(o in constant_only for o in n.output):
+            constant_only.update(i for i in n.input if i)
     test.frozen = [(k, vi.name) for k, vi in enumerate(graph_inputs)
                    if vi.name in constant_only]
     frozen_names = {name for _, name in test.frozen}
