@@ -645,6 +645,14 @@ WHITTLE_REDUCE_OP(ReduceMaxOp)
 WHITTLE_REDUCE_OP(ReduceMinOp)
 #undef WHITTLE_REDUCE_OP
 
+LogicalResult CumSumOp::verify() {
+  int64_t rank = getInput().getType().getRank();
+  if (getAxis() < 0 || getAxis() >= rank)
+    return emitOpError("axis ")
+           << getAxis() << " is out of range for rank " << rank;
+  return success();
+}
+
 LogicalResult SoftmaxOp::verify() {
   int64_t rank = getInput().getType().getRank();
   if (getAxis() < 0 || getAxis() >= rank)

@@ -327,6 +327,20 @@ def Whittle_SoftmaxOp : Whittle_Op<"softmax", [], 1> {
   let hasVerifier = 1;
 }
 
+def Whittle_CumSumOp : Whittle_Op<"cumsum", [], 1> {
+  let summary = "Cumulative sum along one axis";
+  let description = [{
+    `result[..., i, ...]` is the sum of `input[..., j, ...]` over j <= i
+    along `axis` (j < i when `exclusive`; j >= i, or j > i, when `reverse`),
+    as ONNX CumSum defines it.
+  }];
+  let arguments = (ins Whittle_IntOrFloatTensor:$input, I64Attr:$axis,
+                       DefaultValuedAttr<BoolAttr, "false">:$exclusive,
+                       DefaultValuedAttr<BoolAttr, "false">:$reverse);
+  let results = (outs Whittle_IntOrFloatTensor:$result);
+  let hasVerifier = 1;
+}
+
 def Whittle_LayerNormOp : Whittle_Op<"layer_norm"> {
   let summary = "Layer normalization over the dimensions from axis on";
   let arguments = (ins Whittle_FloatTensor:$input, Whittle_FloatTensor:$scale,

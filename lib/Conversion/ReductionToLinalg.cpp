@@ -290,6 +290,61 @@ struct LayerNormOpLowering : OpRewritePattern<LayerNormOp> {
   }
 };
 
+/// Cumulative sum as a masked reduction: result[..., i, ...] sums
+/// input[..., j, ...] over the j that the direction and exclusivity admit,
+/// a reduction over a second copy of the axis. It costs L^2 per row of length
+/// L, which the position ids of an attention mask (its common use) afford,
+/// and maps onto every target's reductions.
+struct CumSumOpLowering : OpRewritePattern<CumSumOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(CumSumOp op,
+                                PatternRewriter &rewriter) const override {
+    if (failed(requireStaticShapes(op, rewriter)))
+      return failure();
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rewriter.getContext();
+    auto type = op.getInput().getType();
+    Type elementType = type.getElementType();
+    Type ct =
+        isa<FloatType>(elementType) ? computeType(elementType) : elementType;
+    int64_t rank = type.getRank(), axis = op.getAxis();
+    SmallVector<int64_t> shape(type.getShape());
+    shape.push_back(type.getDimSize(axis));
+    SmallVector<AffineExpr> inputIndex;
+    for (int64_t d = 0; d < rank; ++d)
+      inputIndex.push_back(getAffineDimExpr(d == axis ? rank : d, ctx));
+    AffineMap inputMap = AffineMap::get(rank + 1, 0, inputIndex, ctx);
+    bool exclusive = op.getExclusive(), reverse = op.getReverse();
+    arith::CmpIPredicate admitted =
+        reverse ? (exclusive ? arith::CmpIPredicate::ugt
+                             : arith::CmpIPredicate::uge)
+                : (exclusive ? arith::CmpIPredicate::ult
+                             : arith::CmpIPredicate::ule);
+    Value sum = buildReduction(
+        rewriter, loc, shape, {rank}, op.getInput(), {inputMap},
+        scalarConstant(rewriter, loc, ct, 0.0),
+        [&](OpBuilder &b, Location l, ValueRange args) {
+          Value i = linalg::IndexOp::create(b, l, axis);
+          Value j = linalg::IndexOp::create(b, l, rank);
+          Value x = convertScalar(b, l, args[0], ct);
+          Value term = arith::SelectOp::create(
+              b, l, arith::CmpIOp::create(b, l, admitted, j, i), x,
+              scalarConstant(b, l, ct, 0.0));
+          return isa<FloatType>(ct)
+                     ? arith::AddFOp::create(b, l, args[1], term).getResult()
+                     : arith::AddIOp::create(b, l, args[1], term).getResult();
+        });
+    if (ct != elementType)
+      sum = buildElementwise(rewriter, loc, type, sum,
+                             [&](OpBuilder &b, Location l, ValueRange args) {
+                               return convertScalar(b, l, args[0], elementType);
+                             });
+    rewriter.replaceOp(op, sum);
+    return success();
+  }
+};
+
 } // namespace
 
 void whittle::populateReductionToLinalgPatterns(RewritePatternSet &patterns) {
@@ -297,5 +352,6 @@ void whittle::populateReductionToLinalgPatterns(RewritePatternSet &patterns) {
                ReduceOpLowering<ReduceMeanOp, ReduceKind::Mean>,
                ReduceOpLowering<ReduceMaxOp, ReduceKind::Max>,
                ReduceOpLowering<ReduceMinOp, ReduceKind::Min>,
-               SoftmaxOpLowering, LayerNormOpLowering>(patterns.getContext());
+               SoftmaxOpLowering, LayerNormOpLowering, CumSumOpLowering>(
+      patterns.getContext());
 }

@@ -54,6 +54,26 @@ LogicalResult importSoftmax(NodeBinder &b) {
   return b.setResults(y);
 }
 
+LogicalResult importCumSum(NodeBinder &b) {
+  Value x, axisInput, y;
+  int64_t exclusive, reverse;
+  SmallVector<int64_t> axis;
+  if (b.tensor(0, x) || b.tensor(1, axisInput) ||
+      b.attr("exclusive", exclusive, 0) || b.attr("reverse", reverse, 0) ||
+      b.constantInts(axisInput, "axis", axis))
+    return failure();
+  if (axis.size() != 1)
+    return b.error() << "axis must hold one value, not " << axis.size();
+  int64_t normalized;
+  OpBuilder &builder = b.getBuilder();
+  if (b.normalizeAxis(axis[0], NodeBinder::rank(x), normalized) ||
+      b.create<CumSumOp>(y, x, builder.getI64IntegerAttr(normalized),
+                         builder.getBoolAttr(exclusive != 0),
+                         builder.getBoolAttr(reverse != 0)))
+    return failure();
+  return b.setResults(y);
+}
+
 } // namespace
 
 void whittle::registerReductionOps(OpRegistry &r) {
@@ -73,6 +93,9 @@ void whittle::registerReductionOps(OpRegistry &r) {
         notes);
   r.add("", "ReduceMin", 18, importReduce<ReduceMinOp, true>, "reduce_min",
         notes18);
+  for (int64_t since : {11, 14})
+    r.add("", "CumSum", since, importCumSum, "cumsum",
+          "axis must be constant; exclusive, reverse");
   r.add("", "Softmax", 13, importSoftmax, "softmax",
         "single-axis semantics of opset 13 (older models are upgraded)");
 }

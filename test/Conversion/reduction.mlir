@@ -113,3 +113,21 @@ func.func @layer_norm(%x: tensor<2x3x8xf16>, %s: tensor<8xf16>, %b: tensor<8xf16
   %0 = whittle.layer_norm %x, %s, %b {axis = 2 : i64} : (tensor<2x3x8xf16>, tensor<8xf16>, tensor<8xf16>) -> tensor<2x3x8xf16>
   return %0 : tensor<2x3x8xf16>
 }
+
+// -----
+
+// CumSum as a masked reduction over a second copy of the axis (d2): the
+// reverse exclusive form adds input[j] for j > i.
+// CHECK-DAG: #[[$IN:.*]] = affine_map<(d0, d1, d2) -> (d0, d2)>
+// CHECK-DAG: #[[$OUT:.*]] = affine_map<(d0, d1, d2) -> (d0, d1)>
+// CHECK-LABEL: func.func @cumsum_reverse_exclusive
+// CHECK: linalg.generic {indexing_maps = [#[[$IN]], #[[$OUT]]], iterator_types = ["parallel", "parallel", "reduction"]}
+// CHECK: %[[I:.*]] = linalg.index 1
+// CHECK: %[[J:.*]] = linalg.index 2
+// CHECK: %[[ADMIT:.*]] = arith.cmpi ugt, %[[J]], %[[I]]
+// CHECK: arith.select %[[ADMIT]]
+// CHECK: arith.addi
+func.func @cumsum_reverse_exclusive(%x: tensor<2x5xi64>) -> tensor<2x5xi64> {
+  %0 = whittle.cumsum %x {axis = 1 : i64, exclusive = true, reverse = true} : (tensor<2x5xi64>) -> tensor<2x5xi64>
+  return %0 : tensor<2x5xi64>
+}

@@ -85,6 +85,7 @@ CONSTANT_OPERANDS = {
     "Clip": (1, 2),             # min, max
     "ConstantOfShape": (0,),    # shape
     "Range": (0, 1, 2),         # start, limit, delta
+    "CumSum": (1,),             # axis
 }
 
 
