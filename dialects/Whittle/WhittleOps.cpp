@@ -97,6 +97,14 @@ static LogicalResult verifyAxes(Operation *op, ArrayRef<int64_t> axes,
   return success();
 }
 
+/// A single axis must lie in [0, rank).
+static LogicalResult verifyAxis(Operation *op, int64_t axis, int64_t rank) {
+  if (axis < 0 || axis >= rank)
+    return op->emitOpError("axis ")
+           << axis << " is out of range for rank " << rank;
+  return success();
+}
+
 static std::optional<SmallVector<int64_t>> constantIntValues(Value v) {
   DenseIntElementsAttr attr;
   if (!matchPattern(v, m_Constant(&attr)))
@@ -646,27 +654,18 @@ WHITTLE_REDUCE_OP(ReduceMinOp)
 #undef WHITTLE_REDUCE_OP
 
 LogicalResult CumSumOp::verify() {
-  int64_t rank = getInput().getType().getRank();
-  if (getAxis() < 0 || getAxis() >= rank)
-    return emitOpError("axis ")
-           << getAxis() << " is out of range for rank " << rank;
-  return success();
+  return verifyAxis(*this, getAxis(), getInput().getType().getRank());
 }
 
 LogicalResult SoftmaxOp::verify() {
-  int64_t rank = getInput().getType().getRank();
-  if (getAxis() < 0 || getAxis() >= rank)
-    return emitOpError("axis ")
-           << getAxis() << " is out of range for rank " << rank;
-  return success();
+  return verifyAxis(*this, getAxis(), getInput().getType().getRank());
 }
 
 LogicalResult LayerNormOp::verify() {
   auto input = getInput().getType();
   int64_t axis = getAxis();
-  if (axis < 0 || axis >= input.getRank())
-    return emitOpError("axis ")
-           << axis << " is out of range for rank " << input.getRank();
+  if (failed(verifyAxis(*this, axis, input.getRank())))
+    return failure();
   ArrayRef<int64_t> normalized = input.getShape().drop_front(axis);
   for (Value v : {getScale(), getBias()}) {
     if (!v)
