@@ -15,6 +15,7 @@ const OpRegistry &OpRegistry::get() {
     OpRegistry r;
     registerElementwiseOps(r);
     registerLinearAlgebraOps(r);
+    registerEinsumOps(r);
     registerReductionOps(r);
     registerNormalizationOps(r);
     registerDataMovementOps(r);

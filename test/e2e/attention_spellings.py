@@ -153,6 +153,33 @@ def case_k_bthd(seed):
     return g.model([out]), [attention(f["q"], f["k"].transpose(0, 2, 1, 3), f["v"])], 1
 
 
+def case_einsum(seed):
+    # Both products written as Einsum (as exports of torch.einsum code do).
+    g, r = Graph(), rng(seed)
+    q, k, v = qkv(g, r)
+    s = g.op("Einsum", [q, k], equation="bhqd,bhkd->bhqk")
+    s = g.op("Mul", [s, g.const(np.float32(SCALE))])
+    p = g.op("Softmax", [s], axis=-1)
+    out = g.op("Einsum", [p, v], equation="bhqk,bhkd->bhqd")
+    f = g.feeds
+    return g.model([out]), [attention(f["q"], f["k"], f["v"])], 1
+
+
+def case_einsum_bthd(seed):
+    # Einsum on [B, T, H, D] projections, the output back in that layout.
+    g, r = Graph(), rng(seed)
+    q = g.input("q", r.standard_normal((B, T, H, D)).astype(np.float32))
+    k = g.input("k", r.standard_normal((B, T, H, D)).astype(np.float32))
+    v = g.input("v", r.standard_normal((B, T, H, D)).astype(np.float32))
+    s = g.op("Einsum", [q, k], equation="bqhd,bkhd->bhqk")
+    s = g.op("Div", [s, g.const(np.float32(np.sqrt(D)))])
+    p = g.op("Softmax", [s], axis=-1)
+    out = g.op("Einsum", [p, v], equation="bhqk,bkhd->bqhd")
+    f = g.feeds
+    t = lambda x: x.transpose(0, 2, 1, 3)
+    return g.model([out]), [t(attention(t(f["q"]), t(f["k"]), t(f["v"])))], 1
+
+
 def case_cast_softmax(seed):
     g, r = Graph(), rng(seed)
     q, k, v = qkv(g, r)

@@ -87,6 +87,7 @@ constexpr int64_t kMinUpgradableOpset = 1;
 // One registration function per op family (lib/Import/*Ops.cpp).
 void registerElementwiseOps(OpRegistry &registry);
 void registerLinearAlgebraOps(OpRegistry &registry);
+void registerEinsumOps(OpRegistry &registry);
 void registerReductionOps(OpRegistry &registry);
 void registerNormalizationOps(OpRegistry &registry);
 void registerDataMovementOps(OpRegistry &registry);
