@@ -187,6 +187,9 @@ LogicalResult importEinsum(NodeBinder &b) {
   Indices out;
   if (parseEquation(b, equation, ranks, idx, out))
     return failure();
+  for (size_t i = 0; i < out.size(); ++i)
+    if (out.find(out[i], i + 1) != std::string::npos)
+      return b.error() << "output index '" << out[i] << "' repeats";
   for (char c : out)
     if (llvm::none_of(idx, [&](const Indices &in) {
           return in.find(c) != std::string::npos;
