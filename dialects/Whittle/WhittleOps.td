@@ -141,6 +141,8 @@ def Whittle_TanhOp : Whittle_UnaryOp<"tanh", Whittle_FloatTensor> { let summary 
 def Whittle_SigmoidOp : Whittle_UnaryOp<"sigmoid", Whittle_FloatTensor> { let summary = "Elementwise 1/(1+e^-x)"; }
 def Whittle_ReluOp : Whittle_UnaryOp<"relu", Whittle_IntOrFloatTensor> { let summary = "Elementwise max(x, 0)"; }
 def Whittle_RoundOp : Whittle_UnaryOp<"round", Whittle_FloatTensor> { let summary = "Elementwise round half to even"; }
+def Whittle_FloorOp : Whittle_UnaryOp<"floor", Whittle_FloatTensor> { let summary = "Elementwise round toward -inf"; }
+def Whittle_CeilOp : Whittle_UnaryOp<"ceil", Whittle_FloatTensor> { let summary = "Elementwise round toward +inf"; }
 def Whittle_NegOp : Whittle_UnaryOp<"neg", Whittle_IntOrFloatTensor> {
   let summary = "Elementwise negation";
   let hasFolder = 1;

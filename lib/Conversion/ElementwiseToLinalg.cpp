@@ -199,6 +199,14 @@ Value scalarOp(ErfOp, OpBuilder &b, Location loc, ValueRange args) {
   return math::ErfOp::create(b, loc, args[0]);
 }
 
+Value scalarOp(FloorOp, OpBuilder &b, Location loc, ValueRange args) {
+  return math::FloorOp::create(b, loc, args[0]);
+}
+
+Value scalarOp(CeilOp, OpBuilder &b, Location loc, ValueRange args) {
+  return math::CeilOp::create(b, loc, args[0]);
+}
+
 Value scalarOp(SinOp, OpBuilder &b, Location loc, ValueRange args) {
   return emitSinCos(b, loc, args[0], /*cosine=*/false);
 }
@@ -532,6 +540,7 @@ void whittle::populateElementwiseToLinalgPatterns(RewritePatternSet &patterns) {
            ElementwiseOpLowering<ReciprocalOp>, ElementwiseOpLowering<ExpOp>,
            ElementwiseOpLowering<LogOp>, ElementwiseOpLowering<ErfOp>,
            ElementwiseOpLowering<SinOp>, ElementwiseOpLowering<CosOp>,
+           ElementwiseOpLowering<FloorOp>, ElementwiseOpLowering<CeilOp>,
            ElementwiseOpLowering<TanhOp>, ElementwiseOpLowering<SigmoidOp>,
            ElementwiseOpLowering<ReluOp>, ElementwiseOpLowering<NegOp>,
            ElementwiseOpLowering<AbsOp>, ElementwiseOpLowering<NotOp>,

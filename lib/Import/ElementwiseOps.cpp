@@ -87,6 +87,94 @@ LogicalResult importClip(NodeBinder &b) {
   return b.setResults(y);
 }
 
+/// Activations composed of ops the compiler has, so that every pass and
+/// target handles them: `body` builds the result from x.
+template <typename Body>
+LogicalResult importComposed(NodeBinder &b, Body body) {
+  Value x, y;
+  if (b.tensor(0, x) || body(x, NodeBinder::elementType(x), y))
+    return failure();
+  return b.setResults(y);
+}
+
+/// LeakyRelu: x < 0 ? alpha x : x.
+LogicalResult importLeakyRelu(NodeBinder &b) {
+  float alpha;
+  if (b.attr("alpha", alpha, 0.01f))
+    return failure();
+  return importComposed(b, [&](Value x, Type elt, Value &y) {
+    Value zero = b.scalarConstant(elt, 0.0), negative, scaled;
+    return b.create<LessOp>(negative, x, zero) ||
+           b.create<MulOp>(scaled, x, b.scalarConstant(elt, alpha)) ||
+           b.create<WhereOp>(y, negative, scaled, x);
+  });
+}
+
+/// Elu: x < 0 ? alpha (e^x - 1) : x.
+LogicalResult importElu(NodeBinder &b) {
+  float alpha;
+  if (b.attr("alpha", alpha, 1.0f))
+    return failure();
+  return importComposed(b, [&](Value x, Type elt, Value &y) {
+    Value zero = b.scalarConstant(elt, 0.0), negative, e;
+    return b.create<LessOp>(negative, x, zero) || b.create<ExpOp>(e, x) ||
+           b.create<SubOp>(e, e, b.scalarConstant(elt, 1.0)) ||
+           b.create<MulOp>(e, e, b.scalarConstant(elt, alpha)) ||
+           b.create<WhereOp>(y, negative, e, x);
+  });
+}
+
+/// Softplus: log(1 + e^x), as max(x, 0) + log(1 + e^-|x|) so that large x
+/// does not overflow to infinity.
+LogicalResult importSoftplus(NodeBinder &b) {
+  return importComposed(b, [&](Value x, Type elt, Value &y) {
+    Value zero = b.scalarConstant(elt, 0.0), positive, t;
+    return b.create<MaxOp>(positive, x, zero) || b.create<AbsOp>(t, x) ||
+           b.create<NegOp>(t, t) || b.create<ExpOp>(t, t) ||
+           b.create<AddOp>(t, t, b.scalarConstant(elt, 1.0)) ||
+           b.create<LogOp>(t, t) || b.create<AddOp>(y, positive, t);
+  });
+}
+
+/// HardSigmoid: clip(alpha x + beta, 0, 1); HardSwish: x HardSigmoid(x)
+/// with alpha 1/6 and beta 1/2.
+ParseResult hardSigmoid(NodeBinder &b, Value x, Type elt, float alpha,
+                        float beta, Value &y) {
+  OpBuilder &builder = b.getBuilder();
+  return failure(b.create<MulOp>(y, x, b.scalarConstant(elt, alpha)) ||
+                 b.create<AddOp>(y, y, b.scalarConstant(elt, beta)) ||
+                 b.create<ClipOp>(y, y, builder.getF64FloatAttr(0.0),
+                                  builder.getF64FloatAttr(1.0)));
+}
+
+LogicalResult importHardSigmoid(NodeBinder &b) {
+  float alpha, beta;
+  if (b.attr("alpha", alpha, 0.2f) || b.attr("beta", beta, 0.5f))
+    return failure();
+  return importComposed(b, [&](Value x, Type elt, Value &y) {
+    return hardSigmoid(b, x, elt, alpha, beta, y);
+  });
+}
+
+LogicalResult importHardSwish(NodeBinder &b) {
+  return importComposed(b, [&](Value x, Type elt, Value &y) {
+    return hardSigmoid(b, x, elt, 1.0f / 6.0f, 0.5f, y) ||
+           b.create<MulOp>(y, x, y);
+  });
+}
+
+/// Sign: 1, -1, or x * 0 (0 for zeros, NaN for NaN).
+LogicalResult importSign(NodeBinder &b) {
+  return importComposed(b, [&](Value x, Type elt, Value &y) {
+    Value zero = b.scalarConstant(elt, 0.0), positive, negative, rest;
+    return b.create<GreaterOp>(positive, x, zero) ||
+           b.create<LessOp>(negative, x, zero) ||
+           b.create<MulOp>(rest, x, zero) ||
+           b.create<WhereOp>(y, negative, b.scalarConstant(elt, -1.0), rest) ||
+           b.create<WhereOp>(y, positive, b.scalarConstant(elt, 1.0), y);
+  });
+}
+
 LogicalResult importCast(NodeBinder &b) {
   Value x, y;
   int64_t to;
@@ -147,6 +235,14 @@ void whittle::registerElementwiseOps(OpRegistry &r) {
   r.add("", "Abs", 13, importUnary<AbsOp>, "abs");
   r.add("", "Gelu", 20, importGelu, "gelu", "`approximate=\"tanh\"` supported");
   r.add("", "Clip", 13, importClip, "clip", "min/max must be constants");
+  r.add("", "LeakyRelu", 6, importLeakyRelu, "less + mul + where");
+  r.add("", "Elu", 6, importElu, "less + exp + where");
+  r.add("", "Softplus", 1, importSoftplus, "max + log(1 + exp(-|x|))");
+  r.add("", "HardSigmoid", 6, importHardSigmoid, "mul + add + clip");
+  r.add("", "HardSwish", 14, importHardSwish, "x * hard sigmoid");
+  r.add("", "Sign", 13, importSign, "greater + less + where");
+  r.add("", "Floor", 13, importUnary<FloorOp>, "floor");
+  r.add("", "Ceil", 13, importUnary<CeilOp>, "ceil");
   r.add("", "Cast", 13, importCast, "cast",
         "float→int truncates; saturate attribute ignored");
   r.add("", "Where", 13, importWhere, "where", "broadcasting select");

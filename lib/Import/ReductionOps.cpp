@@ -54,6 +54,25 @@ LogicalResult importSoftmax(NodeBinder &b) {
   return b.setResults(y);
 }
 
+/// LogSoftmax: (x - max) - log(sum(exp(x - max))) along the axis, not
+/// log(softmax), which would turn probabilities that underflow into -inf.
+LogicalResult importLogSoftmax(NodeBinder &b) {
+  Value x, max, shifted, sum, y;
+  int64_t axis;
+  if (b.tensor(0, x) || b.attr("axis", axis, -1) ||
+      b.normalizeAxis(axis, NodeBinder::rank(x), axis))
+    return failure();
+  OpBuilder &builder = b.getBuilder();
+  auto axes = builder.getDenseI64ArrayAttr({axis});
+  auto keep = builder.getBoolAttr(true);
+  if (b.create<ReduceMaxOp>(max, x, axes, keep) ||
+      b.create<SubOp>(shifted, x, max) || b.create<ExpOp>(sum, shifted) ||
+      b.create<ReduceSumOp>(sum, sum, axes, keep) ||
+      b.create<LogOp>(sum, sum) || b.create<SubOp>(y, shifted, sum))
+    return failure();
+  return b.setResults(y);
+}
+
 LogicalResult importCumSum(NodeBinder &b) {
   Value x, axisInput, y;
   int64_t exclusive, reverse;
@@ -96,6 +115,8 @@ void whittle::registerReductionOps(OpRegistry &r) {
   for (int64_t since : {11, 14})
     r.add("", "CumSum", since, importCumSum, "cumsum",
           "axis must be constant; exclusive, reverse");
+  r.add("", "LogSoftmax", 13, importLogSoftmax,
+        "reduce_max + sub + exp + reduce_sum + log + sub");
   r.add("", "Softmax", 13, importSoftmax, "softmax",
         "single-axis semantics of opset 13 (older models are upgraded)");
 }

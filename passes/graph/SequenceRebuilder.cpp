@@ -20,8 +20,8 @@ static bool isElementwise(Operation *op) {
   return isa<AddOp, SubOp, MulOp, DivOp, PowOp, MinOp, MaxOp, AndOp, OrOp,
              EqualOp, LessOp, LessEqualOp, GreaterOp, GreaterEqualOp, WhereOp,
              SqrtOp, ReciprocalOp, ExpOp, LogOp, ErfOp, SinOp, CosOp, TanhOp,
-             SigmoidOp, ReluOp, RoundOp, NegOp, AbsOp, NotOp, GeluOp, ClipOp,
-             CastOp, QuantizeOp, DequantizeOp>(op);
+             SigmoidOp, ReluOp, RoundOp, FloorOp, CeilOp, NegOp, AbsOp, NotOp,
+             GeluOp, ClipOp, CastOp, QuantizeOp, DequantizeOp>(op);
 }
 
 void SequenceRebuilder::begin(func::FuncOp target) {
