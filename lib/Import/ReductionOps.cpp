@@ -73,6 +73,49 @@ LogicalResult importLogSoftmax(NodeBinder &b) {
   return b.setResults(y);
 }
 
+/// ArgMax / ArgMin: the first (or, with select_last_index, the last)
+/// position along the axis that equals the reduction; a NaN counts as
+/// equal to a NaN result, so that the first NaN is found as numpy finds it.
+template <typename ReduceOpTy> LogicalResult importArgReduce(NodeBinder &b) {
+  Value x;
+  int64_t axis, keepdims, last;
+  if (b.tensor(0, x) || b.attr("axis", axis, 0) ||
+      b.attr("keepdims", keepdims, 1) || b.attr("select_last_index", last, 0) ||
+      b.normalizeAxis(axis, NodeBinder::rank(x), axis))
+    return failure();
+  auto type = NodeBinder::typeOf(x);
+  int64_t n = type.getDimSize(axis);
+  if (ShapedType::isDynamic(n))
+    return b.error() << "the reduced axis must have a static size";
+  OpBuilder &builder = b.getBuilder();
+  auto axes = builder.getDenseI64ArrayAttr({axis});
+  // Positions along the axis, shaped to broadcast against x.
+  SmallVector<int64_t> positionShape(type.getRank(), 1);
+  positionShape[axis] = n;
+  SmallVector<int64_t> positions(n);
+  for (int64_t i = 0; i < n; ++i)
+    positions[i] = i;
+  Type i64 = builder.getI64Type();
+  Value position = b.constant(cast<ElementsAttr>(
+      DenseElementsAttr::get(RankedTensorType::get(positionShape, i64),
+                             ArrayRef<int64_t>(positions))));
+  Value extreme, hit, xIsNumber, extremeIsNumber, bothNaN, candidates, y;
+  if (b.create<ReduceOpTy>(extreme, x, axes, builder.getBoolAttr(true)) ||
+      b.create<EqualOp>(hit, x, extreme) ||
+      b.create<EqualOp>(xIsNumber, x, x) ||
+      b.create<EqualOp>(extremeIsNumber, extreme, extreme) ||
+      b.create<OrOp>(bothNaN, xIsNumber, extremeIsNumber) ||
+      b.create<NotOp>(bothNaN, bothNaN) || b.create<OrOp>(hit, hit, bothNaN) ||
+      b.create<WhereOp>(candidates, hit, position,
+                        b.scalarConstant(i64, last ? -1.0 : double(n))))
+    return failure();
+  auto keep = builder.getBoolAttr(keepdims != 0);
+  if (last ? b.create<ReduceMaxOp>(y, candidates, axes, keep)
+           : b.create<ReduceMinOp>(y, candidates, axes, keep))
+    return failure();
+  return b.setResults(y);
+}
+
 LogicalResult importCumSum(NodeBinder &b) {
   Value x, axisInput, y;
   int64_t exclusive, reverse;
@@ -115,6 +158,12 @@ void whittle::registerReductionOps(OpRegistry &r) {
   for (int64_t since : {11, 14})
     r.add("", "CumSum", since, importCumSum, "cumsum",
           "axis must be constant; exclusive, reverse");
+  r.add("", "ArgMax", 13, importArgReduce<ReduceMaxOp>,
+        "reduce_max + equal + where + reduce_min",
+        "keepdims, select_last_index; the axis must have a static size");
+  r.add("", "ArgMin", 13, importArgReduce<ReduceMinOp>,
+        "reduce_min + equal + where + reduce_min",
+        "keepdims, select_last_index; the axis must have a static size");
   r.add("", "LogSoftmax", 13, importLogSoftmax,
         "reduce_max + sub + exp + reduce_sum + log + sub");
   r.add("", "Softmax", 13, importSoftmax, "softmax",
