@@ -380,6 +380,83 @@ LogicalResult importTrilu(NodeBinder &b) {
   return b.setResults(y);
 }
 
+/// Pad: per padded axis, a gather of the source position of every output
+/// position (negative pads crop), then for the constant mode a select of
+/// the value where that position lies outside the input. Every mode is a
+/// constant index vector: edge clamps, reflect mirrors, wrap wraps.
+LogicalResult importPad(NodeBinder &b) {
+  Value x, padsInput, valueInput, axesInput;
+  std::string mode;
+  if (b.tensor(0, x) || b.tensor(1, padsInput) ||
+      b.optionalTensor(2, valueInput) || b.optionalTensor(3, axesInput) ||
+      b.enumAttr("mode", mode, {"constant", "reflect", "edge", "wrap"}))
+    return failure();
+  int64_t rank = NodeBinder::rank(x);
+  SmallVector<int64_t> pads, axes;
+  if (b.constantInts(padsInput, "pads", pads))
+    return failure();
+  if (axesInput) {
+    if (b.constantInts(axesInput, "axes", axes))
+      return failure();
+  } else {
+    axes = llvm::to_vector(llvm::seq<int64_t>(0, rank));
+  }
+  if (pads.size() != 2 * axes.size())
+    return b.error() << "pads holds " << pads.size() << " values for "
+                     << axes.size() << " axes";
+  double value = 0.0;
+  if (valueInput && b.constantScalar(valueInput, "constant_value", value))
+    return failure();
+  OpBuilder &builder = b.getBuilder();
+  Type i64 = builder.getI64Type();
+  for (size_t a = 0; a < axes.size(); ++a) {
+    int64_t axis;
+    if (b.normalizeAxis(axes[a], rank, axis))
+      return failure();
+    int64_t before = pads[a], after = pads[a + axes.size()];
+    if (!before && !after)
+      continue;
+    auto type = NodeBinder::typeOf(x);
+    int64_t n = type.getDimSize(axis), size = n + before + after;
+    if (ShapedType::isDynamic(n))
+      return b.error() << "padded axis " << axis << " must have a static size";
+    if (size < 0 || (mode != "constant" && n == 0))
+      return b.error() << "pads " << before << ", " << after
+                       << " do not fit axis " << axis << " of size " << n;
+    if (mode == "reflect" && (before >= n || after >= n))
+      return b.error() << "reflect pads must be smaller than the axis (" << n
+                       << ")";
+    SmallVector<int64_t> source(size);
+    SmallVector<bool> inside(size);
+    for (int64_t i = 0; i < size; ++i) {
+      int64_t s = i - before;
+      inside[i] = s >= 0 && s < n;
+      if (mode == "reflect")
+        s = s < 0 ? -s : s >= n ? 2 * (n - 1) - s : s;
+      else if (mode == "wrap")
+        s = ((s % n) + n) % n;
+      source[i] = std::clamp<int64_t>(s, 0, std::max<int64_t>(n - 1, 0));
+    }
+    Value indices = b.constant(cast<ElementsAttr>(DenseElementsAttr::get(
+        RankedTensorType::get({size}, i64), ArrayRef<int64_t>(source))));
+    Value gathered;
+    if (b.create<GatherOp>(gathered, x, indices,
+                           builder.getI64IntegerAttr(axis)))
+      return failure();
+    if (mode == "constant" && llvm::is_contained(inside, false)) {
+      SmallVector<int64_t> maskShape(rank, 1);
+      maskShape[axis] = size;
+      Value mask = b.constant(cast<ElementsAttr>(DenseElementsAttr::get(
+          RankedTensorType::get(maskShape, builder.getI1Type()), inside)));
+      if (b.create<WhereOp>(gathered, mask, gathered,
+                            b.scalarConstant(type.getElementType(), value)))
+        return failure();
+    }
+    x = gathered;
+  }
+  return b.setResults(x);
+}
+
 } // namespace
 
 void whittle::registerDataMovementOps(OpRegistry &r) {
@@ -388,6 +465,10 @@ void whittle::registerDataMovementOps(OpRegistry &r) {
   r.add("", "Transpose", 13, importTranspose, "transpose",
         "default perm reverses");
   r.add("", "Concat", 13, importConcat, "concat");
+  for (int64_t since : {13, 18, 19})
+    r.add("", "Pad", since, importPad, "gather + where",
+          "constant, edge, reflect, wrap; pads, value and axes constant; "
+          "padded axes of static size");
   r.add("", "Split", 13, importSplit<false>, "split",
         "split sizes from the input, else even pieces");
   r.add("", "Split", 18, importSplit<true>, "split",

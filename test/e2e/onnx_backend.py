@@ -86,6 +86,7 @@ CONSTANT_OPERANDS = {
     "ConstantOfShape": (0,),    # shape
     "Range": (0, 1, 2),         # start, limit, delta
     "CumSum": (1,),             # axis
+    "Pad": (1, 2, 3),           # pads, constant_value, axes
 }
 
 
