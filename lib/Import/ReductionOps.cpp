@@ -13,14 +13,17 @@ namespace {
 
 /// Reductions whose axes come from the `axes` input (ReduceSum from opset
 /// 13, the others from 18) or from the attribute; `noop_with_empty_axes`
-/// exists wherever axes is an input.
-template <typename OpTy, bool AxesAsInput>
-LogicalResult importReduce(NodeBinder &b) {
-  Value x, y;
-  int64_t keepdims, noop = 0;
-  if (b.tensor(0, x) || b.attr("keepdims", keepdims, 1) ||
+/// exists wherever axes is an input. Reads x, the normalized axes and
+/// keepdims.
+template <bool AxesAsInput>
+ParseResult parseReduction(NodeBinder &b, Value &x,
+                           SmallVectorImpl<int64_t> &normalized,
+                           bool &keepdims) {
+  int64_t keep, noop = 0;
+  if (b.tensor(0, x) || b.attr("keepdims", keep, 1) ||
       (AxesAsInput && b.attr("noop_with_empty_axes", noop, 0)))
     return failure();
+  keepdims = keep != 0;
   SmallVector<int64_t> axes;
   if (AxesAsInput) {
     Value v;
@@ -36,11 +39,66 @@ LogicalResult importReduce(NodeBinder &b) {
   int64_t rank = NodeBinder::rank(x);
   if (axes.empty() && !noop)
     axes = llvm::to_vector(llvm::seq<int64_t>(0, rank));
-  SmallVector<int64_t> normalized;
-  if (b.normalizeAxes(axes, rank, normalized) ||
-      b.create<OpTy>(y, x, b.getBuilder().getDenseI64ArrayAttr(normalized),
-                     b.getBuilder().getBoolAttr(keepdims != 0)))
+  return b.normalizeAxes(axes, rank, normalized);
+}
+
+template <typename OpTy, bool AxesAsInput>
+LogicalResult importReduce(NodeBinder &b) {
+  Value x, y;
+  SmallVector<int64_t> axes;
+  bool keepdims;
+  OpBuilder &builder = b.getBuilder();
+  if (parseReduction<AxesAsInput>(b, x, axes, keepdims) ||
+      b.create<OpTy>(y, x, builder.getDenseI64ArrayAttr(axes),
+                     builder.getBoolAttr(keepdims)))
     return failure();
+  return b.setResults(y);
+}
+
+/// The reductions ONNX defines on top of a sum: L1 (of |x|), L2 (sqrt of
+/// the sum of squares), SumSquare, LogSum, and LogSumExp (shifted by the
+/// maximum, so that large inputs do not overflow).
+enum class ComposedReduction { L1, L2, SumSquare, LogSum, LogSumExp };
+
+template <ComposedReduction Kind, bool AxesAsInput>
+LogicalResult importComposedReduction(NodeBinder &b) {
+  Value x, t, y;
+  SmallVector<int64_t> axes;
+  bool keepdims;
+  if (parseReduction<AxesAsInput>(b, x, axes, keepdims))
+    return failure();
+  OpBuilder &builder = b.getBuilder();
+  auto axesAttr = builder.getDenseI64ArrayAttr(axes);
+  auto sum = [&](Value in, Value &out, bool keep) {
+    return b.create<ReduceSumOp>(out, in, axesAttr, builder.getBoolAttr(keep));
+  };
+  switch (Kind) {
+  case ComposedReduction::L1:
+    if (b.create<AbsOp>(t, x) || sum(t, y, keepdims))
+      return failure();
+    break;
+  case ComposedReduction::L2:
+  case ComposedReduction::SumSquare:
+    if (b.create<MulOp>(t, x, x) || sum(t, y, keepdims) ||
+        (Kind == ComposedReduction::L2 && b.create<SqrtOp>(y, y)))
+      return failure();
+    break;
+  case ComposedReduction::LogSum:
+    if (sum(x, y, keepdims) || b.create<LogOp>(y, y))
+      return failure();
+    break;
+  case ComposedReduction::LogSumExp: {
+    Value shift, shiftOut;
+    if (b.create<ReduceMaxOp>(shift, x, axesAttr, builder.getBoolAttr(true)) ||
+        b.create<ReduceMaxOp>(shiftOut, x, axesAttr,
+                              builder.getBoolAttr(keepdims)) ||
+        b.create<SubOp>(t, x, shift) || b.create<ExpOp>(t, t) ||
+        sum(t, y, keepdims) || b.create<LogOp>(y, y) ||
+        b.create<AddOp>(y, y, shiftOut))
+      return failure();
+    break;
+  }
+  }
   return b.setResults(y);
 }
 
@@ -143,6 +201,23 @@ void whittle::registerReductionOps(OpRegistry &r) {
   const char *notes18 = "axes input must be constant; noop_with_empty_axes";
   r.add("", "ReduceSum", 13, importReduce<ReduceSumOp, true>, "reduce_sum",
         notes18);
+  auto composed = [&](const char *name, auto at13, auto at18,
+                      const char *lowering) {
+    r.add("", name, 13, at13, lowering, notes);
+    r.add("", name, 18, at18, lowering, notes18);
+  };
+  using CR = ComposedReduction;
+  composed("ReduceL1", importComposedReduction<CR::L1, false>,
+           importComposedReduction<CR::L1, true>, "abs + reduce_sum");
+  composed("ReduceL2", importComposedReduction<CR::L2, false>,
+           importComposedReduction<CR::L2, true>, "mul + reduce_sum + sqrt");
+  composed("ReduceSumSquare", importComposedReduction<CR::SumSquare, false>,
+           importComposedReduction<CR::SumSquare, true>, "mul + reduce_sum");
+  composed("ReduceLogSum", importComposedReduction<CR::LogSum, false>,
+           importComposedReduction<CR::LogSum, true>, "reduce_sum + log");
+  composed("ReduceLogSumExp", importComposedReduction<CR::LogSumExp, false>,
+           importComposedReduction<CR::LogSumExp, true>,
+           "reduce_max + exp + reduce_sum + log");
   r.add("", "ReduceMean", 13, importReduce<ReduceMeanOp, false>, "reduce_mean",
         notes);
   r.add("", "ReduceMean", 18, importReduce<ReduceMeanOp, true>, "reduce_mean",
