@@ -10,6 +10,8 @@
 #include "whittle/Dialect/Whittle.h"
 #include "whittle/Import/OpRegistry.h"
 
+#include <limits>
+
 using namespace mlir;
 using namespace whittle;
 using namespace whittle::import;
@@ -163,6 +165,107 @@ LogicalResult importHardSwish(NodeBinder &b) {
   });
 }
 
+/// Selu: gamma (x <= 0 ? alpha (e^x - 1) : x).
+LogicalResult importSelu(NodeBinder &b) {
+  float alpha, gamma;
+  if (b.attr("alpha", alpha, 1.67326319217681884765625f) ||
+      b.attr("gamma", gamma, 1.05070102214813232421875f))
+    return failure();
+  return importComposed(b, [&](Value x, Type elt, Value &y) {
+    Value zero = b.scalarConstant(elt, 0.0), positive, e;
+    return b.create<GreaterOp>(positive, x, zero) || b.create<ExpOp>(e, x) ||
+           b.create<SubOp>(e, e, b.scalarConstant(elt, 1.0)) ||
+           b.create<MulOp>(e, e, b.scalarConstant(elt, alpha)) ||
+           b.create<WhereOp>(y, positive, x, e) ||
+           b.create<MulOp>(y, y, b.scalarConstant(elt, gamma));
+  });
+}
+
+/// Celu: max(0, x) + min(0, alpha (e^(x / alpha) - 1)).
+LogicalResult importCelu(NodeBinder &b) {
+  float alpha;
+  if (b.attr("alpha", alpha, 1.0f))
+    return failure();
+  return importComposed(b, [&](Value x, Type elt, Value &y) {
+    Value zero = b.scalarConstant(elt, 0.0), positive, e;
+    return b.create<MaxOp>(positive, x, zero) ||
+           b.create<DivOp>(e, x, b.scalarConstant(elt, alpha)) ||
+           b.create<ExpOp>(e, e) ||
+           b.create<SubOp>(e, e, b.scalarConstant(elt, 1.0)) ||
+           b.create<MulOp>(e, e, b.scalarConstant(elt, alpha)) ||
+           b.create<MinOp>(e, e, zero) || b.create<AddOp>(y, positive, e);
+  });
+}
+
+/// ThresholdedRelu: x > alpha ? x : 0.
+LogicalResult importThresholdedRelu(NodeBinder &b) {
+  float alpha;
+  if (b.attr("alpha", alpha, 1.0f))
+    return failure();
+  return importComposed(b, [&](Value x, Type elt, Value &y) {
+    Value above;
+    return b.create<GreaterOp>(above, x, b.scalarConstant(elt, alpha)) ||
+           b.create<WhereOp>(y, above, x, b.scalarConstant(elt, 0.0));
+  });
+}
+
+/// Mish: x tanh(softplus(x)), softplus in its overflow-free form.
+LogicalResult importMish(NodeBinder &b) {
+  return importComposed(b, [&](Value x, Type elt, Value &y) {
+    Value zero = b.scalarConstant(elt, 0.0), positive, t;
+    return b.create<MaxOp>(positive, x, zero) || b.create<AbsOp>(t, x) ||
+           b.create<NegOp>(t, t) || b.create<ExpOp>(t, t) ||
+           b.create<AddOp>(t, t, b.scalarConstant(elt, 1.0)) ||
+           b.create<LogOp>(t, t) || b.create<AddOp>(t, positive, t) ||
+           b.create<TanhOp>(t, t) || b.create<MulOp>(y, x, t);
+  });
+}
+
+/// PRelu: x < 0 ? slope x : x, the slope broadcast (a second input).
+LogicalResult importPRelu(NodeBinder &b) {
+  Value x, slope, negative, scaled, y;
+  if (b.tensor(0, x) || b.tensor(1, slope) ||
+      b.create<LessOp>(negative, x,
+                       b.scalarConstant(NodeBinder::elementType(x), 0.0)) ||
+      b.create<MulOp>(scaled, x, slope) ||
+      b.create<WhereOp>(y, negative, scaled, x))
+    return failure();
+  return b.setResults(y);
+}
+
+/// IsNaN: x != x. IsInf: |x| compared with infinity, each sign on request.
+LogicalResult importIsNaN(NodeBinder &b) {
+  return importComposed(b, [&](Value x, Type, Value &y) {
+    return b.create<EqualOp>(y, x, x) || b.create<NotOp>(y, y);
+  });
+}
+
+LogicalResult importIsInf(NodeBinder &b) {
+  int64_t negative, positive;
+  if (b.attr("detect_negative", negative, 1) ||
+      b.attr("detect_positive", positive, 1))
+    return failure();
+  return importComposed(b, [&](Value x, Type elt, Value &y) {
+    double inf = std::numeric_limits<double>::infinity();
+    Value isPos, isNeg;
+    if (b.create<EqualOp>(isPos, x, b.scalarConstant(elt, inf)) ||
+        b.create<EqualOp>(isNeg, x, b.scalarConstant(elt, -inf)))
+      return true;
+    if (positive && negative)
+      return bool(b.create<OrOp>(y, isPos, isNeg));
+    if (positive) {
+      y = isPos;
+      return false;
+    }
+    if (negative) {
+      y = isNeg;
+      return false;
+    }
+    // Neither sign: all false.
+    return b.create<AndOp>(y, isPos, isNeg) || false;
+  });
+}
+
 /// Sign: 1, -1, or x * 0 (0 for zeros, NaN for NaN).
 LogicalResult importSign(NodeBinder &b) {
   return importComposed(b, [&](Value x, Type elt, Value &y) {
@@ -241,6 +344,15 @@ void whittle::registerElementwiseOps(OpRegistry &r) {
   r.add("", "HardSigmoid", 6, importHardSigmoid, "mul + add + clip");
   r.add("", "HardSwish", 14, importHardSwish, "x * hard sigmoid");
   r.add("", "Sign", 13, importSign, "greater + less + where");
+  r.add("", "Selu", 6, importSelu, "greater + exp + where + mul");
+  r.add("", "Celu", 12, importCelu, "max + min of the scaled exp");
+  r.add("", "ThresholdedRelu", 10, importThresholdedRelu, "greater + where");
+  r.add("", "Mish", 18, importMish, "x * tanh(softplus(x))");
+  r.add("", "PRelu", 16, importPRelu, "less + mul + where",
+        "slope broadcast to x");
+  r.add("", "IsNaN", 13, importIsNaN, "equal + not");
+  r.add("", "IsInf", 10, importIsInf, "equal with +-inf",
+        "detect_negative, detect_positive");
   r.add("", "Floor", 13, importUnary<FloorOp>, "floor");
   r.add("", "Ceil", 13, importUnary<CeilOp>, "ceil");
   r.add("", "Cast", 13, importCast, "cast",
