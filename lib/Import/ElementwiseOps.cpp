@@ -128,14 +128,17 @@ LogicalResult importElu(NodeBinder &b) {
 
 /// Softplus: log(1 + e^x), as max(x, 0) + log(1 + e^-|x|) so that large x
 /// does not overflow to infinity.
+ParseResult softplus(NodeBinder &b, Value x, Type elt, Value &y) {
+  Value zero = b.scalarConstant(elt, 0.0), positive, t;
+  return failure(b.create<MaxOp>(positive, x, zero) || b.create<AbsOp>(t, x) ||
+                 b.create<NegOp>(t, t) || b.create<ExpOp>(t, t) ||
+                 b.create<AddOp>(t, t, b.scalarConstant(elt, 1.0)) ||
+                 b.create<LogOp>(t, t) || b.create<AddOp>(y, positive, t));
+}
+
 LogicalResult importSoftplus(NodeBinder &b) {
-  return importComposed(b, [&](Value x, Type elt, Value &y) {
-    Value zero = b.scalarConstant(elt, 0.0), positive, t;
-    return b.create<MaxOp>(positive, x, zero) || b.create<AbsOp>(t, x) ||
-           b.create<NegOp>(t, t) || b.create<ExpOp>(t, t) ||
-           b.create<AddOp>(t, t, b.scalarConstant(elt, 1.0)) ||
-           b.create<LogOp>(t, t) || b.create<AddOp>(y, positive, t);
-  });
+  return importComposed(
+      b, [&](Value x, Type elt, Value &y) { return softplus(b, x, elt, y); });
 }
 
 /// HardSigmoid: clip(alpha x + beta, 0, 1); HardSwish: x HardSigmoid(x)
@@ -209,15 +212,12 @@ LogicalResult importThresholdedRelu(NodeBinder &b) {
   });
 }
 
-/// Mish: x tanh(softplus(x)), softplus in its overflow-free form.
+/// Mish: x tanh(softplus(x)).
 LogicalResult importMish(NodeBinder &b) {
   return importComposed(b, [&](Value x, Type elt, Value &y) {
-    Value zero = b.scalarConstant(elt, 0.0), positive, t;
-    return b.create<MaxOp>(positive, x, zero) || b.create<AbsOp>(t, x) ||
-           b.create<NegOp>(t, t) || b.create<ExpOp>(t, t) ||
-           b.create<AddOp>(t, t, b.scalarConstant(elt, 1.0)) ||
-           b.create<LogOp>(t, t) || b.create<AddOp>(t, positive, t) ||
-           b.create<TanhOp>(t, t) || b.create<MulOp>(y, x, t);
+    Value t;
+    return softplus(b, x, elt, t) || b.create<TanhOp>(t, t) ||
+           b.create<MulOp>(y, x, t);
   });
 }
 
