@@ -960,6 +960,30 @@ LogicalResult GatherOp::inferReturnTypes(MLIRContext *,
   return success();
 }
 
+LogicalResult GatherElementsOp::verify() {
+  auto data = getData().getType(), indices = getIndices().getType();
+  if (data.getRank() != indices.getRank())
+    return emitOpError("indices must have the data's rank");
+  if (failed(verifyAxis(*this, getAxis(), data.getRank())))
+    return failure();
+  for (int64_t d = 0; d < data.getRank(); ++d)
+    if (d != getAxis() && !ShapedType::isDynamic(data.getDimSize(d)) &&
+        !ShapedType::isDynamic(indices.getDimSize(d)) &&
+        indices.getDimSize(d) > data.getDimSize(d))
+      return emitOpError("indices dimension ")
+             << d << " is larger than the data's";
+  return success();
+}
+
+LogicalResult GatherElementsOp::inferReturnTypes(MLIRContext *,
+                                                 std::optional<Location>,
+                                                 Adaptor adaptor,
+                                                 SmallVectorImpl<Type> &types) {
+  types.push_back(withShape(rankedType(adaptor.getData()),
+                            rankedType(adaptor.getIndices()).getShape()));
+  return success();
+}
+
 LogicalResult SqueezeOp::verify() {
   auto input = getInput().getType();
   if (failed(verifyAxes(*this, getAxes(), input.getRank())))

@@ -461,6 +461,19 @@ def Whittle_UnsqueezeOp : Whittle_Op<"unsqueeze"> {
   let hasFolder = 1;
 }
 
+def Whittle_GatherElementsOp : Whittle_Op<"gather_elements"> {
+  let summary = "Gathers elements of data along axis at per-element indices";
+  let description = [{
+    `result[i...]` is `data[i...]` with the coordinate along `axis` replaced
+    by `indices[i...]` (negative indices wrap); the result has the indices'
+    shape, which may be smaller than the data's in every dimension.
+  }];
+  let arguments = (ins Whittle_Tensor:$data,
+                       RankedTensorOf<[AnyInteger]>:$indices, I64Attr:$axis);
+  let results = (outs Whittle_Tensor:$result);
+  let hasVerifier = 1;
+}
+
 def Whittle_ExpandOp : Whittle_Op<"expand"> {
   let summary = "Broadcasts the input to shape (numpy rules, both ways)";
   let arguments = (ins Whittle_Tensor:$input, DenseI64ArrayAttr:$shape);

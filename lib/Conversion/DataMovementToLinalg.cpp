@@ -304,6 +304,22 @@ struct SliceOpLowering : OpRewritePattern<SliceOp> {
 /// Gather along `axis`: a generic over the result shape reads the index
 /// tensor, wraps negative indices, clamps to stay in bounds, and extracts
 /// from the data tensor.
+/// An index of a gather as a position along an axis of `dimSize`:
+/// negative indices wrap, and the result is clamped (a run-time index out of
+/// range reads the nearest element instead of memory outside the tensor).
+Value gatherIndex(OpBuilder &b, Location l, Value raw, int64_t dimSize) {
+  Value index = arith::IndexCastOp::create(b, l, b.getIndexType(), raw);
+  Value zero = arith::ConstantIndexOp::create(b, l, 0);
+  Value size = arith::ConstantIndexOp::create(b, l, dimSize);
+  Value last = arith::ConstantIndexOp::create(b, l, dimSize - 1);
+  Value negative =
+      arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, index, zero);
+  Value wrapped = arith::SelectOp::create(
+      b, l, negative, arith::AddIOp::create(b, l, index, size), index);
+  return arith::MinSIOp::create(
+      b, l, arith::MaxSIOp::create(b, l, wrapped, zero), last);
+}
+
 struct GatherOpLowering : OpRewritePattern<GatherOp> {
   using OpRewritePattern::OpRewritePattern;
 
@@ -333,24 +349,47 @@ struct GatherOpLowering : OpRewritePattern<GatherOp> {
             rewriter, loc, TypeRange{type}, ValueRange{op.getIndices()},
             ValueRange{emptyTensor(rewriter, loc, type)}, maps, parallel,
             [&](OpBuilder &b, Location l, ValueRange args) {
-              Value index =
-                  arith::IndexCastOp::create(b, l, b.getIndexType(), args[0]);
-              Value zero = arith::ConstantIndexOp::create(b, l, 0);
-              Value size = arith::ConstantIndexOp::create(b, l, dimSize);
-              Value last = arith::ConstantIndexOp::create(b, l, dimSize - 1);
-              Value negative = arith::CmpIOp::create(
-                  b, l, arith::CmpIPredicate::slt, index, zero);
-              Value wrapped = arith::SelectOp::create(
-                  b, l, negative, arith::AddIOp::create(b, l, index, size),
-                  index);
-              Value clamped = arith::MinSIOp::create(
-                  b, l, arith::MaxSIOp::create(b, l, wrapped, zero), last);
+              Value clamped = gatherIndex(b, l, args[0], dimSize);
               SmallVector<Value> coords;
               for (int64_t d = 0; d < axis; ++d)
                 coords.push_back(linalg::IndexOp::create(b, l, d));
               coords.push_back(clamped);
               for (int64_t d = axis + indicesRank; d < rank; ++d)
                 coords.push_back(linalg::IndexOp::create(b, l, d));
+              Value element = tensor::ExtractOp::create(b, l, data, coords);
+              linalg::YieldOp::create(b, l, element);
+            })
+            .getResult(0);
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+/// result[i...] = data[i... with index[i...] along the axis].
+struct GatherElementsOpLowering : OpRewritePattern<GatherElementsOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(GatherElementsOp op,
+                                PatternRewriter &rewriter) const override {
+    if (failed(requireStaticShapes(op, rewriter)))
+      return failure();
+    Location loc = op.getLoc();
+    auto type = op.getResult().getType();
+    int64_t axis = op.getAxis(), rank = type.getRank();
+    int64_t dimSize = op.getData().getType().getDimSize(axis);
+    Value data = op.getData();
+    SmallVector<AffineMap> maps(2, rewriter.getMultiDimIdentityMap(rank));
+    SmallVector<utils::IteratorType> parallel(rank,
+                                              utils::IteratorType::parallel);
+    Value result =
+        linalg::GenericOp::create(
+            rewriter, loc, TypeRange{type}, ValueRange{op.getIndices()},
+            ValueRange{emptyTensor(rewriter, loc, type)}, maps, parallel,
+            [&](OpBuilder &b, Location l, ValueRange args) {
+              SmallVector<Value> coords;
+              for (int64_t d = 0; d < rank; ++d)
+                coords.push_back(d == axis ? gatherIndex(b, l, args[0], dimSize)
+                                           : linalg::IndexOp::create(b, l, d));
               Value element = tensor::ExtractOp::create(b, l, data, coords);
               linalg::YieldOp::create(b, l, element);
             })
@@ -368,5 +407,6 @@ void whittle::populateDataMovementToLinalgPatterns(
                RangeOpLowering, ReshapeOpLowering, SqueezeOpLowering,
                UnsqueezeOpLowering, TransposeOpLowering, ExpandOpLowering,
                ConcatOpLowering, SplitOpLowering, SliceOpLowering,
-               GatherOpLowering>(patterns.getContext());
+               GatherOpLowering, GatherElementsOpLowering>(
+      patterns.getContext());
 }

@@ -227,6 +227,17 @@ LogicalResult importGather(NodeBinder &b) {
   return b.setResults(y);
 }
 
+LogicalResult importGatherElements(NodeBinder &b) {
+  Value data, indices, y;
+  int64_t axis;
+  if (b.tensor(0, data) || b.tensor(1, indices) || b.attr("axis", axis, 0) ||
+      b.normalizeAxis(axis, NodeBinder::rank(data), axis) ||
+      b.create<GatherElementsOp>(y, data, indices,
+                                 b.getBuilder().getI64IntegerAttr(axis)))
+    return failure();
+  return b.setResults(y);
+}
+
 LogicalResult importSqueeze(NodeBinder &b) {
   Value x, axesValue, y;
   if (b.tensor(0, x) || b.optionalTensor(1, axesValue))
@@ -476,6 +487,8 @@ void whittle::registerDataMovementOps(OpRegistry &r) {
   r.add("", "Slice", 13, importSlice, "slice",
         "negative steps; bounds clamped at import");
   r.add("", "Gather", 13, importGather, "gather", "negative indices wrap");
+  r.add("", "GatherElements", 13, importGatherElements, "gather_elements",
+        "negative indices wrap");
   r.add("", "Squeeze", 13, importSqueeze, "squeeze");
   r.add("", "Unsqueeze", 13, importUnsqueeze, "unsqueeze");
   r.add("", "Expand", 13, importExpand, "expand");

@@ -170,3 +170,19 @@ func.func @range(%s: tensor<f32>, %d: tensor<f32>) -> tensor<4xf32> {
   %0 = whittle.range %s, %l, %d : (tensor<f32>, tensor<f32>, tensor<f32>) -> tensor<4xf32>
   return %0 : tensor<4xf32>
 }
+
+// -----
+
+// GatherElements: one element per index, the index (wrapped, clamped) in
+// place of the axis coordinate and the other coordinates the result's own.
+// CHECK-LABEL: func.func @gather_elements
+// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "parallel"]} ins(%arg1 : tensor<2x4xi64>)
+// CHECK: %[[I:.*]] = arith.index_cast
+// CHECK: %[[W:.*]] = arith.select
+// CHECK: %[[C:.*]] = arith.minsi
+// CHECK: %[[J:.*]] = linalg.index 1
+// CHECK: tensor.extract %arg0[%[[C]], %[[J]]] : tensor<3x4xf32>
+func.func @gather_elements(%d: tensor<3x4xf32>, %i: tensor<2x4xi64>) -> tensor<2x4xf32> {
+  %0 = whittle.gather_elements %d, %i {axis = 0 : i64} : (tensor<3x4xf32>, tensor<2x4xi64>) -> tensor<2x4xf32>
+  return %0 : tensor<2x4xf32>
+}
