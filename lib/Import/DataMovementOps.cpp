@@ -216,24 +216,13 @@ LogicalResult importSlice(NodeBinder &b) {
   return b.setResults(y);
 }
 
-LogicalResult importGather(NodeBinder &b) {
+/// Gather and GatherElements: data, integer indices and an axis.
+template <typename OpTy> LogicalResult importGather(NodeBinder &b) {
   Value data, indices, y;
   int64_t axis;
   if (b.tensor(0, data) || b.tensor(1, indices) || b.attr("axis", axis, 0) ||
       b.normalizeAxis(axis, NodeBinder::rank(data), axis) ||
-      b.create<GatherOp>(y, data, indices,
-                         b.getBuilder().getI64IntegerAttr(axis)))
-    return failure();
-  return b.setResults(y);
-}
-
-LogicalResult importGatherElements(NodeBinder &b) {
-  Value data, indices, y;
-  int64_t axis;
-  if (b.tensor(0, data) || b.tensor(1, indices) || b.attr("axis", axis, 0) ||
-      b.normalizeAxis(axis, NodeBinder::rank(data), axis) ||
-      b.create<GatherElementsOp>(y, data, indices,
-                                 b.getBuilder().getI64IntegerAttr(axis)))
+      b.create<OpTy>(y, data, indices, b.getBuilder().getI64IntegerAttr(axis)))
     return failure();
   return b.setResults(y);
 }
@@ -486,9 +475,10 @@ void whittle::registerDataMovementOps(OpRegistry &r) {
         "split sizes from the input or num_outputs");
   r.add("", "Slice", 13, importSlice, "slice",
         "negative steps; bounds clamped at import");
-  r.add("", "Gather", 13, importGather, "gather", "negative indices wrap");
-  r.add("", "GatherElements", 13, importGatherElements, "gather_elements",
+  r.add("", "Gather", 13, importGather<GatherOp>, "gather",
         "negative indices wrap");
+  r.add("", "GatherElements", 13, importGather<GatherElementsOp>,
+        "gather_elements", "negative indices wrap");
   r.add("", "Squeeze", 13, importSqueeze, "squeeze");
   r.add("", "Unsqueeze", 13, importUnsqueeze, "unsqueeze");
   r.add("", "Expand", 13, importExpand, "expand");
