@@ -5,6 +5,9 @@
 #include "whittle/Dialect/Whittle.h"
 #include "whittle/Import/OpRegistry.h"
 
+#include <cmath>
+#include <limits>
+
 using namespace mlir;
 using namespace whittle;
 using namespace whittle::import;
@@ -174,6 +177,83 @@ template <typename ReduceOpTy> LogicalResult importArgReduce(NodeBinder &b) {
   return b.setResults(y);
 }
 
+/// TopK for a constant k: k rounds of the extreme among the positions not
+/// yet taken and the first position that holds it (ties go to the lower
+/// index, as ONNX asks), the rounds concatenated in order (so the result is
+/// sorted whatever `sorted` says). Taken positions are masked with the
+/// type's lowest (highest) value and excluded from the index search, so
+/// that genuine extreme values keep their place. Cost: k passes over the
+/// axis, meant for the small k of expert routing and sampling.
+LogicalResult importTopK(NodeBinder &b) {
+  Value x, kInput;
+  int64_t axis, largest;
+  SmallVector<int64_t> k;
+  if (b.tensor(0, x) || b.tensor(1, kInput) || b.attr("axis", axis, -1) ||
+      b.attr("largest", largest, 1) ||
+      b.normalizeAxis(axis, NodeBinder::rank(x), axis) ||
+      b.constantInts(kInput, "k", k))
+    return failure();
+  auto type = NodeBinder::typeOf(x);
+  int64_t n = type.getDimSize(axis);
+  if (k.size() != 1 || ShapedType::isDynamic(n) || k[0] < 0 || k[0] > n)
+    return b.error() << "k must be one constant in [0, " << n
+                     << "] along an axis of static size";
+  if (k[0] == 0)
+    return b.error() << "k = 0 (an empty result) is not supported";
+  OpBuilder &builder = b.getBuilder();
+  Type elt = type.getElementType(), i64 = builder.getI64Type();
+  auto axes = builder.getDenseI64ArrayAttr({axis});
+  auto keep = builder.getBoolAttr(true);
+  SmallVector<int64_t> positionShape(type.getRank(), 1), positions(n);
+  positionShape[axis] = n;
+  for (int64_t i = 0; i < n; ++i)
+    positions[i] = i;
+  Value position = b.constant(cast<ElementsAttr>(
+      DenseElementsAttr::get(RankedTensorType::get(positionShape, i64),
+                             ArrayRef<int64_t>(positions))));
+  double worst;
+  if (isa<FloatType>(elt))
+    worst = (largest ? -1 : 1) * std::numeric_limits<double>::infinity();
+  else if (elt.isUnsignedInteger())
+    worst = largest ? 0.0 : std::ldexp(1.0, elt.getIntOrFloatBitWidth()) - 1;
+  else
+    worst =
+        (largest ? -1 : 1) * std::ldexp(1.0, elt.getIntOrFloatBitWidth() - 1) -
+        (largest ? 0 : 1);
+  Value worstValue = b.scalarConstant(elt, worst);
+  Value taken, remaining = x;
+  SmallVector<Value> values, indices;
+  for (int64_t round = 0; round < k[0]; ++round) {
+    Value extreme, hit, free, candidates, index, pick;
+    if ((largest ? b.create<ReduceMaxOp>(extreme, remaining, axes, keep)
+                 : b.create<ReduceMinOp>(extreme, remaining, axes, keep)) ||
+        b.create<EqualOp>(hit, remaining, extreme))
+      return failure();
+    if (taken &&
+        (b.create<NotOp>(free, taken) || b.create<AndOp>(hit, hit, free)))
+      return failure();
+    if (b.create<WhereOp>(candidates, hit, position,
+                          b.scalarConstant(i64, double(n))) ||
+        b.create<ReduceMinOp>(index, candidates, axes, keep) ||
+        b.create<EqualOp>(pick, position, index))
+      return failure();
+    values.push_back(extreme);
+    indices.push_back(index);
+    if (taken ? bool(b.create<OrOp>(taken, taken, pick))
+              : (taken = pick, false))
+      return failure();
+    if (b.create<WhereOp>(remaining, taken, worstValue, x))
+      return failure();
+  }
+  Value outValues = values.front(), outIndices = indices.front();
+  auto axisAttr = builder.getI64IntegerAttr(axis);
+  if (values.size() > 1 &&
+      (b.create<ConcatOp>(outValues, ValueRange(values), axisAttr) ||
+       b.create<ConcatOp>(outIndices, ValueRange(indices), axisAttr)))
+    return failure();
+  return b.setResults({outValues, outIndices});
+}
+
 LogicalResult importCumSum(NodeBinder &b) {
   Value x, axisInput, y;
   int64_t exclusive, reverse;
@@ -239,6 +319,8 @@ void whittle::registerReductionOps(OpRegistry &r) {
   r.add("", "ArgMin", 13, importArgReduce<ReduceMinOp>,
         "reduce_min + equal + where + reduce_min",
         "keepdims, select_last_index; the axis must have a static size");
+  r.add("", "TopK", 11, importTopK, "k rounds of reduce + equal + where",
+        "k constant and at least 1; axis of static size; sorted output");
   r.add("", "LogSoftmax", 13, importLogSoftmax,
         "reduce_max + sub + exp + reduce_sum + log + sub");
   r.add("", "Softmax", 13, importSoftmax, "softmax",

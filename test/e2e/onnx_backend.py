@@ -87,6 +87,7 @@ CONSTANT_OPERANDS = {
     "Range": (0, 1, 2),         # start, limit, delta
     "CumSum": (1,),             # axis
     "Pad": (1, 2, 3),           # pads, constant_value, axes
+    "TopK": (1,),               # k
 }
 
 
