@@ -227,6 +227,20 @@ template <typename OpTy> LogicalResult importGather(NodeBinder &b) {
   return b.setResults(y);
 }
 
+/// Size: the element count, a constant of a static shape.
+LogicalResult importSize(NodeBinder &b) {
+  Value x;
+  if (b.tensor(0, x))
+    return failure();
+  auto type = NodeBinder::typeOf(x);
+  if (!type.hasStaticShape())
+    return b.error() << "Size of a tensor of dynamic shape " << type;
+  int64_t count = type.getNumElements();
+  return b.setResults(b.constant(cast<ElementsAttr>(DenseElementsAttr::get(
+      RankedTensorType::get({}, b.getBuilder().getI64Type()),
+      ArrayRef<int64_t>(count)))));
+}
+
 LogicalResult importSqueeze(NodeBinder &b) {
   Value x, axesValue, y;
   if (b.tensor(0, x) || b.optionalTensor(1, axesValue))
@@ -479,6 +493,7 @@ void whittle::registerDataMovementOps(OpRegistry &r) {
         "negative indices wrap");
   r.add("", "GatherElements", 13, importGather<GatherElementsOp>,
         "gather_elements", "negative indices wrap");
+  r.add("", "Size", 13, importSize, "constant", "static shapes");
   r.add("", "Squeeze", 13, importSqueeze, "squeeze");
   r.add("", "Unsqueeze", 13, importUnsqueeze, "unsqueeze");
   r.add("", "Expand", 13, importExpand, "expand");

@@ -291,6 +291,24 @@ LogicalResult importCast(NodeBinder &b) {
   return b.setResults(y);
 }
 
+/// CastLike: a Cast to the element type of the second input.
+LogicalResult importCastLike(NodeBinder &b) {
+  Value x, like, y;
+  if (b.tensor(0, x) || b.tensor(1, like) ||
+      b.create<CastOp>(y, x, TypeAttr::get(NodeBinder::elementType(like))))
+    return failure();
+  return b.setResults(y);
+}
+
+/// Xor of bool tensors: a != b.
+LogicalResult importXor(NodeBinder &b) {
+  Value lhs, rhs, y;
+  if (b.tensor(0, lhs) || b.tensor(1, rhs) || b.create<EqualOp>(y, lhs, rhs) ||
+      b.create<NotOp>(y, y))
+    return failure();
+  return b.setResults(y);
+}
+
 LogicalResult importWhere(NodeBinder &b) {
   Value c, x, y, result;
   if (b.tensor(0, c) || b.tensor(1, x) || b.tensor(2, y) ||
@@ -313,6 +331,7 @@ void whittle::registerElementwiseOps(OpRegistry &r) {
   r.add("", "And", 13, importBinary<AndOp>, "and", "bool tensors");
   r.add("", "Or", 13, importBinary<OrOp>, "or", "bool tensors");
   r.add("", "Not", 13, importUnary<NotOp>, "not", "bool tensors");
+  r.add("", "Xor", 7, importXor, "equal + not", "bool tensors");
   r.add("", "Equal", 13, importBinary<EqualOp>, "equal", "bool result");
   r.add("", "Less", 13, importBinary<LessOp>, "less", "bool result");
   r.add("", "LessOrEqual", 13, importBinary<LessEqualOp>, "less_equal",
@@ -357,5 +376,7 @@ void whittle::registerElementwiseOps(OpRegistry &r) {
   r.add("", "Ceil", 13, importUnary<CeilOp>, "ceil");
   r.add("", "Cast", 13, importCast, "cast",
         "float→int truncates; saturate attribute ignored");
+  r.add("", "CastLike", 15, importCastLike, "cast",
+        "to the second input's element type");
   r.add("", "Where", 13, importWhere, "where", "broadcasting select");
 }
