@@ -134,45 +134,70 @@ LogicalResult importLogSoftmax(NodeBinder &b) {
   return b.setResults(y);
 }
 
-/// ArgMax / ArgMin: the first (or, with select_last_index, the last)
-/// position along the axis that equals the reduction; a NaN counts as
-/// equal to a NaN result, so that the first NaN is found as numpy finds it.
-template <typename ReduceOpTy> LogicalResult importArgReduce(NodeBinder &b) {
-  Value x;
-  int64_t axis, keepdims, last;
-  if (b.tensor(0, x) || b.attr("axis", axis, 0) ||
-      b.attr("keepdims", keepdims, 1) || b.attr("select_last_index", last, 0) ||
-      b.normalizeAxis(axis, NodeBinder::rank(x), axis))
-    return failure();
+/// Positions 0..n-1 along `axis` of a tensor of `type`, an i64 constant
+/// shaped to broadcast against it.
+Value axisPositions(NodeBinder &b, RankedTensorType type, int64_t axis) {
+  int64_t n = type.getDimSize(axis);
+  SmallVector<int64_t> shape(type.getRank(), 1), positions(n);
+  shape[axis] = n;
+  for (int64_t i = 0; i < n; ++i)
+    positions[i] = i;
+  return b.constant(cast<ElementsAttr>(DenseElementsAttr::get(
+      RankedTensorType::get(shape, b.getBuilder().getI64Type()),
+      ArrayRef<int64_t>(positions))));
+}
+
+/// The position of the first (or, with `last`, the last) element along
+/// `axis` that equals x's reduction by ReduceOpTy; a NaN counts as equal to
+/// a NaN result, so that the first NaN is found as numpy finds it.
+template <typename ReduceOpTy>
+ParseResult argExtreme(NodeBinder &b, Value x, int64_t axis, bool last,
+                       bool keepdims, Value &index) {
   auto type = NodeBinder::typeOf(x);
   int64_t n = type.getDimSize(axis);
   if (ShapedType::isDynamic(n))
     return b.error() << "the reduced axis must have a static size";
   OpBuilder &builder = b.getBuilder();
   auto axes = builder.getDenseI64ArrayAttr({axis});
-  // Positions along the axis, shaped to broadcast against x.
-  SmallVector<int64_t> positionShape(type.getRank(), 1);
-  positionShape[axis] = n;
-  SmallVector<int64_t> positions(n);
-  for (int64_t i = 0; i < n; ++i)
-    positions[i] = i;
-  Type i64 = builder.getI64Type();
-  Value position = b.constant(cast<ElementsAttr>(
-      DenseElementsAttr::get(RankedTensorType::get(positionShape, i64),
-                             ArrayRef<int64_t>(positions))));
-  Value extreme, hit, xIsNumber, extremeIsNumber, bothNaN, candidates, y;
+  Value position = axisPositions(b, type, axis);
+  Value extreme, hit, xIsNumber, extremeIsNumber, bothNaN, candidates;
   if (b.create<ReduceOpTy>(extreme, x, axes, builder.getBoolAttr(true)) ||
       b.create<EqualOp>(hit, x, extreme) ||
       b.create<EqualOp>(xIsNumber, x, x) ||
       b.create<EqualOp>(extremeIsNumber, extreme, extreme) ||
       b.create<OrOp>(bothNaN, xIsNumber, extremeIsNumber) ||
       b.create<NotOp>(bothNaN, bothNaN) || b.create<OrOp>(hit, hit, bothNaN) ||
-      b.create<WhereOp>(candidates, hit, position,
-                        b.scalarConstant(i64, last ? -1.0 : double(n))))
+      b.create<WhereOp>(
+          candidates, hit, position,
+          b.scalarConstant(builder.getI64Type(), last ? -1.0 : double(n))))
     return failure();
-  auto keep = builder.getBoolAttr(keepdims != 0);
-  if (last ? b.create<ReduceMaxOp>(y, candidates, axes, keep)
-           : b.create<ReduceMinOp>(y, candidates, axes, keep))
+  auto keep = builder.getBoolAttr(keepdims);
+  return last ? b.create<ReduceMaxOp>(index, candidates, axes, keep)
+              : b.create<ReduceMinOp>(index, candidates, axes, keep);
+}
+
+/// ArgMax / ArgMin (keepdims, select_last_index).
+template <typename ReduceOpTy> LogicalResult importArgReduce(NodeBinder &b) {
+  Value x, y;
+  int64_t axis, keepdims, last;
+  if (b.tensor(0, x) || b.attr("axis", axis, 0) ||
+      b.attr("keepdims", keepdims, 1) || b.attr("select_last_index", last, 0) ||
+      b.normalizeAxis(axis, NodeBinder::rank(x), axis) ||
+      argExtreme<ReduceOpTy>(b, x, axis, last != 0, keepdims != 0, y))
+    return failure();
+  return b.setResults(y);
+}
+
+/// Hardmax: 1 at the first maximum along the axis, 0 elsewhere.
+LogicalResult importHardmax(NodeBinder &b) {
+  Value x, index, y;
+  int64_t axis;
+  if (b.tensor(0, x) || b.attr("axis", axis, -1) ||
+      b.normalizeAxis(axis, NodeBinder::rank(x), axis) ||
+      argExtreme<ReduceMaxOp>(b, x, axis, false, true, index) ||
+      b.create<EqualOp>(y, axisPositions(b, NodeBinder::typeOf(x), axis),
+                        index) ||
+      b.create<CastOp>(y, y, TypeAttr::get(NodeBinder::elementType(x))))
     return failure();
   return b.setResults(y);
 }
@@ -204,13 +229,7 @@ LogicalResult importTopK(NodeBinder &b) {
   Type elt = type.getElementType(), i64 = builder.getI64Type();
   auto axes = builder.getDenseI64ArrayAttr({axis});
   auto keep = builder.getBoolAttr(true);
-  SmallVector<int64_t> positionShape(type.getRank(), 1), positions(n);
-  positionShape[axis] = n;
-  for (int64_t i = 0; i < n; ++i)
-    positions[i] = i;
-  Value position = b.constant(cast<ElementsAttr>(
-      DenseElementsAttr::get(RankedTensorType::get(positionShape, i64),
-                             ArrayRef<int64_t>(positions))));
+  Value position = axisPositions(b, type, axis);
   double worst;
   if (isa<FloatType>(elt))
     worst = (largest ? -1 : 1) * std::numeric_limits<double>::infinity();
@@ -321,6 +340,7 @@ void whittle::registerReductionOps(OpRegistry &r) {
         "keepdims, select_last_index; the axis must have a static size");
   r.add("", "TopK", 11, importTopK, "k rounds of reduce + equal + where",
         "k constant and at least 1; axis of static size; sorted output");
+  r.add("", "Hardmax", 13, importHardmax, "argmax + equal + cast");
   r.add("", "LogSoftmax", 13, importLogSoftmax,
         "reduce_max + sub + exp + reduce_sum + log + sub");
   r.add("", "Softmax", 13, importSoftmax, "softmax",
