@@ -97,6 +97,17 @@ def Whittle_SubOp : Whittle_BinaryOp<"sub"> { let summary = "Elementwise subtrac
 def Whittle_MulOp : Whittle_BinaryOp<"mul", [Commutative]> { let summary = "Elementwise multiplication"; }
 def Whittle_DivOp : Whittle_BinaryOp<"div"> { let summary = "Elementwise division (integer division truncates)"; }
 def Whittle_PowOp : Whittle_BinaryOp<"pow"> { let summary = "Elementwise power"; }
+def Whittle_ModOp : Whittle_Op<"mod"> {
+  let summary = "Elementwise remainder (ONNX Mod)";
+  let description = [{
+    With `fmod` the remainder has the dividend's sign (C fmod); without, the
+    divisor's (Python), integers only. A zero integer divisor gives 0.
+  }];
+  let arguments = (ins Whittle_Tensor:$lhs, Whittle_Tensor:$rhs,
+                       DefaultValuedAttr<BoolAttr, "false">:$fmod);
+  let results = (outs Whittle_Tensor:$result);
+  let hasVerifier = 1;
+}
 def Whittle_MinOp : Whittle_BinaryOp<"min", [Commutative]> { let summary = "Elementwise minimum"; }
 def Whittle_MaxOp : Whittle_BinaryOp<"max", [Commutative]> { let summary = "Elementwise maximum"; }
 def Whittle_AndOp : Whittle_BinaryOp<"and", [Commutative]> { let summary = "Logical and of i1 tensors"; }

@@ -68,6 +68,50 @@ Value scalarOp(DivOp, OpBuilder &b, Location loc, ValueRange args) {
   return arith::DivSIOp::create(b, loc, args[0], args[1]);
 }
 
+/// ONNX Mod. Integers: the truncating remainder (the dividend's sign), moved
+/// to the divisor's sign unless `fmod`; a zero divisor gives 0 instead of the
+/// division trap. Floats (fmod only): x - trunc(x / y) * y in f64, exact for
+/// f32 operands while the quotient is below 2^29 (its f64 rounding cannot
+/// cross an integer), with no call to a math library.
+Value scalarOp(ModOp op, OpBuilder &b, Location loc, ValueRange args) {
+  Value x = args[0], y = args[1];
+  Type type = x.getType();
+  if (isFloat(x)) {
+    Type f64 = b.getF64Type();
+    Value xd = type == f64 ? x : arith::ExtFOp::create(b, loc, f64, x);
+    Value yd = type == f64 ? y : arith::ExtFOp::create(b, loc, f64, y);
+    Value q =
+        math::TruncOp::create(b, loc, arith::DivFOp::create(b, loc, xd, yd));
+    Value r =
+        arith::SubFOp::create(b, loc, xd, arith::MulFOp::create(b, loc, q, yd));
+    return type == f64 ? r : arith::TruncFOp::create(b, loc, type, r);
+  }
+  Value zero = arith::ConstantOp::create(b, loc, b.getIntegerAttr(type, 0));
+  Value one = arith::ConstantOp::create(b, loc, b.getIntegerAttr(type, 1));
+  Value isZero =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, y, zero);
+  Value divisor = arith::SelectOp::create(b, loc, isZero, one, y);
+  if (isUnsigned(x)) {
+    Value r = arith::RemUIOp::create(b, loc, x, divisor);
+    return arith::SelectOp::create(b, loc, isZero, zero, r);
+  }
+  Value r = arith::RemSIOp::create(b, loc, x, divisor);
+  if (!op.getFmod()) {
+    // A nonzero remainder whose sign differs from the divisor's moves by y.
+    Value rNegative =
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, r, zero);
+    Value yNegative =
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, divisor, zero);
+    Value differ = arith::AndIOp::create(
+        b, loc,
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, r, zero),
+        arith::XOrIOp::create(b, loc, rNegative, yNegative));
+    r = arith::SelectOp::create(b, loc, differ,
+                                arith::AddIOp::create(b, loc, r, divisor), r);
+  }
+  return arith::SelectOp::create(b, loc, isZero, zero, r);
+}
+
 /// base^exponent for integers by square-and-multiply over every bit of the
 /// exponent, unrolled: no control flow (the body stays vectorizable, and a
 /// constant exponent folds to a few multiplications) and no math.ipowi,
@@ -532,10 +576,10 @@ void whittle::populateElementwiseToLinalgPatterns(RewritePatternSet &patterns) {
       .add<ElementwiseOpLowering<AddOp>, ElementwiseOpLowering<SubOp>,
            ElementwiseOpLowering<MulOp>, ElementwiseOpLowering<DivOp>,
            ElementwiseOpLowering<PowOp>, ElementwiseOpLowering<MinOp>,
-           ElementwiseOpLowering<MaxOp>, ElementwiseOpLowering<AndOp>,
-           ElementwiseOpLowering<OrOp>, ElementwiseOpLowering<EqualOp>,
-           ElementwiseOpLowering<LessOp>, ElementwiseOpLowering<LessEqualOp>,
-           ElementwiseOpLowering<GreaterOp>,
+           ElementwiseOpLowering<MaxOp>, ElementwiseOpLowering<ModOp>,
+           ElementwiseOpLowering<AndOp>, ElementwiseOpLowering<OrOp>,
+           ElementwiseOpLowering<EqualOp>, ElementwiseOpLowering<LessOp>,
+           ElementwiseOpLowering<LessEqualOp>, ElementwiseOpLowering<GreaterOp>,
            ElementwiseOpLowering<GreaterEqualOp>, ElementwiseOpLowering<SqrtOp>,
            ElementwiseOpLowering<ReciprocalOp>, ElementwiseOpLowering<ExpOp>,
            ElementwiseOpLowering<LogOp>, ElementwiseOpLowering<ErfOp>,

@@ -291,6 +291,18 @@ LogicalResult importCast(NodeBinder &b) {
   return b.setResults(y);
 }
 
+LogicalResult importMod(NodeBinder &b) {
+  Value x, y, result;
+  int64_t fmod;
+  if (b.tensor(0, x) || b.tensor(1, y) || b.attr("fmod", fmod, 0))
+    return failure();
+  if (isa<FloatType>(NodeBinder::elementType(x)) && !fmod)
+    return b.error() << "Mod of floating-point tensors needs fmod = 1";
+  if (b.create<ModOp>(result, x, y, b.getBuilder().getBoolAttr(fmod != 0)))
+    return failure();
+  return b.setResults(result);
+}
+
 /// CastLike: a Cast to the element type of the second input.
 LogicalResult importCastLike(NodeBinder &b) {
   Value x, like, y;
@@ -332,6 +344,9 @@ void whittle::registerElementwiseOps(OpRegistry &r) {
   r.add("", "Or", 13, importBinary<OrOp>, "or", "bool tensors");
   r.add("", "Not", 13, importUnary<NotOp>, "not", "bool tensors");
   r.add("", "Xor", 7, importXor, "equal + not", "bool tensors");
+  r.add("", "Mod", 13, importMod, "mod",
+        "floats with fmod = 1 (exact below a quotient of 2^29); a zero "
+        "integer divisor gives 0");
   r.add("", "Equal", 13, importBinary<EqualOp>, "equal", "bool result");
   r.add("", "Less", 13, importBinary<LessOp>, "less", "bool result");
   r.add("", "LessOrEqual", 13, importBinary<LessEqualOp>, "less_equal",

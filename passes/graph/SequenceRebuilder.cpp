@@ -17,11 +17,11 @@ using namespace mlir;
 using namespace whittle;
 
 static bool isElementwise(Operation *op) {
-  return isa<AddOp, SubOp, MulOp, DivOp, PowOp, MinOp, MaxOp, AndOp, OrOp,
-             EqualOp, LessOp, LessEqualOp, GreaterOp, GreaterEqualOp, WhereOp,
-             SqrtOp, ReciprocalOp, ExpOp, LogOp, ErfOp, SinOp, CosOp, TanhOp,
-             SigmoidOp, ReluOp, RoundOp, FloorOp, CeilOp, NegOp, AbsOp, NotOp,
-             GeluOp, ClipOp, CastOp, QuantizeOp, DequantizeOp>(op);
+  return isa<AddOp, SubOp, MulOp, DivOp, PowOp, MinOp, MaxOp, ModOp, AndOp,
+             OrOp, EqualOp, LessOp, LessEqualOp, GreaterOp, GreaterEqualOp,
+             WhereOp, SqrtOp, ReciprocalOp, ExpOp, LogOp, ErfOp, SinOp, CosOp,
+             TanhOp, SigmoidOp, ReluOp, RoundOp, FloorOp, CeilOp, NegOp, AbsOp,
+             NotOp, GeluOp, ClipOp, CastOp, QuantizeOp, DequantizeOp>(op);
 }
 
 void SequenceRebuilder::begin(func::FuncOp target) {
