@@ -60,12 +60,37 @@ Value scalarOp(MulOp, OpBuilder &b, Location loc, ValueRange args) {
 }
 
 // ONNX integer division truncates toward zero, like C.
+/// Integer division truncates. A zero divisor gives 0 instead of the
+/// division trap (a model's data must not crash the process); INT_MIN / -1,
+/// which also traps, gives INT_MIN, the two's-complement result numpy gives.
 Value scalarOp(DivOp, OpBuilder &b, Location loc, ValueRange args) {
-  if (isFloat(args[0]))
-    return arith::DivFOp::create(b, loc, args[0], args[1]);
-  if (isUnsigned(args[0]))
-    return arith::DivUIOp::create(b, loc, args[0], args[1]);
-  return arith::DivSIOp::create(b, loc, args[0], args[1]);
+  Value x = args[0], y = args[1];
+  if (isFloat(x))
+    return arith::DivFOp::create(b, loc, x, y);
+  Type type = x.getType();
+  unsigned bits = type.getIntOrFloatBitWidth();
+  auto constant = [&](const APInt &v) {
+    return arith::ConstantOp::create(b, loc, b.getIntegerAttr(type, v))
+        .getResult();
+  };
+  Value zero = constant(APInt(bits, 0)), one = constant(APInt(bits, 1));
+  Value byZero =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, y, zero);
+  if (isUnsigned(x)) {
+    Value q = arith::DivUIOp::create(
+        b, loc, x, arith::SelectOp::create(b, loc, byZero, one, y));
+    return arith::SelectOp::create(b, loc, byZero, zero, q);
+  }
+  Value overflow = arith::AndIOp::create(
+      b, loc,
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, x,
+                            constant(APInt::getSignedMinValue(bits))),
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, y,
+                            constant(APInt::getAllOnes(bits))));
+  Value divisor = arith::SelectOp::create(
+      b, loc, arith::OrIOp::create(b, loc, byZero, overflow), one, y);
+  Value q = arith::DivSIOp::create(b, loc, x, divisor);
+  return arith::SelectOp::create(b, loc, byZero, zero, q);
 }
 
 /// ONNX Mod. Integers: the truncating remainder (the dividend's sign), moved
@@ -90,11 +115,20 @@ Value scalarOp(ModOp op, OpBuilder &b, Location loc, ValueRange args) {
   Value one = arith::ConstantOp::create(b, loc, b.getIntegerAttr(type, 1));
   Value isZero =
       arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, y, zero);
-  Value divisor = arith::SelectOp::create(b, loc, isZero, one, y);
   if (isUnsigned(x)) {
-    Value r = arith::RemUIOp::create(b, loc, x, divisor);
+    Value r = arith::RemUIOp::create(
+        b, loc, x, arith::SelectOp::create(b, loc, isZero, one, y));
     return arith::SelectOp::create(b, loc, isZero, zero, r);
   }
+  // x % -1 is 0 for every x; as a remainder by 1 it cannot trap on INT_MIN.
+  Value minusOne =
+      arith::ConstantOp::create(b, loc, b.getIntegerAttr(type, -1));
+  Value divisor = arith::SelectOp::create(
+      b, loc,
+      arith::OrIOp::create(
+          b, loc, isZero,
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, y, minusOne)),
+      one, y);
   Value r = arith::RemSIOp::create(b, loc, x, divisor);
   if (!op.getFmod()) {
     // A nonzero remainder whose sign differs from the divisor's moves by y.
