@@ -68,12 +68,8 @@ Value scalarOp(DivOp, OpBuilder &b, Location loc, ValueRange args) {
   if (isFloat(x))
     return arith::DivFOp::create(b, loc, x, y);
   Type type = x.getType();
-  unsigned bits = type.getIntOrFloatBitWidth();
-  auto constant = [&](const APInt &v) {
-    return arith::ConstantOp::create(b, loc, b.getIntegerAttr(type, v))
-        .getResult();
-  };
-  Value zero = constant(APInt(bits, 0)), one = constant(APInt(bits, 1));
+  Value zero = scalarConstant(b, loc, type, 0),
+        one = scalarConstant(b, loc, type, 1);
   Value byZero =
       arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, y, zero);
   if (isUnsigned(x)) {
@@ -81,12 +77,13 @@ Value scalarOp(DivOp, OpBuilder &b, Location loc, ValueRange args) {
         b, loc, x, arith::SelectOp::create(b, loc, byZero, one, y));
     return arith::SelectOp::create(b, loc, byZero, zero, q);
   }
+  double intMin = -std::ldexp(1.0, type.getIntOrFloatBitWidth() - 1);
   Value overflow = arith::AndIOp::create(
       b, loc,
       arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, x,
-                            constant(APInt::getSignedMinValue(bits))),
+                            scalarConstant(b, loc, type, intMin)),
       arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, y,
-                            constant(APInt::getAllOnes(bits))));
+                            scalarConstant(b, loc, type, -1)));
   Value divisor = arith::SelectOp::create(
       b, loc, arith::OrIOp::create(b, loc, byZero, overflow), one, y);
   Value q = arith::DivSIOp::create(b, loc, x, divisor);
@@ -111,8 +108,8 @@ Value scalarOp(ModOp op, OpBuilder &b, Location loc, ValueRange args) {
         arith::SubFOp::create(b, loc, xd, arith::MulFOp::create(b, loc, q, yd));
     return type == f64 ? r : arith::TruncFOp::create(b, loc, type, r);
   }
-  Value zero = arith::ConstantOp::create(b, loc, b.getIntegerAttr(type, 0));
-  Value one = arith::ConstantOp::create(b, loc, b.getIntegerAttr(type, 1));
+  Value zero = scalarConstant(b, loc, type, 0),
+        one = scalarConstant(b, loc, type, 1);
   Value isZero =
       arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, y, zero);
   if (isUnsigned(x)) {
@@ -121,8 +118,7 @@ Value scalarOp(ModOp op, OpBuilder &b, Location loc, ValueRange args) {
     return arith::SelectOp::create(b, loc, isZero, zero, r);
   }
   // x % -1 is 0 for every x; as a remainder by 1 it cannot trap on INT_MIN.
-  Value minusOne =
-      arith::ConstantOp::create(b, loc, b.getIntegerAttr(type, -1));
+  Value minusOne = scalarConstant(b, loc, type, -1);
   Value divisor = arith::SelectOp::create(
       b, loc,
       arith::OrIOp::create(

@@ -306,8 +306,7 @@ struct CumSumOpLowering : OpRewritePattern<CumSumOp> {
     MLIRContext *ctx = rewriter.getContext();
     auto type = op.getInput().getType();
     Type elementType = type.getElementType();
-    Type ct =
-        isa<FloatType>(elementType) ? computeType(elementType) : elementType;
+    Type ct = computeType(elementType);
     int64_t rank = type.getRank(), axis = op.getAxis();
     SmallVector<int64_t> shape(type.getShape());
     shape.push_back(type.getDimSize(axis));
